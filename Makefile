@@ -1,0 +1,84 @@
+# Rapport's developer commands. `make demo` and `make test` are all a new machine needs.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The worker's concurrency; two matches the two cores of the reference machine.
+WORKERS ?= 2
+
+# Development and the demo turn DEBUG on; production leaves it off (see docs/deploy.md).
+DEV_ENV := DEBUG=1
+
+.PHONY: compiled-messages system-package install demo serve worker run test lint format messages chromium migrate clean help
+
+help:
+	@echo "make demo     set everything up and serve the demo at http://$(HOST):$(PORT)/"
+	@echo "make test     lint and run the whole test suite"
+	@echo "make install  create .venv with every dependency (fast when nothing changed)"
+	@echo "make serve    the web app only;  make worker  the background worker only"
+	@echo "make lint     ruff and mypy;     make messages  refresh the translation catalogue"
+
+install: $(STAMP) compiled-messages
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rapport needs Python 3.11 or newer; set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+# Catalogues are compiled from the committed .po files; gettext comes from the system.
+compiled-messages: $(STAMP)
+	@command -v msgfmt >/dev/null || $(MAKE) --no-print-directory system-package PKG=gettext
+	@$(DEV_ENV) $(MANAGE) compilemessages --ignore=$(VENV) --ignore=var -v 0
+
+system-package:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(PKG); \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq $(PKG); \
+	else echo "Please install the system package '$(PKG)'"; exit 1; fi
+
+chromium:
+	@command -v chromium >/dev/null || $(MAKE) --no-print-directory system-package PKG=chromium
+
+migrate: install
+	$(DEV_ENV) $(MANAGE) migrate --noinput
+
+demo: migrate
+	$(DEV_ENV) $(MANAGE) demo_setup --url http://$(HOST):$(PORT)/
+	@$(MAKE) --no-print-directory run
+
+# The web app and a worker together; Ctrl-C stops both.
+run: install
+	@echo "Serving Rapport at http://$(HOST):$(PORT)/ with a background worker (Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(DEV_ENV) $(BIN)/celery -A config worker --concurrency=$(WORKERS) --loglevel=WARNING & \
+	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+
+serve: install
+	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+
+worker: install
+	$(DEV_ENV) $(BIN)/celery -A config worker --concurrency=$(WORKERS) --loglevel=INFO
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(DEV_ENV) $(BIN)/mypy .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install chromium lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+messages: install
+	$(DEV_ENV) $(MANAGE) makemessages -l zh_Hans --ignore=$(VENV)/* --ignore=var/* --ignore=tests/* --ignore=bench/* --no-obsolete
+	$(DEV_ENV) $(MANAGE) compilemessages --ignore=$(VENV) --ignore=var -v 0
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

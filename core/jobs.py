@@ -1,0 +1,270 @@
+"""Jobs: how a long operation is queued, run by a Celery worker, observed and retried.
+
+A task is declared with :func:`job_task`; its body receives the Job and a :class:`JobProgress`
+and returns a result dict. The wrapper claims the Job (so a duplicate or late delivery of the
+same message does nothing), keeps status and progress current, and records why a job failed in
+words a user can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import Job, Project
+
+logger = logging.getLogger(__name__)
+
+
+class JobError(Exception):
+    """A failure the user can understand and act on; its text becomes the job's error report."""
+
+    def __init__(self, report: str, *, result: dict[str, Any] | None = None) -> None:
+        super().__init__(report)
+        self.report = report
+        self.result = result or {}
+
+
+class JobCancelled(Exception):
+    """Raised inside a job body when a user asked for the job to stop."""
+
+
+class JobProgress:
+    """Reports progress to the Job row, at most every ``interval`` seconds.
+
+    Each report also looks for a cancel request, so a cancelled job stops at its next report.
+    """
+
+    def __init__(self, job: Job, *, interval: float = 0.5) -> None:
+        self.job = job
+        self.interval = interval
+        self._last_write = 0.0
+        self.done = job.progress_done
+        self.total = job.progress_total
+        self.message = job.message
+
+    def __call__(
+        self,
+        done: int | None = None,
+        *,
+        total: int | None = None,
+        message: str | None = None,
+        force: bool = False,
+    ) -> None:
+        if done is not None:
+            self.done = done
+        if total is not None:
+            self.total = total
+        if message is not None:
+            self.message = message[:500]
+        now = time.monotonic()
+        if not force and now - self._last_write < self.interval:
+            return
+        self._last_write = now
+        self._write()
+
+    def advance(self, by: int = 1) -> None:
+        self(self.done + by)
+
+    def _write(self) -> None:
+        jobs = Job.objects.using(settings.JOB_PROGRESS_DATABASE).filter(pk=self.job.pk)
+        try:
+            if jobs.filter(cancel_requested=True).exists():
+                raise JobCancelled
+            jobs.update(
+                progress_done=self.done,
+                progress_total=self.total,
+                message=self.message,
+                updated_at=timezone.now(),
+            )
+        except DatabaseError:
+            # SQLite allows one writer; while the job's own transaction holds the lock a progress
+            # write is skipped. The final status is written after that transaction ends.
+            logger.debug("progress write for job %s skipped", self.job.pk, exc_info=True)
+
+
+JobBody = Callable[[Job, JobProgress], dict[str, Any] | None]
+
+
+def job_enqueue(
+    *,
+    kind: str,
+    task: Any,
+    params: dict[str, Any],
+    user: Any = None,
+    project: Project | None = None,
+    message: str = "",
+) -> Job:
+    """Create a queued Job and send it to the worker once the surrounding transaction commits."""
+    job = Job.objects.create(
+        kind=kind,
+        task_name=task.name,
+        params=params,
+        started_by=user if user is not None and user.is_authenticated else None,
+        project=project,
+        message=message or _("Waiting for a worker"),
+    )
+    _send(job)
+    return job
+
+
+def _send(job: Job) -> None:
+    from config.celery import app
+
+    job_id, name = job.pk, job.task_name
+
+    def send() -> None:
+        # Through the registered task when this process knows it, so CELERY_TASK_ALWAYS_EAGER
+        # applies; by name otherwise (a worker may know tasks the web process never imports).
+        task = app.tasks.get(name)
+        if task is not None:
+            task.apply_async(args=[job_id])
+        else:
+            app.send_task(name, args=[job_id])
+
+    transaction.on_commit(send)
+
+
+def job_retry(*, job: Job) -> Job:
+    """Queue a failed or cancelled job again with the same parameters."""
+    updated = Job.objects.filter(
+        pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]
+    ).update(
+        status=Job.Status.QUEUED,
+        progress_done=0,
+        progress_total=None,
+        message=_("Waiting for a worker"),
+        error_report="",
+        result={},
+        cancel_requested=False,
+        started_at=None,
+        finished_at=None,
+    )
+    job.refresh_from_db()
+    if updated:
+        _send(job)
+    return job
+
+
+def job_cancel(*, job: Job) -> Job:
+    """Ask a job to stop. A queued job is cancelled at once; a running one at its next report."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.status == Job.Status.QUEUED:
+            locked.status = Job.Status.CANCELLED
+            locked.finished_at = timezone.now()
+            locked.message = _("Cancelled before it started")
+            locked.cancel_requested = True
+            locked.save()
+        elif locked.status == Job.Status.RUNNING:
+            locked.cancel_requested = True
+            locked.message = _("Cancelling…")
+            locked.save(update_fields=["cancel_requested", "message", "updated_at"])
+    job.refresh_from_db()
+    return job
+
+
+def _claim(job_id: int) -> Job | None:
+    """Move the job to RUNNING, or return None when this delivery must not run it.
+
+    Brokers deliver at least once: a message can arrive twice, or again after a worker died.
+    A finished job is never run again; a running job is left alone unless its heartbeat is older
+    than JOB_STALE_AFTER_SECONDS, which means its worker is gone.
+    """
+    stale_before = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            logger.warning("job %s no longer exists; message dropped", job_id)
+            return None
+        if job.status in Job.FINISHED:
+            return None
+        if job.status == Job.Status.RUNNING and job.updated_at > stale_before:
+            return None
+        if job.cancel_requested:
+            job.status = Job.Status.CANCELLED
+            job.finished_at = timezone.now()
+            job.save()
+            return None
+        job.status = Job.Status.RUNNING
+        job.started_at = timezone.now()
+        job.finished_at = None
+        job.attempts += 1
+        job.progress_done = 0
+        job.message = _("Started")
+        job.error_report = ""
+        job.save()
+        return job
+
+
+def _finish(job: Job, *, status: str, message: str, error_report: str = "", result: Any) -> None:
+    Job.objects.filter(pk=job.pk).update(
+        status=status,
+        message=message[:500],
+        error_report=error_report,
+        result=result or {},
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def run_job(job_id: int, body: JobBody) -> None:
+    job = _claim(job_id)
+    if job is None:
+        return
+    progress = JobProgress(job)
+    try:
+        result = body(job, progress) or {}
+    except JobCancelled:
+        _finish(job, status=Job.Status.CANCELLED, message=_("Cancelled"), result={})
+    except JobError as exc:
+        _finish(
+            job,
+            status=Job.Status.FAILED,
+            message=_("Failed"),
+            error_report=exc.report,
+            result=exc.result,
+        )
+    except Exception as exc:
+        logger.exception("job %s (%s) crashed", job.pk, job.kind)
+        report = _("Unexpected error: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+        _finish(
+            job,
+            status=Job.Status.FAILED,
+            message=_("Failed"),
+            error_report=report + "\n\n" + traceback.format_exc(limit=8),
+            result={},
+        )
+    else:
+        Job.objects.filter(pk=job.pk).update(progress_done=progress.done)
+        if progress.total is not None:
+            Job.objects.filter(pk=job.pk).update(progress_total=progress.total)
+        _finish(job, status=Job.Status.SUCCEEDED, message=_("Done"), result=result)
+
+
+def job_task(name: str) -> Callable[[JobBody], Any]:
+    """Declare a Celery task that runs ``body(job, progress)`` for the Job id it is sent.
+
+    Tasks are acknowledged late and rejected when their worker dies, so a killed worker's job
+    is delivered again; :func:`_claim` decides whether that delivery may run it.
+    """
+
+    def decorate(body: JobBody) -> Any:
+        def task(job_id: int) -> None:
+            run_job(job_id, body)
+
+        task.__name__ = body.__name__
+        task.__doc__ = body.__doc__
+        return shared_task(name=name, acks_late=True, reject_on_worker_lost=True)(task)
+
+    return decorate

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Project(models.Model):
+    """The unit of access: reviewers, leads and trainers are members of projects."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    REVIEWER = "reviewer", _("Reviewer")
+    LEAD = "lead", _("Lead")
+    TRAINER = "trainer", _("Trainer")
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("project")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="one_role_per_member"),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) in {self.project}"
+
+
+# Human names of job kinds; each app registers its own kinds (see register_job_kind).
+JOB_KIND_LABELS: dict[str, Any] = {}
+
+
+def register_job_kind(kind: str, label: Any) -> None:
+    JOB_KIND_LABELS[kind] = label
+
+
+class Job(models.Model):
+    """One long operation (an import, a judge run, an agreement refresh, an export build).
+
+    The row is the single source of truth about the operation: the worker writes progress to it,
+    the browser polls it, and a failed job keeps what it needs (``task_name`` and ``params``) to be
+    run again.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    kind = models.CharField(_("kind"), max_length=40)
+    task_name = models.CharField(_("task"), max_length=200)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        verbose_name=_("project"),
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        verbose_name=_("started by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    progress_done = models.PositiveBigIntegerField(_("done"), default=0)
+    progress_total = models.PositiveBigIntegerField(_("total"), null=True, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    error_report = models.TextField(_("error report"), blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Doubles as the worker's heartbeat: every progress write moves it.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["started_by", "-created_at"]),
+            models.Index(fields=["project", "-created_at"]),
+        ]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def kind_label(self) -> str:
+        return str(JOB_KIND_LABELS.get(self.kind, self.kind))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress_total:
+            return None
+        return min(100, int(100 * self.progress_done / self.progress_total))
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in (self.Status.FAILED, self.Status.CANCELLED)
+
+    @property
+    def can_cancel(self) -> bool:
+        return (
+            self.status in (self.Status.QUEUED, self.Status.RUNNING) and not self.cancel_requested
+        )

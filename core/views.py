@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.authtoken.models import Token
+
+from core import jobs
+from core.forms import ThrottledAuthenticationForm
+from core.http import AuthedHttpRequest
+from core.models import Role
+from core.selectors import (
+    job_get_for_user,
+    jobs_for_user,
+    project_get_for_user,
+    project_members,
+    projects_for_user,
+)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    form_class = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@require_GET
+def home(request: AuthedHttpRequest) -> HttpResponse:
+    memberships = request.user.memberships.select_related("project").order_by("project__name")
+    return render(
+        request,
+        "core/home.html",
+        {
+            "memberships": memberships,
+            "recent_jobs": jobs_for_user(user=request.user)[:5],
+        },
+    )
+
+
+@require_GET
+def project_list(request: AuthedHttpRequest) -> HttpResponse:
+    return render(
+        request, "core/project_list.html", {"projects": projects_for_user(user=request.user)}
+    )
+
+
+@require_GET
+def project_detail(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    project, membership = project_get_for_user(slug=slug, user=request.user)
+    members = project_members(project=project)
+    return render(
+        request,
+        "core/project_detail.html",
+        {
+            "project": project,
+            "membership": membership,
+            "members": members,
+            "is_lead": membership.role == Role.LEAD,
+        },
+    )
+
+
+@require_GET
+def job_list(request: AuthedHttpRequest) -> HttpResponse:
+    queryset = jobs_for_user(user=request.user)
+    project_slug = request.GET.get("project", "")
+    project = None
+    if project_slug:
+        project, _membership = project_get_for_user(slug=project_slug, user=request.user)
+        queryset = queryset.filter(project=project)
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/job_list.html",
+        {
+            "page": page,
+            "project": project,
+            "projects": projects_for_user(user=request.user, roles=[Role.LEAD]),
+        },
+    )
+
+
+@require_GET
+def job_detail(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
+    job = job_get_for_user(job_id=job_id, user=request.user)
+    return render(request, "core/job_detail.html", {"job": job})
+
+
+@require_GET
+def job_progress(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
+    """The polled fragment. Once the job has ended it renders without the polling trigger."""
+    job = job_get_for_user(job_id=job_id, user=request.user)
+    return render(request, "core/job_detail.html#job-progress", {"job": job})
+
+
+@require_POST
+def job_retry(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
+    job = job_get_for_user(job_id=job_id, user=request.user)
+    if job.can_retry:
+        jobs.job_retry(job=job)
+        messages.success(request, _("The job was queued again."))
+    else:
+        messages.error(request, _("Only a failed or cancelled job can be retried."))
+    return redirect("core:job_detail", job_id=job.pk)
+
+
+@require_POST
+def job_cancel(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
+    job = job_get_for_user(job_id=job_id, user=request.user)
+    if job.can_cancel:
+        jobs.job_cancel(job=job)
+        messages.success(request, _("The job will stop at its next step."))
+    else:
+        messages.error(request, _("This job has already ended."))
+    return redirect("core:job_detail", job_id=job.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def api_token(request: AuthedHttpRequest) -> HttpResponse:
+    """Where a user makes (or replaces, or revokes) the token that scripts use for the API."""
+    token = Token.objects.filter(user=request.user).first()
+    new_key = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if token is not None:
+            token.delete()
+            token = None
+        if action == "create":
+            token = Token.objects.create(user=request.user)
+            new_key = token.key
+            messages.success(request, _("A new API token was made. Copy it now: it is shown once."))
+        else:
+            messages.success(request, _("Your API token was revoked."))
+    return render(request, "core/api_token.html", {"token": token, "new_key": new_key})

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from core.models import Job, Project, Role
+from tests.factories import JobFactory, ProjectFactory, member
+
+
+@dataclass
+class World:
+    """A project with one person of each role, an outsider, and objects each app adds."""
+
+    project: Project
+    lead: Any
+    reviewer: Any
+    trainer: Any
+    outsider: Any
+    job: Job
+    objects: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(db) -> World:
+    project = ProjectFactory(slug="clinic", name="Clinic")
+    lead = member(project, Role.LEAD, "lead")
+    reviewer = member(project, Role.REVIEWER, "reviewer")
+    trainer = member(project, Role.TRAINER, "trainer")
+    # The outsider leads a project of their own, so "lead somewhere" never grants access here.
+    other = ProjectFactory(slug="elsewhere", name="Elsewhere")
+    outsider = member(other, Role.LEAD, "outsider")
+    job = JobFactory(project=project, started_by=lead)
+    return World(project, lead, reviewer, trainer, outsider, job)
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_user():
+    return client_for

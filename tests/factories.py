@@ -1,0 +1,61 @@
+"""factory_boy factories shared by the whole suite."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from core.models import Job, Membership, Project, Role
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def saved(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    name = factory.Sequence(lambda n: f"Project {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.REVIEWER
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    kind = "tests.count"
+    task_name = "tests.count"
+    params = factory.LazyFunction(lambda: {"steps": 3})
+    started_by = factory.SubFactory(UserFactory)
+
+
+def member(project: Project, role: str, username: str | None = None):
+    """A user who holds ``role`` in ``project``."""
+    user = UserFactory(username=username) if username else UserFactory()
+    MembershipFactory(project=project, user=user, role=role)
+    return user

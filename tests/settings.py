@@ -1,0 +1,43 @@
+"""Test settings: the real settings, changed only where tests need it.
+
+The suite runs on SQLite when DATABASE_URL is unset and on PostgreSQL when it is set.
+"""
+
+import os
+import secrets
+
+# A fresh random key per run: nothing in the repository is a secret key.
+os.environ.setdefault("SECRET_KEY", "tests-" + secrets.token_urlsafe(48))
+
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, VAR_DIR
+
+DEBUG = False
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+ALLOWED_HOSTS = ["*"]
+
+# Fast hashing: tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "test-media"
+
+# Jobs run inline unless a test starts a real worker (tests/core/test_worker.py).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_IMPORTS = ["tests.jobtasks"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file rather than memory, so a worker process and the browser's live server can share
+    # it with the test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DATABASES["jobs"]["TEST"] = {"MIRROR": "default"}
+# In tests "jobs" mirrors the default connection anyway; writing progress through "default"
+# spares every test from declaring both aliases.
+JOB_PROGRESS_DATABASE = "default"
