@@ -35,19 +35,19 @@ def ratings_clean(
     for column in ("item", "rater", *keys):
         blank = ratings[column].isna()
         if blank.any():
-            raise ValueError(f"{name}: row {ratings.index[blank.argmax()]!r} has no {column}")
+            raise ValueError(f"{name}: row {shown(ratings.index[blank.argmax()])} has no {column}")
     frame = ratings.loc[ratings["value"].notna()]
     if level != "nominal":
         frame = frame.assign(value=_numeric(frame["value"], name=name))
         if level == "ratio" and (frame["value"] < 0).any():
             row = frame.index[(frame["value"] < 0).to_numpy().argmax()]
-            raise ValueError(f"{name}: row {row!r} value is negative; ratio values start at 0")
+            raise ValueError(f"{name}: row {shown(row)} value is negative; ratio values start at 0")
     twice = frame.duplicated(subset=["item", "rater", *keys], keep="first")
     if twice.any():
         row = frame.index[twice.to_numpy().argmax()]
         raise ValueError(
-            f"{name}: row {row!r} repeats a value for the same item and rater "
-            f"(item {frame.at[row, 'item']!r}, rater {frame.at[row, 'rater']!r})"
+            f"{name}: row {shown(row)} repeats a value for the same item and rater "
+            f"(item {shown(frame.at[row, 'item'])}, rater {shown(frame.at[row, 'rater'])})"
         )
     return frame
 
@@ -57,8 +57,13 @@ def _numeric(values: pd.Series, *, name: str) -> pd.Series:
     bad = converted.isna() | ~np.isfinite(converted.astype("float64"))
     if bad.any():
         row = values.index[bad.to_numpy().argmax()]
-        raise ValueError(f"{name}: row {row!r} value {values.at[row]!r} is not a number")
+        raise ValueError(f"{name}: row {shown(row)} value {shown(values.at[row])} is not a number")
     return converted.astype("float64")
+
+
+def shown(value: object) -> str:
+    """repr() without numpy's type wrapper, so messages read "item 7" rather than np.int64(7)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 @dataclass(frozen=True)

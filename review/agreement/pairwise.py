@@ -11,7 +11,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from review.agreement.frames import ratings_clean
+from review.agreement.frames import ratings_clean, shown
 from review.agreement.reliability import DEFAULT_BOOT, alpha_of_clean
 from review.agreement.results import JudgePairwiseAlignment, PairwiseAgreement, PositionConsistency
 
@@ -95,7 +95,7 @@ def _judge_column(judge: pd.DataFrame) -> pd.Series:
     twice = answered["item"].duplicated()
     if twice.any():
         row = answered.index[twice.to_numpy().argmax()]
-        raise ValueError(f"judge: row {row!r} repeats item {answered.at[row, 'item']!r}")
+        raise ValueError(f"judge: row {shown(row)} repeats item {shown(answered.at[row, 'item'])}")
     return answered.set_index("item")["value"]
 
 
