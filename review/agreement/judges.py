@@ -18,8 +18,16 @@ from review.agreement.results import (
 )
 
 Floats = npt.NDArray[np.float64]
-# A rater id no reviewer can have, for the judge's column when it joins the humans.
-_JUDGE = object()
+
+
+class _JudgeRater:
+    """A rater id no reviewer can have, for the judge when it joins the humans."""
+
+    def __repr__(self) -> str:
+        return "the judge"
+
+
+_JUDGE = _JudgeRater()
 
 
 def kappa_quadratic(*, first: npt.ArrayLike, second: npt.ArrayLike) -> float | None:

@@ -15,7 +15,6 @@ class Undefined(StrEnum):
 
     TOO_FEW_RATINGS = "too_few_ratings"  # no item has two or more ratings
     NO_VARIATION = "no_variation"  # every pairable rating has the same value
-    TOO_FEW_ITEMS = "too_few_items"  # fewer items than the statistic needs
 
 
 @dataclass(frozen=True)
