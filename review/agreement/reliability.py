@@ -81,6 +81,7 @@ def alpha_of_clean(
     rng: np.random.Generator,
     confidence: float,
 ) -> AlphaResult:
+    """Alpha and its interval for a single-criterion table that `ratings_clean` has checked."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie between 0 and 1, not {confidence!r}")
     if n_boot < 0:

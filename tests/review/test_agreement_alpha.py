@@ -58,6 +58,28 @@ def test_vectorised_alpha_handles_fractional_scales(level):
 
 
 @pytest.mark.parametrize("level", LEVELS)
+def test_each_resample_equals_krippendorff_on_the_resampled_items(level):
+    matrix = reliability_matrix(seed=21, scale=6)
+    units = unit_counts(frame=ratings_clean(ratings=matrix_to_long(matrix), level=level))
+    patterns = patterns_from_counts(counts=units.counts, domain=units.domain)
+    rng = np.random.default_rng(0)
+    weights = rng.multinomial(patterns.n_items, patterns.multiplicity / patterns.n_items, size=5)
+
+    resampled = alphas_for_weights(patterns=patterns, weights=weights.astype(float), level=level)
+
+    for row, alpha in zip(weights, resampled, strict=True):
+        # Spell the resample out: each pattern's value counts, repeated as often as it was drawn.
+        counts = np.repeat(patterns.counts, row, axis=0)
+        used = counts.sum(axis=0) > 0
+        expected = krippendorff.alpha(
+            value_counts=counts[:, used],
+            value_domain=patterns.domain[used],
+            level_of_measurement=level,
+        )
+        assert alpha == pytest.approx(expected, abs=1e-9, rel=0)
+
+
+@pytest.mark.parametrize("level", LEVELS)
 def test_point_estimate_falls_back_to_vectorised_code_on_large_data(level, monkeypatch):
     matrix = reliability_matrix(seed=5, scale=9)
     units = unit_counts(frame=ratings_clean(ratings=matrix_to_long(matrix), level=level))
