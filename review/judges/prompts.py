@@ -115,7 +115,8 @@ def _turns_render(
     for index, turn in enumerate(turns):
         label = template.sections.get(f"speaker.{turn.speaker.lower()}", turn.speaker)
         marker = template.section("target.marker") + " " if index == target else ""
-        rendered.append(f"{marker}[{index + 1}] {label}: {turn.text}")
+        line = template.fill("turn", number=index + 1, speaker=label, text=turn.text)
+        rendered.append(marker + line)
     return "\n\n".join(rendered)
 
 
@@ -207,13 +208,27 @@ def _prompt_build(
     )
 
 
+def _shape_render(template: PromptTemplate, shape: dict[str, Any]) -> str:
+    """The answer's JSON layout, with placeholders written as the template spells them.
+
+    Placeholders are inserted unquoted where a number belongs: showing ``"<score>"`` in
+    quotes invites the model to answer with the string "4", which the parser rejects.
+    """
+    text = json.dumps(shape, ensure_ascii=False, indent=2)
+    for name in ("score", "rationale", "choice", "preference"):
+        section = f"placeholder.{name}"
+        if section in template.sections:
+            text = text.replace(f'"{section}"', template.section(section))
+    return text
+
+
 def score_prompt_render(*, request: ScoreRequest, version: str, language: Language) -> JudgePrompt:
     template = template_load(kind="score", version=version, language=language)
     rubric = request.rubric
     codes = [criterion.code for criterion in rubric.criteria]
     shape = {
-        "scores": dict.fromkeys(codes, "<score>"),
-        "rationales": dict.fromkeys(codes, "<rationale>"),
+        "scores": dict.fromkeys(codes, "placeholder.score"),
+        "rationales": dict.fromkeys(codes, "placeholder.rationale"),
     }
     user = template.fill(
         "user",
@@ -222,7 +237,7 @@ def score_prompt_render(*, request: ScoreRequest, version: str, language: Langua
         scope_instruction=template.section(f"scope.{rubric.scope}"),
         criteria="\n\n".join(_criterion_render(template, c) for c in rubric.criteria),
         dialogue=_turns_render(template, request.turns, target=request.target_turn),
-        json_shape=json.dumps(shape, ensure_ascii=False, indent=2),
+        json_shape=_shape_render(template, shape),
     )
     return _prompt_build(template, user, score_schema(rubric), "score")
 
@@ -232,7 +247,10 @@ def pairwise_prompt_render(
 ) -> JudgePrompt:
     template = template_load(kind="pairwise", version=version, language=language)
     rubric = request.rubric
-    shape: dict[str, Any] = {"choice": "A | B | tie | both_bad", "rationale": "<rationale>"}
+    shape: dict[str, Any] = {
+        "choice": "placeholder.choice",
+        "rationale": "placeholder.rationale",
+    }
     if rubric is not None and rubric.criteria:
         lines = [template.section("principles.heading")]
         lines += [
@@ -240,7 +258,7 @@ def pairwise_prompt_render(
             for c in rubric.criteria
         ]
         principles = "\n".join(lines) + "\n"
-        shape["preferences"] = {c.code: "A | B | tie" for c in rubric.criteria}
+        shape["preferences"] = {c.code: "placeholder.preference" for c in rubric.criteria}
     else:
         principles = template.section("principles.none")
     user = template.fill(
@@ -249,6 +267,6 @@ def pairwise_prompt_render(
         response_a=request.response_a,
         response_b=request.response_b,
         principles=principles,
-        json_shape=json.dumps(shape, ensure_ascii=False, indent=2),
+        json_shape=_shape_render(template, shape),
     )
     return _prompt_build(template, user, pairwise_schema(rubric), "pairwise")

@@ -56,8 +56,9 @@ def judge_many(
     """Judge every request with up to ``settings.concurrency`` calls in flight.
 
     ``on_answer`` is called in this thread as each answer arrives, in completion order.
-    ``should_stop`` is consulted at most every ``stop_poll_s`` seconds (it may query the
-    database) and before each new request; once it returns true no new request is sent.
+    ``should_stop`` is consulted before each new request and every ``stop_poll_s`` seconds
+    while waiting; once it returns true no new request is sent. It is called often, so it
+    should be cheap (a Job can answer from the cancel flag its progress reports last read).
     A missing API key raises ``JudgeConfigError`` before anything is sent.
     """
     client = client or judge_client(settings)
@@ -67,16 +68,11 @@ def judge_many(
     pending = iter(requests)
     exhausted = False
     in_flight: set[Future[JudgeAnswer]] = set()
-    last_check = float("-inf")
 
-    def stopping(*, force: bool = False) -> bool:
-        nonlocal last_check
-        now = time.monotonic()
-        if not stop.is_set() and (force or now - last_check >= stop_poll_s):
-            last_check = now
-            if should_stop():
-                stop.set()
-                summary.stopped = True
+    def stopping() -> bool:
+        if not stop.is_set() and should_stop():
+            stop.set()
+            summary.stopped = True
         return stop.is_set()
 
     with ThreadPoolExecutor(

@@ -23,10 +23,14 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
+
+from review.judges.settings import JudgeSettings
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,11 @@ class JudgeServer:
         self._flight = _Flight()
         self._closing = threading.Event()
         self._ids = itertools.count(1)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
+        # A short poll interval keeps shutdown (once per test) from costing half a second.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -198,6 +205,11 @@ class JudgeServer:
         }
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog of 5 drops connections when a run opens many at once.
+    request_queue_size = 128
+
+
 def _handler_for(server: JudgeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         # Keep-alive, as a real endpoint offers, so the client's connection pool is exercised.
@@ -255,3 +267,41 @@ def _handler_for(server: JudgeServer) -> type[BaseHTTPRequestHandler]:
                 pass  # the client gave up (a Stall past its timeout); nothing to answer
 
     return Handler
+
+
+# Fixtures live here rather than in tests/review/conftest.py so the judge tests stay
+# self-contained; a test module imports them by name (see tests/review/test_judge_calls.py).
+KEY_ENV = "RAPPORT_TEST_JUDGE_KEY"
+KEY = "sk-test-not-a-real-key"
+
+
+@pytest.fixture(name="judge_server")
+def judge_server_fixture() -> Iterator[JudgeServer]:
+    server = JudgeServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name="judge_key")
+def judge_key_fixture(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv(KEY_ENV, KEY)
+    return KEY_ENV
+
+
+def settings_for(server: JudgeServer, **overrides: Any) -> JudgeSettings:
+    """Settings pointing at the test server, with pauses short enough for a test suite."""
+    values: dict[str, Any] = {
+        "name": "test judge",
+        "base_url": server.url,
+        "model": "judge-model-1",
+        "api_key_env": KEY_ENV,
+        "temperature": 0.0,
+        "max_tokens": 400,
+        "concurrency": 4,
+        "timeout_s": 2.0,
+        "max_retries": 2,
+        "backoff_s": 0.05,
+        "max_backoff_s": 0.2,
+    }
+    values.update(overrides)
+    return JudgeSettings(**values)
