@@ -81,6 +81,7 @@ class _Failure:
     detail: str
     retryable: bool
     wait_s: float | None = None
+    body: str = ""
 
 
 def _failure_classify(exc: openai.OpenAIError, settings: JudgeSettings) -> _Failure:
@@ -93,19 +94,28 @@ def _failure_classify(exc: openai.OpenAIError, settings: JudgeSettings) -> _Fail
         wait = retry_after_seconds(exc.response.headers, cap_s=settings.max_retry_after_s)
         body = exc.body if isinstance(exc.body, dict) else {}
         said = body.get("message") if isinstance(body.get("message"), str) else exc.message
-        # A proxy may answer with a whole HTML page; the first few hundred characters suffice.
+        # A proxy may answer with a whole HTML page: the summary keeps a line of it, the raw
+        # text enough to diagnose.
         detail = f"HTTP {status}: {said}"[:500]
-        # 429 is a rate limit and 5xx a server-side hiccup: both may pass. Any other 4xx (bad
-        # request, wrong key, unknown model) will fail the same way again.
-        return _Failure(f"http {status}", detail, status == 429 or status >= 500, wait)
+        # 408 and 429 ask to come back later and 5xx is a server-side hiccup: all may pass.
+        # Any other 4xx (bad request, wrong key, unknown model) will fail the same way again.
+        retryable = status in (408, 429) or status >= 500
+        return _Failure(f"http {status}", detail, retryable, wait, _body_text(exc)[:5000])
     return _Failure("client error", str(exc), False)
+
+
+def _body_text(exc: openai.APIStatusError) -> str:
+    try:
+        return exc.response.text
+    except Exception:  # a streamed or already-closed body has no text to give
+        return ""
 
 
 def _backoff(settings: JudgeSettings, number: int) -> float:
     return float(min(settings.backoff_s * 2 ** (number - 1), settings.max_backoff_s))
 
 
-def prompt_render(request: JudgeRequest, settings: JudgeSettings) -> JudgePrompt:
+def prompt_render(*, request: JudgeRequest, settings: JudgeSettings) -> JudgePrompt:
     if isinstance(request, ScoreRequest):
         return score_prompt_render(
             request=request, version=settings.prompt_version, language=settings.language
@@ -123,7 +133,7 @@ def judge_call(
     stop: threading.Event | None = None,
 ) -> JudgeAnswer:
     """Ask the judge about one item; always returns an answer, unless cancelled mid-retry."""
-    prompt = prompt_render(request, settings)
+    prompt = prompt_render(request=request, settings=settings)
     arguments: dict[str, Any] = {
         "model": settings.model,
         "messages": [dict(message) for message in prompt.messages],
@@ -173,7 +183,7 @@ def judge_call(
     tried = f"after {len(attempts)} attempt{'s' if len(attempts) > 1 else ''}"
     return base.make(
         status="error",
-        raw_text="",
+        raw_text=failure.body,
         error=f"{attempts[-1].detail} ({tried})",
         attempts=attempts,
         latency_s=time.monotonic() - started,
@@ -263,7 +273,7 @@ class _AnswerBase:
 
     def _read(self, data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(self.request, ScoreRequest):
-            score = score_verdict_read(data, self.request.rubric)
+            score = score_verdict_read(data=data, rubric=self.request.rubric)
             return {"scores": score.scores, "rationales": score.rationales}
-        pair = pairwise_verdict_read(data, self.request.rubric)
+        pair = pairwise_verdict_read(data=data, rubric=self.request.rubric)
         return {"choice": pair.choice, "rationale": pair.rationale, "preferences": pair.preferences}

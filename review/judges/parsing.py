@@ -113,7 +113,7 @@ def _single(objects: list[dict[str, Any]], where: str) -> dict[str, Any] | None:
     return first
 
 
-def score_verdict_read(data: dict[str, Any], rubric: JudgeRubric) -> ScoreVerdict:
+def score_verdict_read(*, data: dict[str, Any], rubric: JudgeRubric) -> ScoreVerdict:
     """Check every score against its criterion's scale; nothing is clamped, rounded or filled."""
     scores_raw = data.get("scores")
     if not isinstance(scores_raw, dict):
@@ -157,7 +157,7 @@ def score_verdict_read(data: dict[str, Any], rubric: JudgeRubric) -> ScoreVerdic
     return ScoreVerdict(scores=scores, rationales=rationales)
 
 
-def pairwise_verdict_read(data: dict[str, Any], rubric: JudgeRubric | None) -> PairwiseVerdict:
+def pairwise_verdict_read(*, data: dict[str, Any], rubric: JudgeRubric | None) -> PairwiseVerdict:
     choice = data.get("choice")
     if choice not in PAIRWISE_CHOICES:
         raise AnswerInvalid(

@@ -71,10 +71,6 @@ class Recorded:
     received: float
     finished: float = 0.0
 
-    @property
-    def text(self) -> str:
-        return "\n".join(str(m.get("content", "")) for m in self.body.get("messages", []))
-
 
 def answer_from_schema(schema: dict[str, Any]) -> Any:
     """The simplest value the schema accepts: the first enum value, a string, an object."""

@@ -122,6 +122,15 @@ def test_the_refusal_field_makes_a_refused_answer(judge_server):
     assert answer.scores == {}
 
 
+def test_an_answer_stopped_by_the_content_filter_is_refused(judge_server):
+    judge_server.script(Reply(content='{"scores": {"underst', finish_reason="content_filter"))
+    answer = call(judge_server)
+
+    assert answer.status == "refused"
+    assert answer.raw_text == '{"scores": {"underst'
+    assert "content filter" in answer.error
+
+
 @pytest.mark.parametrize(
     "text", ["I'm sorry, but I can't rate this conversation.", "抱歉，我无法完成这个评分。"]
 )
@@ -173,6 +182,7 @@ def test_persistent_server_errors_end_as_an_error_answer(judge_server):
     assert answer.status == "error"
     assert answer.scores == {}
     assert answer.error == "HTTP 500: model overloaded (after 3 attempts)"
+    assert json.loads(answer.raw_text)["error"]["message"] == "model overloaded"
     assert len(judge_server.requests) == 3
 
 

@@ -90,36 +90,42 @@ def test_unreadable_or_ambiguous_text_is_rejected_not_repaired(text, reason):
 )
 def test_a_score_off_the_scale_invalidates_the_answer_and_is_never_clamped(scores, reason):
     with pytest.raises(AnswerInvalid, match=reason):
-        score_verdict_read({"scores": scores}, session_rubric())
+        score_verdict_read(data={"scores": scores}, rubric=session_rubric())
 
 
 def test_null_is_accepted_where_the_criterion_allows_not_applicable():
-    verdict = score_verdict_read(GOOD, session_rubric())
+    verdict = score_verdict_read(data=GOOD, rubric=session_rubric())
     assert verdict.scores == {"understanding": 4, "collaboration": 3, "homework": None}
 
 
 def test_every_problem_is_listed_at_once():
     bad = {"scores": {"understanding": 9, "collaboration": "high", "homework": 1}}
     with pytest.raises(AnswerInvalid) as caught:
-        score_verdict_read(bad, session_rubric())
+        score_verdict_read(data=bad, rubric=session_rubric())
     assert "understanding: 9" in str(caught.value)
     assert 'collaboration: "high"' in str(caught.value)
 
 
 def test_pairwise_choice_and_preferences_are_checked():
     verdict = pairwise_verdict_read(
-        {"choice": "B", "rationale": "kinder", "preferences": {"empathy": "B", "safety": "tie"}},
-        principles_rubric(),
+        data={
+            "choice": "B",
+            "rationale": "kinder",
+            "preferences": {"empathy": "B", "safety": "tie"},
+        },
+        rubric=principles_rubric(),
     )
     assert (verdict.choice, verdict.preferences) == ("B", {"empathy": "B", "safety": "tie"})
     with pytest.raises(AnswerInvalid, match='choice "response A" is not one of'):
-        pairwise_verdict_read({"choice": "response A"}, principles_rubric())
+        pairwise_verdict_read(data={"choice": "response A"}, rubric=principles_rubric())
     with pytest.raises(AnswerInvalid, match="preference for empathy is 'both'"):
         pairwise_verdict_read(
-            {"choice": "A", "preferences": {"empathy": "both"}}, principles_rubric()
+            data={"choice": "A", "preferences": {"empathy": "both"}}, rubric=principles_rubric()
         )
     with pytest.raises(AnswerInvalid, match="humour, which is not a principle"):
-        pairwise_verdict_read({"choice": "A", "preferences": {"humour": "A"}}, principles_rubric())
+        pairwise_verdict_read(
+            data={"choice": "A", "preferences": {"humour": "A"}}, rubric=principles_rubric()
+        )
 
 
 @pytest.mark.parametrize(
