@@ -3,8 +3,6 @@
 Every fault must end as a recorded answer with the raw text and the reason, never as a score.
 """
 
-# Chinese text is punctuated with full-width commas and colons on purpose.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

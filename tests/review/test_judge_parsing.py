@@ -1,7 +1,5 @@
 """Reading answers and configuring judges, without a server: the rules a score must pass."""
 
-# Chinese text is punctuated with full-width commas and colons on purpose.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
 """Prompt templates: what the judge reads, in both languages, and the hashes that pin it."""
 
-# Chinese text is punctuated with full-width commas and colons on purpose.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 
