@@ -3,7 +3,6 @@
 Every fault must end as a recorded answer with the raw text and the reason, never as a score.
 """
 
-
 from __future__ import annotations
 
 import json

@@ -1,6 +1,5 @@
 """Reading answers and configuring judges, without a server: the rules a score must pass."""
 
-
 from __future__ import annotations
 
 import json

@@ -1,6 +1,5 @@
 """Prompt templates: what the judge reads, in both languages, and the hashes that pin it."""
 
-
 from __future__ import annotations
 
 import hashlib
