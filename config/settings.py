@@ -284,6 +284,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
+        # Without this kombu keeps its exchange tables in the current directory.
+        "control_folder": str(_queue_dir.parent / "control"),
         "store_processed": False,
     }
 else:

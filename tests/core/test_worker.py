@@ -57,7 +57,13 @@ def real_broker(url: str, extra_env: dict[str, str], queue: str) -> Iterator[Non
         task_always_eager=False,
         broker_url=url,
         broker_transport_options=(
-            {"data_folder_in": folder, "data_folder_out": folder} if folder else {}
+            {
+                "data_folder_in": folder,
+                "data_folder_out": folder,
+                "control_folder": str(Path(folder).parent / "control"),
+            }
+            if folder
+            else {}
         ),
         task_default_queue=queue,
     )
