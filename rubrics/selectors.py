@@ -1,0 +1,101 @@
+"""Reads of rubrics. Rubrics are global: who may see or change them depends on roles only."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from core.models import Role
+from core.selectors import user_is_lead_anywhere, user_roles
+from rubrics.models import Criterion, CriterionGroup, Rubric
+
+UserLike = AbstractBaseUser | AnonymousUser
+
+
+def user_can_view_rubrics(*, user: UserLike) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return bool(user_roles(user=user) & {Role.REVIEWER, Role.LEAD})  # type: ignore[arg-type]
+
+
+def user_can_edit_rubrics(*, user: UserLike) -> bool:
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_staff) or user_is_lead_anywhere(user=user)  # type: ignore[arg-type]
+
+
+def rubrics_check_view(*, user: UserLike) -> None:
+    if not user_can_view_rubrics(user=user):
+        raise PermissionDenied
+
+
+def rubrics_check_edit(*, user: UserLike) -> None:
+    if not user_can_edit_rubrics(user=user):
+        raise PermissionDenied
+
+
+def _with_parts(queryset: QuerySet[Rubric]) -> QuerySet[Rubric]:
+    return queryset.prefetch_related(
+        Prefetch("groups", queryset=CriterionGroup.objects.order_by("position")),
+        Prefetch(
+            "criteria", queryset=Criterion.objects.select_related("group").order_by("position")
+        ),
+    )
+
+
+def rubric_list() -> list[Rubric]:
+    """The newest version of each rubric (a draft counts), slug order."""
+    latest: dict[str, Rubric] = {}
+    for rubric in Rubric.objects.order_by("slug", "-version"):
+        latest.setdefault(rubric.slug, rubric)
+    return list(latest.values())
+
+
+def rubric_versions(*, slug: str) -> QuerySet[Rubric]:
+    return Rubric.objects.filter(slug=slug).order_by("-version")
+
+
+def rubric_version_get(*, slug: str, version: int) -> Rubric:
+    """One version with its groups and criteria prefetched, or ``Http404``."""
+    rubric = _with_parts(Rubric.objects.filter(slug=slug, version=version)).first()
+    if rubric is None:
+        raise Http404
+    return rubric
+
+
+def rubric_latest_published(*, slug: str) -> Rubric:
+    """The newest published version of a rubric, or ``Http404`` (what review and judges use)."""
+    rubric = (
+        _with_parts(Rubric.objects.filter(slug=slug, status=Rubric.Status.PUBLISHED))
+        .order_by("-version")
+        .first()
+    )
+    if rubric is None:
+        raise Http404
+    return rubric
+
+
+def rubric_draft_get(*, slug: str, version: int) -> Rubric:
+    """A version that can still be edited; a published one answers ``Http404`` for editing."""
+    rubric = rubric_version_get(slug=slug, version=version)
+    if rubric.is_published:
+        raise Http404
+    return rubric
+
+
+def group_get(*, rubric: Rubric, group_id: int) -> CriterionGroup:
+    group = CriterionGroup.objects.filter(rubric=rubric, pk=group_id).first()
+    if group is None:
+        raise Http404
+    return group
+
+
+def criterion_get(*, rubric: Rubric, criterion_id: int) -> Criterion:
+    criterion = Criterion.objects.filter(rubric=rubric, pk=criterion_id).first()
+    if criterion is None:
+        raise Http404
+    return criterion
