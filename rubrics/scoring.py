@@ -64,6 +64,12 @@ class RubricScore:
     na_rule: str = NA_RULE
 
 
+def _tidy(number: Decimal) -> Decimal:
+    """Three decimal places at most, no trailing zeros, whole numbers without exponent."""
+    number = number.quantize(_PLACES)
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+
+
 def _value(criterion: Criterion, value: ScoreValue) -> tuple[Decimal | None, str | None]:
     """The criterion's raw score as a Decimal, or the reason the value does not fit."""
     code = criterion.code
@@ -180,17 +186,27 @@ def rubric_score(*, rubric: Rubric, scores: Mapping[str, ScoreValue]) -> RubricS
         else:
             total = minimum + (raw_total - low) * (maximum - minimum) / (applicable_maximum - low)
     if total is not None:
-        total = total.quantize(_PLACES).normalize() if total != total.to_integral_value() else total
+        total = _tidy(total)
     passed = None if total is None or rubric.cutoff is None else total >= rubric.cutoff
     return RubricScore(
         total=total,
-        raw_total=raw_total,
-        minimum=minimum,
-        maximum=maximum,
-        applicable_maximum=applicable_maximum,
-        cutoff=rubric.cutoff,
+        raw_total=None if raw_total is None else _tidy(raw_total),
+        minimum=_tidy(minimum),
+        maximum=_tidy(maximum),
+        applicable_maximum=_tidy(applicable_maximum),
+        cutoff=None if rubric.cutoff is None else _tidy(rubric.cutoff),
         passed=passed,
-        groups=tuple(groups),
-        contributions=contributions,
+        groups=tuple(
+            GroupScore(
+                code=group.code,
+                subtotal=None if group.subtotal is None else _tidy(group.subtotal),
+                maximum=_tidy(group.maximum),
+                applicable_maximum=_tidy(group.applicable_maximum),
+            )
+            for group in groups
+        ),
+        contributions={
+            code: None if value is None else _tidy(value) for code, value in contributions.items()
+        },
         not_applicable=tuple(c.code for c in criteria if contributions[c.code] is None),
     )

@@ -99,3 +99,16 @@ def criterion_get(*, rubric: Rubric, criterion_id: int) -> Criterion:
     if criterion is None:
         raise Http404
     return criterion
+
+
+def rubric_sections(*, rubric: Rubric) -> list[tuple[CriterionGroup | None, list[Criterion]]]:
+    """Criteria in the order a reviewer meets them, under their groups (ungrouped ones last)."""
+    criteria = list(rubric.criteria.all())
+    sections: list[tuple[CriterionGroup | None, list[Criterion]]] = [
+        (group, [item for item in criteria if item.group_id == group.pk])
+        for group in rubric.groups.all()
+    ]
+    loose = [item for item in criteria if item.group_id is None]
+    if loose or not sections:
+        sections.append((None, loose))
+    return sections
