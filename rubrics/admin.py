@@ -19,7 +19,7 @@ class RubricAdmin(admin.ModelAdmin):
     list_filter = ["status", "scope", "builtin"]
     inlines = [CriterionGroupInline, CriterionInline]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         # A published version is frozen; the admin must not be a way around that.
         if obj is not None and obj.is_published:
             return False

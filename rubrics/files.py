@@ -268,7 +268,7 @@ def definition_total_range(data: Definition) -> tuple[Decimal, Decimal]:
 
 
 def definition_check(data: Any, *, source: str) -> Definition:
-    """A canonical definition from parsed file content, or ``RubricFileError`` with every problem."""
+    """The canonical definition of parsed file content; ``RubricFileError`` lists all problems."""
     validator = jsonschema.Draft202012Validator(RUBRIC_FILE_SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))
     if errors:

@@ -24,7 +24,10 @@ LANGUAGE_LABELS = {"en": _("English"), "zh-hans": _("Simplified Chinese")}
 
 
 def _texts(cleaned: dict[str, Any], field: str) -> dict[str, str]:
-    values = {code: (cleaned.get(f"{field}_{code.replace('-', '_')}") or "").strip() for code in LANGUAGE_CODES}
+    values = {
+        code: (cleaned.get(f"{field}_{code.replace('-', '_')}") or "").strip()
+        for code in LANGUAGE_CODES
+    }
     return {code: text for code, text in values.items() if text}
 
 
@@ -36,7 +39,9 @@ class RubricForm(forms.Form):
     slug = forms.SlugField(
         label=_("Slug"),
         max_length=80,
-        help_text=_("Lower-case letters, digits and hyphens; it names the rubric in files and the API."),
+        help_text=_(
+            "Lower-case letters, digits and hyphens; it names the rubric in files and the API."
+        ),
     )
     name_en = forms.CharField(label=_("Name (English)"), max_length=300, required=False)
     name_zh_hans = forms.CharField(
@@ -125,7 +130,11 @@ class GroupForm(forms.Form):
         if group is not None:
             kwargs.setdefault(
                 "initial",
-                {"code": group.code, "maximum": group.maximum, **_initial_texts(group.title, "title")},
+                {
+                    "code": group.code,
+                    "maximum": group.maximum,
+                    **_initial_texts(group.title, "title"),
+                },
             )
         super().__init__(*args, **kwargs)
         self.rubric, self.group = rubric, group
@@ -168,7 +177,6 @@ def _parse_anchor_lines(text: str) -> list[tuple[Decimal, str]]:
 
 def _anchor_lines(anchors: list[dict[str, Any]], code: str) -> str:
 
-
     return "\n".join(
         f"{number_out(anchor['score'])}: {anchor['text'].get(code, '')}"
         for anchor in anchors
@@ -192,8 +200,12 @@ class CriterionForm(forms.Form):
         label=_("Description (Simplified Chinese)"), widget=forms.Textarea, required=False
     )
     scale_kind = forms.ChoiceField(label=_("Scale"), choices=ScaleKind.choices)
-    scale_min = forms.DecimalField(label=_("Lowest score"), initial=0, max_digits=9, decimal_places=3)
-    scale_max = forms.DecimalField(label=_("Highest score"), initial=4, max_digits=9, decimal_places=3)
+    scale_min = forms.DecimalField(
+        label=_("Lowest score"), initial=0, max_digits=9, decimal_places=3
+    )
+    scale_max = forms.DecimalField(
+        label=_("Highest score"), initial=4, max_digits=9, decimal_places=3
+    )
     scale_step = forms.DecimalField(
         label=_("Step"), initial=1, min_value=Decimal("0.001"), max_digits=9, decimal_places=3
     )
@@ -276,9 +288,9 @@ class CriterionForm(forms.Form):
         if not _texts(cleaned, "title"):
             raise forms.ValidationError(_("Give the criterion a title."))
         low, high = cleaned.get("scale_min"), cleaned.get("scale_max")
-        if cleaned.get("scale_kind") == ScaleKind.RANGE and low is not None and high is not None:
-            if low >= high:
-                self.add_error("scale_max", _("The highest score must be above the lowest."))
+        is_range = cleaned.get("scale_kind") == ScaleKind.RANGE
+        if is_range and low is not None and high is not None and low >= high:
+            self.add_error("scale_max", _("The highest score must be above the lowest."))
         return cleaned
 
     def values(self) -> dict[str, Any]:
@@ -288,7 +300,6 @@ class CriterionForm(forms.Form):
         for code in LANGUAGE_CODES:
             for score, text in cleaned[f"anchors_{code.replace('-', '_')}"]:
                 scores.setdefault(score, {})[code] = text
-
 
         return {
             "code": cleaned["code"],

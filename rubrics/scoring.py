@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from rubrics.models import Criterion, Rubric, TotalMethod
+from rubrics.models import Criterion, CriterionGroup, Rubric, TotalMethod
 
 ScoreValue = int | float | Decimal | bool | None
 
@@ -67,7 +67,9 @@ class RubricScore:
 def _tidy(number: Decimal) -> Decimal:
     """Three decimal places at most, no trailing zeros, whole numbers without exponent."""
     number = number.quantize(_PLACES)
-    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+    return (
+        number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+    )
 
 
 def _value(criterion: Criterion, value: ScoreValue) -> tuple[Decimal | None, str | None]:
@@ -95,7 +97,10 @@ def _value(criterion: Criterion, value: ScoreValue) -> tuple[Decimal | None, str
             f"{criterion.scale_min.normalize()} to {criterion.scale_max.normalize()}"
         )
     if (number - criterion.scale_min) % criterion.scale_step:
-        return None, f"{code}: {value} is not on the scale's steps of {criterion.scale_step.normalize()}"
+        return (
+            None,
+            f"{code}: {value} is not on the scale's steps of {criterion.scale_step.normalize()}",
+        )
     return number, None
 
 
@@ -118,12 +123,50 @@ def _mean(pairs: list[tuple[Decimal, Decimal]]) -> Decimal:
     return sum((value * weight for value, weight in pairs), Decimal(0)) / weights
 
 
+def _range(criteria: list[Criterion], method: str) -> tuple[Decimal, Decimal]:
+    """The lowest and highest total these criteria can give together."""
+    if not criteria:
+        return Decimal(0), Decimal(0)
+    if method == TotalMethod.MEAN:
+        return (
+            _mean([(c.lowest, c.weight) for c in criteria]),
+            _mean([(c.highest, c.weight) for c in criteria]),
+        )
+    bounds = [_bounds(c, method) for c in criteria]
+    return sum((b[0] for b in bounds), Decimal(0)), sum((b[1] for b in bounds), Decimal(0))
+
+
+def _combine(
+    applicable: list[Criterion], given: Mapping[str, Decimal], method: str
+) -> Decimal | None:
+    if not applicable:
+        return None
+    if method == TotalMethod.MEAN:
+        return _mean([(given[c.code], c.weight) for c in applicable])
+    return sum((given[c.code] for c in applicable), Decimal(0))
+
+
+def _group_score(
+    group: CriterionGroup, criteria: list[Criterion], given: Mapping[str, Decimal], method: str
+) -> GroupScore:
+    members = [c for c in criteria if c.group_id == group.pk]
+    present = [c for c in members if c.code in given]
+    return GroupScore(
+        code=group.code,
+        subtotal=sum((given[c.code] for c in present), Decimal(0)) if present else None,
+        maximum=group.maximum
+        if group.maximum is not None
+        else sum((_bounds(c, method)[1] for c in members), Decimal(0)),
+        applicable_maximum=sum((_bounds(c, method)[1] for c in present), Decimal(0)),
+    )
+
+
 def rubric_score(*, rubric: Rubric, scores: Mapping[str, ScoreValue]) -> RubricScore:
     """Score one item. Every criterion needs an entry (``None`` for NA); raises ``ScoreError``."""
     criteria = list(rubric.criteria.all())
     method = rubric.total_method
-    problems = [f"{code}: no such criterion in this rubric" for code in scores if code not in
-                {criterion.code for criterion in criteria}]
+    known = {criterion.code for criterion in criteria}
+    problems = [f"{code}: no such criterion in this rubric" for code in scores if code not in known]
     raws: dict[str, Decimal | None] = {}
     for criterion in criteria:
         if criterion.code not in scores:
@@ -136,55 +179,23 @@ def rubric_score(*, rubric: Rubric, scores: Mapping[str, ScoreValue]) -> RubricS
     if problems:
         raise ScoreError(problems)
 
-    contributions = {
-        c.code: None if raws[c.code] is None else _contribution(c, raws[c.code], method)  # type: ignore[arg-type]
-        for c in criteria
+    # What each applicable criterion adds; NA criteria are absent from this mapping.
+    given = {
+        c.code: _contribution(c, raw, method) for c in criteria if (raw := raws[c.code]) is not None
     }
-    applicable = [c for c in criteria if contributions[c.code] is not None]
-    groups = []
-    for group in rubric.groups.all():
-        members = [c for c in criteria if c.group_id == group.pk]
-        present = [c for c in members if contributions[c.code] is not None]
-        full = sum((_bounds(c, method)[1] for c in members), Decimal(0))
-        groups.append(
-            GroupScore(
-                code=group.code,
-                subtotal=sum((contributions[c.code] for c in present), Decimal(0))  # type: ignore[misc]
-                if present
-                else None,
-                maximum=group.maximum if group.maximum is not None else full,
-                applicable_maximum=sum((_bounds(c, method)[1] for c in present), Decimal(0)),
-            )
+    contributions: dict[str, Decimal | None] = {c.code: given.get(c.code) for c in criteria}
+    applicable = [c for c in criteria if c.code in given]
+    groups = [_group_score(group, criteria, given, method) for group in rubric.groups.all()]
+    minimum, maximum = _range(criteria, method)
+    applicable_minimum, applicable_maximum = _range(applicable, method)
+    raw_total = _combine(applicable, given, method)
+    total = raw_total
+    prorate = method != TotalMethod.MEAN and len(applicable) < len(criteria)
+    if raw_total is not None and prorate and applicable_maximum > applicable_minimum:
+        # Prorate: map the applicable range linearly onto the full range (see module docstring).
+        total = minimum + (raw_total - applicable_minimum) * (maximum - minimum) / (
+            applicable_maximum - applicable_minimum
         )
-
-    if method == TotalMethod.MEAN:
-        minimum = _mean([(c.lowest, c.weight) for c in criteria])
-        maximum = _mean([(c.highest, c.weight) for c in criteria])
-        applicable_maximum = (
-            _mean([(c.highest, c.weight) for c in applicable]) if applicable else Decimal(0)
-        )
-        raw_total = (
-            _mean([(contributions[c.code], c.weight) for c in applicable])  # type: ignore[misc]
-            if applicable
-            else None
-        )
-        total = raw_total
-    else:
-        minimum = sum((_bounds(c, method)[0] for c in criteria), Decimal(0))
-        maximum = sum((_bounds(c, method)[1] for c in criteria), Decimal(0))
-        low = sum((_bounds(c, method)[0] for c in applicable), Decimal(0))
-        applicable_maximum = sum((_bounds(c, method)[1] for c in applicable), Decimal(0))
-        raw_total = (
-            sum((contributions[c.code] for c in applicable), Decimal(0))  # type: ignore[misc]
-            if applicable
-            else None
-        )
-        if raw_total is None:
-            total = None
-        elif len(applicable) == len(criteria):
-            total = raw_total
-        else:
-            total = minimum + (raw_total - low) * (maximum - minimum) / (applicable_maximum - low)
     if total is not None:
         total = _tidy(total)
     passed = None if total is None or rubric.cutoff is None else total >= rubric.cutoff

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -11,7 +11,7 @@ from core.models import Role
 from core.selectors import user_is_lead_anywhere, user_roles
 from rubrics.models import Criterion, CriterionGroup, Rubric
 
-UserLike = AbstractBaseUser | AnonymousUser
+UserLike = User | AnonymousUser
 
 
 def user_can_view_rubrics(*, user: UserLike) -> bool:
@@ -19,13 +19,13 @@ def user_can_view_rubrics(*, user: UserLike) -> bool:
         return False
     if user.is_staff:
         return True
-    return bool(user_roles(user=user) & {Role.REVIEWER, Role.LEAD})  # type: ignore[arg-type]
+    return bool(user_roles(user=user) & {Role.REVIEWER, Role.LEAD})
 
 
 def user_can_edit_rubrics(*, user: UserLike) -> bool:
     if not user.is_authenticated:
         return False
-    return bool(user.is_staff) or user_is_lead_anywhere(user=user)  # type: ignore[arg-type]
+    return bool(user.is_staff) or user_is_lead_anywhere(user=user)
 
 
 def rubrics_check_view(*, user: UserLike) -> None:

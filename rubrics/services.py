@@ -276,11 +276,14 @@ def rubric_draft_delete(*, rubric: Rubric) -> None:
 
 
 def _renumber(rubric: Rubric) -> None:
-    for model in (CriterionGroup, Criterion):
-        for position, row in enumerate(model.objects.filter(rubric=rubric), start=1):  # type: ignore[attr-defined]
-            if row.position != position:
-                row.position = position
-                row.save(update_fields=["position"])
+    """Close the gap a removed group or criterion leaves in the positions."""
+    rows: list[CriterionGroup | Criterion] = [*rubric.groups.all(), *rubric.criteria.all()]
+    counters = {CriterionGroup: 0, Criterion: 0}
+    for row in rows:
+        counters[type(row)] += 1
+        if row.position != counters[type(row)]:
+            row.position = counters[type(row)]
+            row.save(update_fields=["position"])
 
 
 @transaction.atomic

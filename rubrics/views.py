@@ -212,7 +212,9 @@ def group_edit(
 
 
 @require_POST
-def group_delete(request: AuthedHttpRequest, slug: str, version: int, group_id: int) -> HttpResponse:
+def group_delete(
+    request: AuthedHttpRequest, slug: str, version: int, group_id: int
+) -> HttpResponse:
     rubrics_check_edit(user=request.user)
     rubric = rubric_draft_get(slug=slug, version=version)
     services.group_delete(group=group_get(rubric=rubric, group_id=group_id))
@@ -227,7 +229,9 @@ def criterion_edit(
     rubrics_check_edit(user=request.user)
     rubric = rubric_draft_get(slug=slug, version=version)
     criterion = (
-        criterion_get(rubric=rubric, criterion_id=criterion_id) if criterion_id is not None else None
+        criterion_get(rubric=rubric, criterion_id=criterion_id)
+        if criterion_id is not None
+        else None
     )
     form = CriterionForm(request.POST or None, rubric=rubric, criterion=criterion)
     if request.method == "POST" and form.is_valid():

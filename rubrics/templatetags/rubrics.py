@@ -42,9 +42,8 @@ def rubric_levels(criterion: Criterion, language: str | None = None) -> list[Lev
     }
     levels = []
     for value in criterion.levels():
+        label = num(value)
         if criterion.is_binary:
             label = _("Met") if value else _("Not met")
-        else:
-            label = num(value)
         levels.append(Level(num(value), label, text_in(anchors.get(value), language)))
     return levels

@@ -164,5 +164,9 @@ def test_a_new_version_of_a_file_is_added_beside_the_old(builtins) -> None:
     definition["version"] = 2
     definition["criteria"][0]["title"]["en"] = "Session agenda"
     outcome = rubric_import(definition=definition)
-    assert outcome.created and outcome.rubric.version == 2
-    assert definition_dump(rubric_definition(rubric=ctrs)) == (DEFINITIONS_DIR / "ctrs.yaml").read_text()
+    assert outcome.created
+    assert outcome.rubric.version == 2
+    assert (
+        definition_dump(rubric_definition(rubric=ctrs))
+        == (DEFINITIONS_DIR / "ctrs.yaml").read_text()
+    )

@@ -152,6 +152,8 @@ def test_unknown_keys_and_missing_keys_are_named() -> None:
 
 def test_docs_print_the_schema_the_validator_uses() -> None:
     text = DOCS.read_text(encoding="utf-8")
-    match = re.search(r"<!-- schema:start -->\n```json\n(.*?)\n```\n<!-- schema:end -->", text, re.S)
+    match = re.search(
+        r"<!-- schema:start -->\n```json\n(.*?)\n```\n<!-- schema:end -->", text, re.S
+    )
     assert match, "docs/rubrics.md must contain the schema between the schema markers"
     assert json.loads(match.group(1)) == RUBRIC_FILE_SCHEMA

@@ -58,7 +58,13 @@ def test_cpsycoune_only_safety_met_gives_1(builtins) -> None:
 
 def test_binary_criteria_take_one_and_zero_too(builtins) -> None:
     cbt = rubric_latest_published(slug="cbt-llm")
-    scores = {"validation": 1, "key-thought": 0, "challenge": True, "strategy": 1, "encouragement": 0}
+    scores = {
+        "validation": 1,
+        "key-thought": 0,
+        "challenge": True,
+        "strategy": 1,
+        "encouragement": 0,
+    }
     assert rubric_score(rubric=cbt, scores=scores).total == 3
 
 

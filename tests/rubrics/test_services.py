@@ -89,15 +89,14 @@ def test_publishing_checks_the_draft_like_a_file(db) -> None:
     )
     with pytest.raises(RubricFileError) as caught:
         rubric_publish(rubric=draft)
-    assert caught.value.problems == [
-        "criteria[0].title: no text in 'zh-hans', a declared language"
-    ]
+    assert caught.value.problems == ["criteria[0].title: no text in 'zh-hans', a declared language"]
     assert Rubric.objects.get(pk=draft.pk).status == "draft"
     criterion_save(
         rubric=draft, criterion=draft.criteria.get(), title={"en": "Warmth", "zh-hans": "温暖"}
     )
     published = rubric_publish(rubric=draft)
-    assert published.status == "published" and published.published_at is not None
+    assert published.status == "published"
+    assert published.published_at is not None
 
 
 def test_removing_a_criterion_renumbers_the_rest(db) -> None:
