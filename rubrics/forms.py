@@ -35,7 +35,14 @@ def _initial_texts(texts: dict[str, str], field: str) -> dict[str, str]:
     return {f"{field}_{code.replace('-', '_')}": texts.get(code, "") for code in LANGUAGE_CODES}
 
 
-class RubricForm(forms.Form):
+class _EditorForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Labels read as plain names ("Scale", not "Scale:") in both languages.
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class RubricForm(_EditorForm):
     slug = forms.SlugField(
         label=_("Slug"),
         max_length=80,
@@ -48,10 +55,12 @@ class RubricForm(forms.Form):
         label=_("Name (Simplified Chinese)"), max_length=300, required=False
     )
     description_en = forms.CharField(
-        label=_("Description (English)"), widget=forms.Textarea, required=False
+        label=_("Description (English)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     description_zh_hans = forms.CharField(
-        label=_("Description (Simplified Chinese)"), widget=forms.Textarea, required=False
+        label=_("Description (Simplified Chinese)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
@@ -68,7 +77,9 @@ class RubricForm(forms.Form):
         decimal_places=3,
         help_text=_("A total at or above the cut-off passes. Leave empty for none."),
     )
-    source = forms.CharField(label=_("Source"), widget=forms.Textarea, required=False)
+    source = forms.CharField(
+        label=_("Source"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args: Any, rubric: Rubric | None = None, **kwargs: Any) -> None:
         if rubric is not None:
@@ -109,7 +120,7 @@ class RubricForm(forms.Form):
         }
 
 
-class GroupForm(forms.Form):
+class GroupForm(_EditorForm):
     code = forms.RegexField(label=_("Code"), regex=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
     title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
     title_zh_hans = forms.CharField(
@@ -184,7 +195,7 @@ def _anchor_lines(anchors: list[dict[str, Any]], code: str) -> str:
     )
 
 
-class CriterionForm(forms.Form):
+class CriterionForm(_EditorForm):
     code = forms.RegexField(label=_("Code"), regex=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
     group = forms.ModelChoiceField(
         label=_("Group"), queryset=CriterionGroup.objects.none(), required=False
@@ -194,10 +205,12 @@ class CriterionForm(forms.Form):
         label=_("Title (Simplified Chinese)"), max_length=300, required=False
     )
     description_en = forms.CharField(
-        label=_("Description (English)"), widget=forms.Textarea, required=False
+        label=_("Description (English)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     description_zh_hans = forms.CharField(
-        label=_("Description (Simplified Chinese)"), widget=forms.Textarea, required=False
+        label=_("Description (Simplified Chinese)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
     scale_kind = forms.ChoiceField(label=_("Scale"), choices=ScaleKind.choices)
     scale_min = forms.DecimalField(
@@ -235,7 +248,9 @@ class CriterionForm(forms.Form):
         help_text=_("One per line as “score: text”; on a met / not met scale 1 is met, 0 not met."),
     )
     anchors_zh_hans = forms.CharField(
-        label=_("Anchors (Simplified Chinese)"), widget=forms.Textarea, required=False
+        label=_("Anchors (Simplified Chinese)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
 
     def __init__(
@@ -321,7 +336,7 @@ class CriterionForm(forms.Form):
         }
 
 
-class ImportForm(forms.Form):
+class ImportForm(_EditorForm):
     file = forms.FileField(
         label=_("Rubric file"), help_text=_("YAML or JSON in the schema of docs/rubrics.md.")
     )

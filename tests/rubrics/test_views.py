@@ -50,6 +50,7 @@ def test_rubric_page_in_chinese(world, builtins) -> None:
     text = response.content.decode()
     assert "认知治疗评定量表（CTRS）" in text
     assert "没有为本次会谈做任何安排。" in text
+    assert "锚点" in text  # the form's own labels follow the rubric's language
     # With the interface in Chinese, the rubric follows without asking.
     client.post(reverse("set_language"), {"language": "zh-hans"})
     text = client.get(_version_url("rubric_version", "cpsycoune")).content.decode()
