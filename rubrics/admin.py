@@ -24,3 +24,9 @@ class RubricAdmin(admin.ModelAdmin):
         if obj is not None and obj.is_published:
             return False
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Reviews and exports point at published versions; they must stay.
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import jsonschema
@@ -360,12 +360,3 @@ def rubric_definition(*, rubric: Rubric) -> Definition:
         ],
         "criteria": criteria,
     }
-
-
-def decimal_or_none(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None

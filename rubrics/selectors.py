@@ -47,16 +47,33 @@ def _with_parts(queryset: QuerySet[Rubric]) -> QuerySet[Rubric]:
     )
 
 
-def rubric_list() -> list[Rubric]:
-    """The newest version of each rubric (a draft counts), slug order."""
+def rubric_list(*, include_drafts: bool) -> list[Rubric]:
+    """The newest version of each rubric, slug order.
+
+    Drafts are a lead's work in progress: only those who may edit rubrics see them.
+    """
     latest: dict[str, Rubric] = {}
-    for rubric in Rubric.objects.order_by("slug", "-version"):
+    for rubric in rubric_versions(include_drafts=include_drafts).order_by("slug", "-version"):
         latest.setdefault(rubric.slug, rubric)
     return list(latest.values())
 
 
-def rubric_versions(*, slug: str) -> QuerySet[Rubric]:
-    return Rubric.objects.filter(slug=slug).order_by("-version")
+def rubric_versions(*, include_drafts: bool, slug: str | None = None) -> QuerySet[Rubric]:
+    rubrics = Rubric.objects.all()
+    if slug is not None:
+        rubrics = rubrics.filter(slug=slug)
+    if not include_drafts:
+        rubrics = rubrics.filter(status=Rubric.Status.PUBLISHED)
+    return rubrics.order_by("-version")
+
+
+def rubric_version_for_user(*, slug: str, version: int, user: UserLike) -> Rubric:
+    """A version the caller may look at: 403 without a viewing role, 404 for others' drafts."""
+    rubrics_check_view(user=user)
+    rubric = rubric_version_get(slug=slug, version=version)
+    if not rubric.is_published and not user_can_edit_rubrics(user=user):
+        raise Http404
+    return rubric
 
 
 def rubric_version_get(*, slug: str, version: int) -> Rubric:

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from rubrics.files import (
     Definition,
-    RubricFileError,
     definition_check,
     definition_dump,
     definition_parse,
@@ -361,24 +360,3 @@ def criterion_delete(*, criterion: Criterion) -> None:
     current = _draft_locked(criterion.rubric)
     criterion.delete()
     _renumber(current)
-
-
-__all__ = [
-    "DEFINITIONS_DIR",
-    "ImportOutcome",
-    "RubricConflict",
-    "RubricFileError",
-    "RubricLocked",
-    "criterion_delete",
-    "criterion_save",
-    "group_delete",
-    "group_save",
-    "rubric_draft_create",
-    "rubric_draft_delete",
-    "rubric_import",
-    "rubric_import_text",
-    "rubric_new_version",
-    "rubric_publish",
-    "rubric_update",
-    "rubrics_load_builtin",
-]

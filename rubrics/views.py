@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from rubrics.selectors import (
     rubric_draft_get,
     rubric_list,
     rubric_sections,
+    rubric_version_for_user,
     rubric_version_get,
     rubric_versions,
     rubrics_check_edit,
@@ -44,26 +45,28 @@ def _problems(rubric: Rubric) -> list[str]:
 @require_GET
 def rubric_list_view(request: AuthedHttpRequest) -> HttpResponse:
     rubrics_check_view(user=request.user)
+    can_edit = user_can_edit_rubrics(user=request.user)
     return render(
         request,
         "rubrics/rubric_list.html",
-        {"rubrics": rubric_list(), "can_edit": user_can_edit_rubrics(user=request.user)},
+        {"rubrics": rubric_list(include_drafts=can_edit), "can_edit": can_edit},
     )
 
 
 @require_GET
 def rubric_detail(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    """A rubric's address without a version leads to its newest version the caller may see."""
     rubrics_check_view(user=request.user)
-    latest = rubric_versions(slug=slug).first()
+    can_edit = user_can_edit_rubrics(user=request.user)
+    latest = rubric_versions(slug=slug, include_drafts=can_edit).first()
     if latest is None:
-        return render(request, "404.html", status=404)
+        raise Http404
     return redirect(_version_url(latest))
 
 
 @require_GET
 def rubric_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
-    rubrics_check_view(user=request.user)
-    rubric = rubric_version_get(slug=slug, version=version)
+    rubric = rubric_version_for_user(slug=slug, version=version, user=request.user)
     language = request.GET.get("lang")
     if language not in LANGUAGE_CODES:
         language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in LANGUAGE_CODES else "en"
@@ -74,7 +77,7 @@ def rubric_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
         {
             "rubric": rubric,
             "sections": rubric_sections(rubric=rubric),
-            "versions": rubric_versions(slug=slug),
+            "versions": rubric_versions(slug=slug, include_drafts=can_edit),
             "lang": language,
             "can_edit": can_edit,
             "problems": _problems(rubric) if can_edit and not rubric.is_published else [],
@@ -84,8 +87,7 @@ def rubric_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
 
 @require_GET
 def rubric_export(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
-    rubrics_check_view(user=request.user)
-    rubric = rubric_version_get(slug=slug, version=version)
+    rubric = rubric_version_for_user(slug=slug, version=version, user=request.user)
     response = HttpResponse(
         definition_dump(rubric_definition(rubric=rubric)),
         content_type="application/yaml; charset=utf-8",

@@ -1,3 +1,4 @@
+from rubrics.models import Rubric
 from tests.routes import Route
 from tests.rubrics.factories import CriterionFactory, CriterionGroupFactory, RubricFactory
 
@@ -15,8 +16,18 @@ def _draft(world):
     return world.objects["rubric_draft"]
 
 
+def _published(world):
+    """A published rubric (reviewers see only published versions)."""
+    if "rubric_published" not in world.objects:
+        rubric = RubricFactory(slug="access-published", status=Rubric.Status.PUBLISHED)
+        CriterionFactory(rubric=rubric)
+        world.objects["rubric_published"] = rubric
+    rubric = world.objects["rubric_published"]
+    return {"slug": rubric.slug, "version": rubric.version}
+
+
 def _slug(world):
-    return {"slug": _draft(world).slug}
+    return {"slug": _published(world)["slug"]}
 
 
 def _version(world):
@@ -37,8 +48,8 @@ ROUTES = [
     Route("rubrics:rubric_create", "user", allowed=EDITORS),
     Route("rubrics:rubric_import", "user", allowed=EDITORS),
     Route("rubrics:rubric_detail", "user", _slug, allowed=VIEWERS),
-    Route("rubrics:rubric_version", "user", _version, allowed=VIEWERS),
-    Route("rubrics:rubric_export", "user", _version, allowed=VIEWERS),
+    Route("rubrics:rubric_version", "user", _published, allowed=VIEWERS),
+    Route("rubrics:rubric_export", "user", _published, allowed=VIEWERS),
     Route("rubrics:rubric_edit", "user", _version, allowed=EDITORS),
     Route("rubrics:rubric_new_version", "user", _version, method="POST", allowed=EDITORS),
     Route("rubrics:rubric_publish", "user", _version, method="POST", allowed=EDITORS),
@@ -51,5 +62,5 @@ ROUTES = [
     Route("rubrics:criterion_delete", "user", _criterion, method="POST", allowed=EDITORS),
     Route("api_rubric_list", "user", api=True, allowed=VIEWERS),
     Route("api_rubric_versions", "user", _slug, api=True, allowed=VIEWERS),
-    Route("api_rubric_version", "user", _version, api=True, allowed=VIEWERS),
+    Route("api_rubric_version", "user", _published, api=True, allowed=VIEWERS),
 ]

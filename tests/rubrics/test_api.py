@@ -8,12 +8,20 @@ from tests.rubrics.factories import RubricFactory
 
 def test_list_gives_the_newest_version_of_each_rubric(world, builtins) -> None:
     RubricFactory(slug="ctrs", version=2)
-    response = client_for(world.reviewer).get(reverse("api_rubric_list"))
+    response = client_for(world.lead).get(reverse("api_rubric_list"))
     assert response.status_code == 200
     rows = {row["slug"]: row for row in response.json()}
     assert len(rows) == 9
     assert (rows["ctrs"]["version"], rows["ctrs"]["status"]) == (2, "draft")
     assert rows["cpsycoune"]["name"]["zh-hans"] == "CPsyCounE（整段对话）"
+    # A reviewer is not shown a lead's draft.
+    rows = {
+        row["slug"]: row
+        for row in client_for(world.reviewer).get(reverse("api_rubric_list")).json()
+    }
+    assert (rows["ctrs"]["version"], rows["ctrs"]["status"]) == (1, "published")
+    drafts = client_for(world.reviewer).get(reverse("api_rubric_version", args=["ctrs", 2]))
+    assert drafts.status_code == 404
 
 
 def test_versions_and_one_version(world, builtins) -> None:

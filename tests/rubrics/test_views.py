@@ -70,10 +70,14 @@ def test_binary_and_na_controls(world, builtins) -> None:
     assert "Rationale (required)" in text
 
 
-def test_detail_redirects_to_the_newest_version(world, builtins) -> None:
-    response = client_for(world.lead).get(reverse("rubrics:rubric_detail", args=["ctrs"]))
-    assert response.status_code == 302
-    assert response["Location"] == _version_url("rubric_version", "ctrs")
+def test_detail_redirects_to_the_newest_version_the_user_may_see(world, builtins) -> None:
+    RubricFactory(slug="ctrs", version=2)
+    url = reverse("rubrics:rubric_detail", args=["ctrs"])
+    assert client_for(world.lead).get(url)["Location"] == _version_url("rubric_version", "ctrs", 2)
+    reviewer = client_for(world.reviewer)
+    assert reviewer.get(url)["Location"] == _version_url("rubric_version", "ctrs")
+    assert reviewer.get(_version_url("rubric_version", "ctrs", 2)).status_code == 404
+    assert "Version 2" not in reviewer.get(_version_url("rubric_version", "ctrs")).content.decode()
 
 
 def test_download_is_the_rubric_file(world, builtins) -> None:
