@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,7 +116,9 @@ def rubric_import(
     so a changed file must carry a new version number.
     """
     slug, version = definition["slug"], definition["version"]
-    existing = Rubric.objects.select_for_update().filter(slug=slug, version=version).first()
+    # Lock every version of the slug: imports and new drafts of one rubric queue here.
+    versions = list(Rubric.objects.select_for_update().filter(slug=slug))
+    existing = next((row for row in versions if row.version == version), None)
     if existing is not None:
         if existing.status == Rubric.Status.DRAFT and not draft:
             raise RubricConflict(
@@ -133,9 +134,10 @@ def rubric_import(
                 % {"slug": slug, "version": version}
             )
         return ImportOutcome(rubric=existing, created=False)
-    if draft and Rubric.objects.filter(slug=slug, status=Rubric.Status.DRAFT).exists():
+    if any(row.status == Rubric.Status.DRAFT for row in versions):
+        # A new version beside a draft would leave the draft numbered out of order.
         raise RubricConflict(
-            _("%(slug)s already has a draft; publish or delete it before importing another.")
+            _("%(slug)s has a draft; publish or delete it before importing another version.")
             % {"slug": slug}
         )
     rubric = Rubric.objects.create(
@@ -188,21 +190,27 @@ def rubric_draft_create(
     user: UserLike = None,
 ) -> Rubric:
     """A brand-new rubric: version 1, a draft without criteria yet."""
+    taken = RubricConflict(_("A rubric with the slug %(slug)s exists already.") % {"slug": slug})
     if Rubric.objects.filter(slug=slug).exists():
-        raise RubricConflict(_("A rubric with the slug %(slug)s exists already.") % {"slug": slug})
-    return Rubric.objects.create(
-        slug=slug,
-        version=1,
-        status=Rubric.Status.DRAFT,
-        scope=scope,
-        languages=languages,
-        name=name,
-        description=description,
-        source=source,
-        total_method=total_method,
-        cutoff=cutoff,
-        created_by=_user(user),
-    )
+        raise taken
+    try:
+        # A savepoint, so that losing a race to the same slug is a clear error, not a 500.
+        with transaction.atomic():
+            return Rubric.objects.create(
+                slug=slug,
+                version=1,
+                status=Rubric.Status.DRAFT,
+                scope=scope,
+                languages=languages,
+                name=name,
+                description=description,
+                source=source,
+                total_method=total_method,
+                cutoff=cutoff,
+                created_by=_user(user),
+            )
+    except IntegrityError as exc:
+        raise taken from exc
 
 
 RUBRIC_EDITABLE_FIELDS = (
@@ -235,12 +243,14 @@ def rubric_new_version(*, rubric: Rubric, user: UserLike = None) -> Rubric:
 
     A rubric has at most one draft; when it already has one, that draft is returned.
     """
-    existing = Rubric.objects.filter(slug=rubric.slug, status=Rubric.Status.DRAFT).first()
+    # Lock every version of the slug so two leads clicking "edit" at once get the same draft.
+    versions = list(Rubric.objects.select_for_update().filter(slug=rubric.slug))
+    existing = next((row for row in versions if row.status == Rubric.Status.DRAFT), None)
     if existing is not None:
         return existing
     source = Rubric.objects.get(pk=rubric.pk)
     definition = rubric_definition(rubric=source)
-    latest = Rubric.objects.filter(slug=rubric.slug).aggregate(latest=Max("version"))["latest"]
+    latest = max(row.version for row in versions)
     copy = Rubric.objects.create(
         slug=source.slug,
         version=latest + 1,

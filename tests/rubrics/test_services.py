@@ -11,12 +11,14 @@ from rubrics.files import RubricFileError, definition_dump, rubric_definition
 from rubrics.models import Rubric
 from rubrics.selectors import rubric_latest_published, rubric_version_get
 from rubrics.services import (
+    RubricConflict,
     RubricLocked,
     criterion_delete,
     criterion_save,
     group_delete,
     group_save,
     rubric_draft_create,
+    rubric_import,
     rubric_new_version,
     rubric_publish,
     rubric_update,
@@ -117,3 +119,13 @@ def test_selectors_answer_404_for_unknown_versions(builtins) -> None:
     RubricFactory(slug="only-draft")
     with pytest.raises(Http404):
         rubric_latest_published(slug="only-draft")
+
+
+def test_no_version_is_imported_beside_a_draft(builtins) -> None:
+    draft = rubric_new_version(rubric=builtins["ctrs"])
+    definition = rubric_definition(rubric=builtins["ctrs"])
+    definition["version"] = 3
+    with pytest.raises(RubricConflict, match="ctrs has a draft"):
+        rubric_import(definition=definition)
+    assert list(Rubric.objects.filter(slug="ctrs").values_list("version", flat=True)) == [2, 1]
+    assert draft.version == 2
