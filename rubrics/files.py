@@ -250,21 +250,15 @@ def _scale_problems(item: dict[str, Any], where: str, method: str) -> list[str]:
 def definition_total_range(data: Definition) -> tuple[Decimal, Decimal]:
     """The lowest and highest total a rubric can give when every criterion is scored."""
     method = data["total"]["method"]
-    ranges = [_criterion_range(item, method) for item in data["criteria"]]
-    low = sum((r[0] for r in ranges), Decimal(0))
-    high = sum((r[1] for r in ranges), Decimal(0))
+    items = data["criteria"]
+    ranges = [_criterion_range(item, method) for item in items]
     if method == TotalMethod.MEAN:
-        weights = sum((_decimal(item["weight"]) for item in data["criteria"]), Decimal(0))
-        low = sum(
-            (r[0] * _decimal(i["weight"]) for r, i in zip(ranges, data["criteria"], strict=True)),
-            Decimal(0),
-        )
-        high = sum(
-            (r[1] * _decimal(i["weight"]) for r, i in zip(ranges, data["criteria"], strict=True)),
-            Decimal(0),
-        )
-        return low / weights, high / weights
-    return low, high
+        weights = [_decimal(item["weight"]) for item in items]
+        total_weight = sum(weights, Decimal(0))
+        low = sum((r[0] * w for r, w in zip(ranges, weights, strict=True)), Decimal(0))
+        high = sum((r[1] * w for r, w in zip(ranges, weights, strict=True)), Decimal(0))
+        return low / total_weight, high / total_weight
+    return sum((r[0] for r in ranges), Decimal(0)), sum((r[1] for r in ranges), Decimal(0))
 
 
 def definition_check(data: Any, *, source: str) -> Definition:

@@ -213,18 +213,25 @@ class CriterionForm(_EditorForm):
         required=False,
     )
     scale_kind = forms.ChoiceField(label=_("Scale"), choices=ScaleKind.choices)
+    # Which of the scale fields are needed depends on the kind of scale; clean() checks.
     scale_min = forms.DecimalField(
-        label=_("Lowest score"), initial=0, max_digits=9, decimal_places=3
+        label=_("Lowest score"), initial=0, required=False, max_digits=9, decimal_places=3
     )
     scale_max = forms.DecimalField(
-        label=_("Highest score"), initial=4, max_digits=9, decimal_places=3
+        label=_("Highest score"), initial=4, required=False, max_digits=9, decimal_places=3
     )
     scale_step = forms.DecimalField(
-        label=_("Step"), initial=1, min_value=Decimal("0.001"), max_digits=9, decimal_places=3
+        label=_("Step"),
+        initial=1,
+        required=False,
+        min_value=Decimal("0.001"),
+        max_digits=9,
+        decimal_places=3,
     )
     points = forms.DecimalField(
         label=_("Points when met"),
         initial=1,
+        required=False,
         min_value=Decimal("0.001"),
         max_digits=9,
         decimal_places=3,
@@ -302,9 +309,15 @@ class CriterionForm(_EditorForm):
         cleaned = super().clean() or {}
         if not _texts(cleaned, "title"):
             raise forms.ValidationError(_("Give the criterion a title."))
+        if cleaned.get("scale_kind") == ScaleKind.BINARY:
+            needed = ["points"]
+        else:
+            needed = ["scale_min", "scale_max", "scale_step"]
+        for name in needed:
+            if cleaned.get(name) is None and name not in self.errors:
+                self.add_error(name, _("This scale needs a value here."))
         low, high = cleaned.get("scale_min"), cleaned.get("scale_max")
-        is_range = cleaned.get("scale_kind") == ScaleKind.RANGE
-        if is_range and low is not None and high is not None and low >= high:
+        if "scale_min" in needed and low is not None and high is not None and low >= high:
             self.add_error("scale_max", _("The highest score must be above the lowest."))
         return cleaned
 

@@ -180,3 +180,36 @@ def test_an_invalid_upload_shows_its_errors_and_imports_nothing(world) -> None:
         response.content.decode()
     )
     assert not Rubric.objects.filter(slug="small").exists()
+
+
+def test_the_criterion_form_asks_for_what_the_scale_needs(world) -> None:
+    RubricFactory(slug="form-check")
+    client = client_for(world.lead)
+    base = {"code": "x", "title_en": "X", "weight": "1", "measurement": "nominal"}
+    response = client.post(
+        _version_url("criterion_add", "form-check"), {**base, "scale_kind": "binary"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"points": ["This scale needs a value here."]}
+    response = client.post(
+        _version_url("criterion_add", "form-check"),
+        {**base, "scale_kind": "range", "scale_min": "3", "scale_max": "1", "scale_step": "1"},
+    )
+    assert response.context["form"].errors == {
+        "scale_max": ["The highest score must be above the lowest."]
+    }
+    response = client.post(
+        _version_url("criterion_add", "form-check"),
+        {
+            **base,
+            "scale_kind": "range",
+            "scale_min": "1",
+            "scale_max": "5",
+            "scale_step": "1",
+            "anchors_en": "one: bad",
+        },
+    )
+    assert response.context["form"].errors == {
+        "anchors_en": ["Line 1: write an anchor as “score: text”, for example “2: Partly”."]
+    }
+    assert not Rubric.objects.get(slug="form-check").criteria.exists()
