@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import Job, Membership, Project
+from core.models import AuditEvent, Job, Membership, Project
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,4 +24,20 @@ class JobAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in Job._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "project", "actor", "action", "object_type", "object_id"]
+    list_filter = ["action", "project"]
+    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -18,7 +18,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.models import Job, Project
@@ -109,7 +109,8 @@ def job_enqueue(
     job = Job.objects.create(
         kind=kind,
         task_name=task.name,
-        params=params,
+        # The worker writes messages and error reports in the language of whoever started it.
+        params={**params, "_language": translation.get_language() or settings.LANGUAGE_CODE},
         started_by=user if user is not None and user.is_authenticated else None,
         project=project,
         message=message or _("Waiting for a worker"),
@@ -222,6 +223,12 @@ def run_job(job_id: int, body: JobBody) -> None:
     job = _claim(job_id)
     if job is None:
         return
+    language = job.params.get("_language") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        _run_claimed(job, body)
+
+
+def _run_claimed(job: Job, body: JobBody) -> None:
     progress = JobProgress(job)
     try:
         result = body(job, progress) or {}

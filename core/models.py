@@ -158,3 +158,48 @@ class Job(models.Model):
         return (
             self.status in (self.Status.QUEUED, self.Status.RUNNING) and not self.cancel_requested
         )
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit log: who did what to which object, before and after.
+
+    Rows are never updated or deleted; the database refuses it (see migration 0002), so the log
+    holds even against code that forgets. Projects and users with audit history are therefore
+    protected from deletion: deactivate a user instead.
+    """
+
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("project"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("who"),
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["project", "object_type", "object_id"]),
+            models.Index(fields=["project", "actor", "-created_at"]),
+        ]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id} by {self.actor_id}"

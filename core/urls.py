@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("projects/", views.project_list, name="project_list"),
     path("projects/<slug:slug>/", views.project_detail, name="project_detail"),
+    path("projects/<slug:slug>/audit/", views.project_audit, name="project_audit"),
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/progress/", views.job_progress, name="job_progress"),

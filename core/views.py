@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework.authtoken.models import Token
 
 from core import jobs
+from core.audit import audit_events_for_project
 from core.forms import ThrottledAuthenticationForm
 from core.http import AuthedHttpRequest
 from core.models import Role
@@ -138,3 +139,37 @@ def api_token(request: AuthedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your API token was revoked."))
     return render(request, "core/api_token.html", {"token": token, "new_key": new_key})
+
+
+@require_GET
+def project_audit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    """The project's audit log for its leads, per object (item) or per person (reviewer)."""
+    project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])
+    actor_name = request.GET.get("actor", "").strip()
+    actor = None
+    if actor_name:
+        actor = next(
+            (m.user for m in project_members(project=project) if m.user.username == actor_name),
+            None,
+        )
+        if actor is None:
+            raise Http404
+    events = audit_events_for_project(
+        project=project,
+        object_type=request.GET.get("object_type", "").strip(),
+        object_id=request.GET.get("object_id", "").strip(),
+        actor=actor,
+    )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/project_audit.html",
+        {
+            "project": project,
+            "page": page,
+            "members": project_members(project=project),
+            "actor_name": actor_name,
+            "object_type": request.GET.get("object_type", ""),
+            "object_id": request.GET.get("object_id", ""),
+        },
+    )

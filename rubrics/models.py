@@ -77,7 +77,7 @@ class Rubric(models.Model):
     description = models.JSONField(_("description"), default=dict, blank=True)
     source = models.TextField(_("source"), blank=True)
     total_method = models.CharField(
-        _("total"), max_length=20, choices=TotalMethod.choices, default=TotalMethod.SUM
+        _("total method"), max_length=20, choices=TotalMethod.choices, default=TotalMethod.SUM
     )
     cutoff = _number_field(_("cut-off"), null=True, blank=True)
     builtin = models.BooleanField(_("built in"), default=False)

@@ -5,9 +5,18 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from core.models import Job, Project, Role
 from tests.factories import JobFactory, ProjectFactory, member
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():  # type: ignore[no-untyped-def]
+    """Each test starts in English; a request that switched language must not leak into the next."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @dataclass

@@ -15,10 +15,6 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.factories import TEST_PASSWORD
 
-# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
-# beside a running loop unless told that this thread is safe, which it is here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -39,17 +35,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module.
+
+    Playwright's sync API keeps an event loop running in the test thread, and Django's ORM
+    refuses to run beside a running loop unless told the thread is safe, which it is here.
+    The loop (and that permission) last only as long as the module, so the rest of the
+    suite keeps Django's async-safety check.
+    """
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("Chromium is not installed: run `make chromium` (Debian package chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=executable, headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

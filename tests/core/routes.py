@@ -24,6 +24,7 @@ ROUTES = [
     Route("core:home", "user"),
     Route("core:project_list", "user"),
     Route("core:project_detail", "project", _project),
+    Route("core:project_audit", "project", _project, allowed=frozenset({"lead"})),
     Route("core:job_list", "user"),
     Route("core:job_detail", "owner", _job),
     Route("core:job_progress", "owner", _job),

@@ -1,0 +1,52 @@
+"""Make the audit log append-only in the database itself, on PostgreSQL and SQLite alike."""
+
+from django.db import migrations
+
+POSTGRES_UP = """
+CREATE OR REPLACE FUNCTION core_auditevent_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only: % refused', TG_OP;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER core_auditevent_append_only
+    BEFORE UPDATE OR DELETE ON core_auditevent
+    FOR EACH ROW EXECUTE FUNCTION core_auditevent_refuse_change();
+"""
+POSTGRES_DOWN = """
+DROP TRIGGER IF EXISTS core_auditevent_append_only ON core_auditevent;
+DROP FUNCTION IF EXISTS core_auditevent_refuse_change();
+"""
+SQLITE_UP = [
+    """CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE ON core_auditevent
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: UPDATE refused'); END;""",
+    """CREATE TRIGGER core_auditevent_no_delete BEFORE DELETE ON core_auditevent
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE refused'); END;""",
+]
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS core_auditevent_no_update;",
+    "DROP TRIGGER IF EXISTS core_auditevent_no_delete;",
+]
+
+
+def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(POSTGRES_UP)
+    elif vendor == "sqlite":
+        for statement in SQLITE_UP:
+            schema_editor.execute(statement)
+
+
+def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(POSTGRES_DOWN)
+    elif vendor == "sqlite":
+        for statement in SQLITE_DOWN:
+            schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0002_audit_event")]
+
+    operations = [migrations.RunPython(forwards, backwards)]

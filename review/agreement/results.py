@@ -1,0 +1,152 @@
+"""The small, immutable answers the agreement functions hand back to services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
+
+
+class Undefined(StrEnum):
+    """Why a statistic has no value; the UI maps these codes to translated sentences."""
+
+    TOO_FEW_RATINGS = "too_few_ratings"  # no item has two or more ratings
+    NO_VARIATION = "no_variation"  # every pairable rating has the same value
+
+
+@dataclass(frozen=True)
+class AlphaResult:
+    """Krippendorff's alpha with a bootstrap percentile interval.
+
+    `n_items` counts items with at least two ratings (the only ones alpha can use) and
+    `n_pairable` the ratings on those items. `low`/`high` are None when no interval was asked
+    for (`n_boot == 0`) or no resample had variation; `n_boot_undefined` resamples without
+    variation are left out of the interval.
+    """
+
+    level: Level
+    alpha: float | None
+    low: float | None
+    high: float | None
+    n_items: int
+    n_pairable: int
+    n_raters: int
+    confidence: float
+    n_boot: int
+    n_boot_undefined: int
+    seed: int
+    reason: Undefined | None = None
+
+    @property
+    def defined(self) -> bool:
+        return self.alpha is not None
+
+
+@dataclass(frozen=True)
+class WeeklyAlpha:
+    """Alpha over the items whose last rating fell in one ISO week (e.g. "2026-W48")."""
+
+    week: str
+    result: AlphaResult
+
+
+@dataclass(frozen=True)
+class PairwiseAgreement:
+    """Agreement on pairwise choices: nominal alpha and MT-bench style percent agreement.
+
+    Percent agreement is the share of agreeing rater pairs over every pair of raters who voted
+    on the same item; "without ties" leaves out pairs in which either vote is a tie.
+    """
+
+    alpha: AlphaResult
+    agreement: float | None
+    n_pairs: int
+    agreement_without_ties: float | None
+    n_pairs_without_ties: int
+
+
+@dataclass(frozen=True)
+class ReviewerAgreement:
+    """One reviewer against the consensus of the other reviewers on the same items.
+
+    The consensus is the median of the others (the most common value, when unique, for nominal
+    criteria). `bias` is the mean of (this reviewer's score - the others' mean): above zero the
+    reviewer is more lenient than their colleagues, below zero more severe.
+    """
+
+    rater: object
+    n_items: int
+    exact: float | None
+    within_one: float | None
+    mean_abs_diff: float | None
+    bias: float | None
+    alpha: float | None
+
+
+@dataclass(frozen=True)
+class ConfusionMatrix:
+    """Counts of items by judge score (rows) and rounded human median (columns)."""
+
+    labels: tuple[float, ...]
+    counts: tuple[tuple[int, ...], ...]
+
+    def count(self, *, judge: float, human: float) -> int:
+        return self.counts[self.labels.index(judge)][self.labels.index(human)]
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    item: object
+    human_median: float
+    judge: float
+    difference: float  # judge - human median
+
+
+@dataclass(frozen=True)
+class JudgeAlignment:
+    """How closely an LLM judge follows the human reviewers on one criterion.
+
+    `humans` and `with_judge` are alpha on the same items (judged, with two or more human
+    ratings), without and with the judge as an extra rater. The other figures compare the
+    judge with the human median on every judged item that has a human rating; `bias` is the
+    mean of (judge - human mean).
+    """
+
+    n_items: int
+    humans: AlphaResult
+    with_judge: AlphaResult
+    spearman: float | None
+    kappa: float | None
+    mean_abs_error: float | None
+    bias: float | None
+    confusion: ConfusionMatrix
+    disagreements: tuple[Disagreement, ...]
+
+
+@dataclass(frozen=True)
+class JudgePairwiseAlignment:
+    """A judge's pairwise choices against the most common human choice per item."""
+
+    n_items: int
+    n_no_majority: int
+    agreement: float | None
+    agreement_without_ties: float | None
+    n_items_without_ties: int
+
+
+@dataclass(frozen=True)
+class PositionConsistency:
+    """A judge asked twice, with the two responses swapped: does it pick the same response?
+
+    `first_slot` counts items where it chose whichever response was shown first both times,
+    `second_slot` whichever was shown second; both are position bias, not preference.
+    """
+
+    n_items: int
+    n_consistent: int
+    consistency: float | None
+    first_slot: int
+    second_slot: int

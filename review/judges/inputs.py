@@ -1,0 +1,140 @@
+"""What a judge is given: the rubric's criteria and the material to judge.
+
+These are deliberately plain dataclasses rather than the rubrics app's models, so the calling
+layer has no database dependency and an adapter from a rubric version is a few lines: copy
+code, title, description, anchors, scale and ``na_allowed`` for each criterion, in the judge's
+language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Scope = Literal["session", "counselor_turn", "response", "pair"]
+SCOPES: tuple[Scope, ...] = ("session", "counselor_turn", "response", "pair")
+ScaleKind = Literal["range", "binary"]
+
+
+@dataclass(frozen=True)
+class JudgeCriterion:
+    """One criterion as the judge sees it.
+
+    A ``range`` scale accepts the integers ``minimum, minimum + step, ..., maximum``. A
+    ``binary`` scale is met (1) or not met (0); its points live in the rubric, not here.
+    ``anchors`` maps a score to the text describing it; a rubric need not anchor every level
+    (CTRS anchors 0, 2, 4 and 6 only).
+    """
+
+    code: str
+    title: str
+    description: str
+    anchors: Mapping[int, str] = field(default_factory=dict)
+    scale: ScaleKind = "range"
+    minimum: int = 0
+    maximum: int = 1
+    step: int = 1
+    na_allowed: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.code or not all(ch.isalnum() or ch in "._-" for ch in self.code):
+            # Codes become JSON-schema property names and prompt labels.
+            raise ValueError(
+                f"criterion code {self.code!r}: use letters, digits, '.', '_' or '-' only"
+            )
+        if self.scale == "binary" and (self.minimum, self.maximum, self.step) != (0, 1, 1):
+            raise ValueError(f"criterion {self.code}: a binary scale is 0 (not met) to 1 (met)")
+        if self.step < 1 or self.maximum <= self.minimum:
+            raise ValueError(
+                f"criterion {self.code}: scale {self.minimum}-{self.maximum} step {self.step} "
+                "is empty"
+            )
+        for score in self.anchors:
+            if score not in self.allowed_scores():
+                raise ValueError(f"criterion {self.code}: anchor {score} is not on its scale")
+
+    def allowed_scores(self) -> tuple[int, ...]:
+        return tuple(range(self.minimum, self.maximum + 1, self.step))
+
+
+@dataclass(frozen=True)
+class JudgeRubric:
+    """The part of a rubric version a judge needs. ``version`` goes into every stored answer."""
+
+    code: str
+    version: str
+    title: str
+    scope: Scope
+    criteria: tuple[JudgeCriterion, ...]
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"rubric {self.code}: unknown scope {self.scope!r}")
+        codes = [criterion.code for criterion in self.criteria]
+        duplicates = sorted({code for code in codes if codes.count(code) > 1})
+        if duplicates:
+            raise ValueError(f"rubric {self.code}: duplicate criterion codes {duplicates}")
+
+
+@dataclass(frozen=True)
+class JudgeTurn:
+    """One turn of a dialogue. ``speaker`` is a role (counselor, client) or a free label."""
+
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """Score one item against every criterion of a rubric.
+
+    ``key`` is the caller's identifier for the item (it comes back on the answer). For a
+    ``counselor_turn`` or ``response`` rubric, ``target_turn`` is the index of the turn to
+    rate; the turns before it are its context.
+    """
+
+    key: str
+    rubric: JudgeRubric
+    turns: tuple[JudgeTurn, ...]
+    target_turn: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.turns:
+            raise ValueError(f"item {self.key}: nothing to judge (no turns)")
+        if self.rubric.scope == "pair":
+            raise ValueError(f"item {self.key}: a pair rubric needs a PairwiseRequest")
+        turn_scoped = self.rubric.scope in ("counselor_turn", "response")
+        if turn_scoped and not (
+            self.target_turn is not None and 0 <= self.target_turn < len(self.turns)
+        ):
+            raise ValueError(
+                f"item {self.key}: a {self.rubric.scope} rubric needs target_turn "
+                f"between 0 and {len(self.turns) - 1}"
+            )
+        if not self.rubric.criteria:
+            raise ValueError(f"item {self.key}: rubric {self.rubric.code} has no criteria")
+
+
+@dataclass(frozen=True)
+class PairwiseRequest:
+    """Compare two candidate responses to the same context.
+
+    ``rubric`` is optional: when given, its criteria are the principles the judge states a
+    per-principle preference on. ``swapped`` marks the second call of a both-orders pair: the
+    response shown as A is then the caller's original B.
+    """
+
+    key: str
+    context: tuple[JudgeTurn, ...]
+    response_a: str
+    response_b: str
+    rubric: JudgeRubric | None = None
+    swapped: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.response_a.strip() or not self.response_b.strip():
+            raise ValueError(f"pair {self.key}: both responses must have text")
+
+
+JudgeRequest = ScoreRequest | PairwiseRequest

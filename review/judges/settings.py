@@ -1,0 +1,115 @@
+"""How one LLM judge is configured.
+
+The future judge-configuration model maps field for field onto :class:`JudgeSettings`; keeping
+the calling layer on a plain frozen dataclass lets it run (and be tested) without a database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+Language = Literal["en", "zh"]
+LANGUAGES: tuple[Language, ...] = ("en", "zh")
+
+
+class JudgeConfigError(Exception):
+    """A judge configuration that cannot be used as it stands; the text says what to fix."""
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """One judge: which endpoint and model, how to call it, and which prompt to send.
+
+    ``api_key_env`` names the environment variable holding the key. The key itself never
+    lives in a configuration, a log line or a stored answer: it is read from the environment
+    at call time, so rotating it needs no database change.
+    """
+
+    name: str
+    base_url: str
+    model: str
+    api_key_env: str
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    concurrency: int = 4
+    timeout_s: float = 60.0
+    max_retries: int = 3
+    prompt_version: str = "v1"
+    language: Language = "en"
+    # Endpoints that reject ``response_format={"type": "json_schema"}`` (some vLLM or Ollama
+    # builds) are called with plain text and the tolerant parser does the rest.
+    use_json_schema: bool = True
+    # Prices per 1,000 tokens in the account's currency; zero for a local model.
+    price_prompt_per_1k: Decimal = Decimal(0)
+    price_completion_per_1k: Decimal = Decimal(0)
+    # The first backoff after a 5xx or timeout; it doubles per attempt up to max_backoff_s.
+    backoff_s: float = 1.0
+    max_backoff_s: float = 30.0
+    # A server may ask for a long Retry-After; a judge run should not sleep for an hour on it.
+    max_retry_after_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.name.strip():
+            problems.append("name is empty")
+        if not self.base_url.startswith(("http://", "https://")):
+            problems.append(f"base_url {self.base_url!r} is not an http(s) URL")
+        if not self.model.strip():
+            problems.append("model is empty")
+        if not self.api_key_env.strip():
+            problems.append("api_key_env is empty (name the environment variable holding the key)")
+        if self.concurrency < 1:
+            problems.append(f"concurrency must be at least 1, not {self.concurrency}")
+        if self.max_tokens < 1:
+            problems.append(f"max_tokens must be at least 1, not {self.max_tokens}")
+        if self.timeout_s <= 0:
+            problems.append(f"timeout_s must be positive, not {self.timeout_s}")
+        if self.max_retries < 0:
+            problems.append(f"max_retries cannot be negative ({self.max_retries})")
+        if self.language not in LANGUAGES:
+            problems.append(
+                f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}"
+            )
+        if problems:
+            raise JudgeConfigError(f"Judge {self.name!r}: " + "; ".join(problems) + ".")
+
+    def api_key(self) -> str:
+        """The key from the environment; a missing or empty variable is a configuration error."""
+        value = os.environ.get(self.api_key_env, "")
+        if not value:
+            raise JudgeConfigError(
+                f"Judge {self.name!r}: the environment variable {self.api_key_env} that should "
+                "hold its API key is not set."
+            )
+        return value
+
+    def fingerprint(self) -> str:
+        """A hash of every field that can change an answer.
+
+        A resumed run reuses a stored answer only when item, prompt hash and this fingerprint
+        match. Concurrency, timeouts, retries and prices change how answers are fetched or
+        billed, not what they say, so they are left out.
+        """
+        material = {
+            "base_url": self.base_url.rstrip("/"),
+            "model": self.model,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "prompt_version": self.prompt_version,
+            "language": self.language,
+            "use_json_schema": self.use_json_schema,
+        }
+        encoded = json.dumps(material, sort_keys=True).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+    def cost(self, *, prompt_tokens: int, completion_tokens: int) -> Decimal:
+        thousand = Decimal(1000)
+        return (
+            Decimal(prompt_tokens) * self.price_prompt_per_1k / thousand
+            + Decimal(completion_tokens) * self.price_completion_per_1k / thousand
+        )

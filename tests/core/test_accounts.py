@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from core.models import Membership
+from tests.factories import TEST_PASSWORD, ProjectFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle():  # type: ignore[no-untyped-def]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _login(client: Client, username: str, password: str):  # type: ignore[no-untyped-def]
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+@pytest.mark.django_db
+def test_sign_in_and_out(client: Client) -> None:
+    user = UserFactory(username="ana")
+    response = _login(client, "ana", TEST_PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("core:home")
+    assert client.get(reverse("core:home")).status_code == 200
+
+    assert client.get(reverse("logout")).status_code == 405  # signing out is a POST
+    client.post(reverse("logout"))
+    assert client.get(reverse("core:home")).status_code == 302
+    assert user.is_active
+
+
+@pytest.mark.django_db
+def test_repeated_failures_lock_the_form_for_a_while(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    UserFactory(username="ana")
+    for _ in range(settings.LOGIN_THROTTLE_ATTEMPTS):
+        assert _login(client, "ana", "wrong").status_code == 200
+    blocked = _login(client, "ana", TEST_PASSWORD)
+    assert blocked.status_code == 200
+    assert "Too many failed sign-in attempts" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_password_reset_by_email_sets_a_new_password(client: Client) -> None:
+    UserFactory(username="ana", email="ana@example.org")
+    client.post(reverse("password_reset"), {"email": "ana@example.org"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    assert link is not None
+
+    form_page = client.get(link.group(1), follow=True)
+    assert "Choose a new password" in form_page.content.decode()
+    new_password = "a fresh long passphrase 42"
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": new_password, "new_password2": new_password},
+    )
+    client.logout()
+    assert _login(client, "ana", new_password).status_code == 302
+
+
+@pytest.mark.django_db
+def test_reset_for_an_unknown_address_reveals_nothing(client: Client) -> None:
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
+    assert "If an account has that address" in response.content.decode()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_change_password(client: Client) -> None:
+    user = UserFactory(username="ana")
+    client.force_login(user)
+    new_password = "another long passphrase 7"
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": new_password,
+            "new_password2": new_password,
+        },
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new_password)
+
+
+@pytest.mark.django_db
+def test_there_is_no_sign_up(client: Client) -> None:
+    for path in ["/accounts/signup/", "/accounts/register/", "/signup/"]:
+        assert client.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+def test_create_user_command_prints_a_random_password_once() -> None:
+    project = ProjectFactory(slug="clinic")
+    out = StringIO()
+    call_command(
+        "create_user",
+        "mei",
+        "--email",
+        "mei@example.org",
+        "--project",
+        "clinic",
+        "--role",
+        "reviewer",
+        stdout=out,
+    )
+    password = re.search(r"Password \(shown once\): (\S+)", out.getvalue())
+    assert password is not None
+    assert len(password.group(1)) >= 16
+    user = get_user_model().objects.get(username="mei")
+    assert user.check_password(password.group(1))
+    assert not user.is_staff
+    assert Membership.objects.get(user=user, project=project).role == "reviewer"
+
+    out2 = StringIO()
+    call_command("create_user", "lin", stdout=out2)
+    assert re.search(r"shown once\): (\S+)", out2.getvalue()).group(1) != password.group(1)
+
+
+@pytest.mark.django_db
+def test_api_token_obtained_with_a_password_authenticates_calls(client: Client) -> None:
+    UserFactory(username="ana")
+    token = client.post("/api/auth/token/", {"username": "ana", "password": TEST_PASSWORD}).json()[
+        "token"
+    ]
+    api = Client()
+    me = api.get("/api/me/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert me.status_code == 200
+    assert me.json()["username"] == "ana"
+
+
+@pytest.mark.django_db
+def test_anonymous_api_calls_get_401_and_basic_auth_is_not_accepted(client: Client) -> None:
+    UserFactory(username="ana")
+    anonymous = client.get("/api/me/")
+    assert anonymous.status_code == 401
+    assert anonymous["WWW-Authenticate"] == "Token"
+    import base64
+
+    basic = base64.b64encode(f"ana:{TEST_PASSWORD}".encode()).decode()
+    assert client.get("/api/me/", HTTP_AUTHORIZATION=f"Basic {basic}").status_code == 401
+
+
+@pytest.mark.django_db
+def test_token_endpoint_is_throttled(client: Client) -> None:
+    UserFactory(username="ana")
+    statuses = [
+        client.post("/api/auth/token/", {"username": "ana", "password": "guess"}).status_code
+        for _ in range(12)
+    ]
+    assert statuses[0] == 400
+    assert statuses[-1] == 429
+
+
+@pytest.mark.django_db
+def test_api_token_page_makes_and_revokes_a_token(client: Client) -> None:
+    user = UserFactory(username="ana")
+    client.force_login(user)
+    made = client.post(reverse("core:api_token"), {"action": "create"}).content.decode()
+    key = re.search(r'<pre class="code" id="new-token">(\w+)</pre>', made)
+    assert key is not None
+    assert Client().get("/api/me/", HTTP_AUTHORIZATION=f"Token {key.group(1)}").status_code == 200
+    # Shown once: the page does not show it again.
+    assert key.group(1) not in client.get(reverse("core:api_token")).content.decode()
+    client.post(reverse("core:api_token"), {"action": "revoke"})
+    assert Client().get("/api/me/", HTTP_AUTHORIZATION=f"Token {key.group(1)}").status_code == 401
