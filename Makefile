@@ -67,7 +67,7 @@ worker: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(DEV_ENV) $(BIN)/mypy .
+	$(DEV_ENV) $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .
