@@ -333,6 +333,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; each gets its own enum name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "core.models.Job.Status",
+        "RubricStatusEnum": "rubrics.models.Rubric.Status",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------

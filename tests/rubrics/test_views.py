@@ -1,0 +1,215 @@
+"""The rubric pages as a lead, a reviewer and a trainer meet them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from rubrics.models import Rubric
+from rubrics.services import DEFINITIONS_DIR
+from tests.conftest import client_for
+from tests.rubrics.conftest import as_yaml, small_rubric_data
+from tests.rubrics.factories import CriterionFactory, CriterionGroupFactory, RubricFactory
+
+
+def _version_url(name: str, slug: str, version: int = 1, **extra) -> str:
+    return reverse(f"rubrics:{name}", kwargs={"slug": slug, "version": version, **extra})
+
+
+def test_list_shows_every_rubric_to_a_reviewer(world, builtins) -> None:
+    response = client_for(world.reviewer).get(reverse("rubrics:rubric_list"))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Cognitive Therapy Rating Scale (CTRS)" in text
+    assert "MentalChat16K judge metrics" in text
+    # A reviewer cannot create or import.
+    assert reverse("rubrics:rubric_create") not in text
+
+
+def test_a_trainer_is_refused(world, builtins) -> None:
+    client = client_for(world.trainer)
+    assert client.get(reverse("rubrics:rubric_list")).status_code == 403
+    assert client.get(_version_url("rubric_version", "ctrs")).status_code == 403
+
+
+def test_rubric_page_shows_the_scoring_form_with_anchors(world, builtins) -> None:
+    response = client_for(world.reviewer).get(_version_url("rubric_version", "ctrs"))
+    text = response.content.decode()
+    assert text.count('type="radio"') == 11 * 7
+    assert "Agenda" in text
+    assert "No plan for the session is made." in text  # the 0 anchor, inside <details>
+    assert "<details" in text
+    assert "没有为本次会谈做任何安排。" not in text
+
+
+def test_rubric_page_in_chinese(world, builtins) -> None:
+    client = client_for(world.reviewer)
+    response = client.get(_version_url("rubric_version", "ctrs") + "?lang=zh-hans")
+    text = response.content.decode()
+    assert "认知治疗评定量表（CTRS）" in text
+    assert "没有为本次会谈做任何安排。" in text
+    assert "锚点" in text  # the form's own labels follow the rubric's language
+    # With the interface in Chinese, the rubric follows without asking.
+    client.post(reverse("set_language"), {"language": "zh-hans"})
+    text = client.get(_version_url("rubric_version", "cpsycoune")).content.decode()
+    assert "保护隐私" in text
+    assert "未达到" in text  # "Not met", translated
+
+
+def test_binary_and_na_controls(world, builtins) -> None:
+    text = client_for(world.lead).get(_version_url("rubric_version", "cbt-llm")).content.decode()
+    assert text.count('type="radio"') == 5 * 2
+    assert "Not applicable" not in text
+    rubric = RubricFactory(slug="with-na")
+
+    CriterionFactory(rubric=rubric, allow_na=True, rationale_required=True)
+    text = client_for(world.lead).get(_version_url("rubric_version", "with-na")).content.decode()
+    assert 'value="na"' in text
+    assert "Rationale (required)" in text
+
+
+def test_detail_redirects_to_the_newest_version_the_user_may_see(world, builtins) -> None:
+    RubricFactory(slug="ctrs", version=2)
+    url = reverse("rubrics:rubric_detail", args=["ctrs"])
+    assert client_for(world.lead).get(url)["Location"] == _version_url("rubric_version", "ctrs", 2)
+    reviewer = client_for(world.reviewer)
+    assert reviewer.get(url)["Location"] == _version_url("rubric_version", "ctrs")
+    assert reviewer.get(_version_url("rubric_version", "ctrs", 2)).status_code == 404
+    assert "Version 2" not in reviewer.get(_version_url("rubric_version", "ctrs")).content.decode()
+
+
+def test_download_is_the_rubric_file(world, builtins) -> None:
+    response = client_for(world.reviewer).get(_version_url("rubric_export", "ctrs"))
+    assert response["Content-Disposition"] == 'attachment; filename="ctrs-v1.yaml"'
+    assert response.content == (DEFINITIONS_DIR / "ctrs.yaml").read_bytes()
+
+
+def test_a_lead_builds_and_publishes_a_rubric(world) -> None:
+    client = client_for(world.lead)
+    response = client.post(
+        reverse("rubrics:rubric_create"),
+        {
+            "slug": "warmth",
+            "name_en": "Warmth",
+            "name_zh_hans": "温暖",
+            "languages": ["en", "zh-hans"],
+            "scope": "response",
+            "total_method": "sum",
+            "cutoff": "3",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == _version_url("rubric_edit", "warmth")
+    response = client.post(
+        _version_url("criterion_add", "warmth"),
+        {
+            "code": "tone",
+            "title_en": "Tone",
+            "title_zh_hans": "语气",
+            "scale_kind": "range",
+            "scale_min": "0",
+            "scale_max": "4",
+            "scale_step": "1",
+            "points": "1",
+            "weight": "1",
+            "measurement": "ordinal",
+            "anchors_en": "0: Cold\n4: Warm",
+            "anchors_zh_hans": "0: 冷淡\n4: 温暖",
+        },
+    )
+    assert response.status_code == 302
+    rubric = Rubric.objects.get(slug="warmth")
+    criterion = rubric.criteria.get()
+    assert criterion.anchors == [
+        {"score": 0, "text": {"en": "Cold", "zh-hans": "冷淡"}},
+        {"score": 4, "text": {"en": "Warm", "zh-hans": "温暖"}},
+    ]
+    response = client.post(_version_url("rubric_publish", "warmth"))
+    assert response["Location"] == _version_url("rubric_version", "warmth")
+    rubric.refresh_from_db()
+    assert rubric.status == "published"
+    # Published: the editor is gone for this version.
+    assert client.get(_version_url("rubric_edit", "warmth")).status_code == 404
+    assert client.post(_version_url("criterion_add", "warmth"), {}).status_code == 404
+
+
+def test_publishing_a_draft_with_problems_lists_them(world) -> None:
+    rubric = RubricFactory(slug="broken")
+    group = CriterionGroupFactory(rubric=rubric, code="g", maximum=Decimal(5))
+
+    CriterionFactory(rubric=rubric, group=group, code="x")
+    client = client_for(world.lead)
+    response = client.post(_version_url("rubric_publish", "broken"), follow=True)
+    assert "groups[0].maximum: the criteria of group &#x27;g&#x27; add up to 4, not 5" in (
+        response.content.decode()
+    )
+    assert Rubric.objects.get(slug="broken").status == "draft"
+
+
+def test_edit_as_a_new_version(world, builtins) -> None:
+    client = client_for(world.lead)
+    response = client.post(_version_url("rubric_new_version", "ctrs"))
+    assert response["Location"] == _version_url("rubric_edit", "ctrs", 2)
+    assert Rubric.objects.get(slug="ctrs", version=2).status == "draft"
+    assert Rubric.objects.get(slug="ctrs", version=1).status == "published"
+
+
+def test_a_reviewer_cannot_change_anything(world, builtins) -> None:
+    client = client_for(world.reviewer)
+    assert client.post(_version_url("rubric_new_version", "ctrs")).status_code == 403
+    assert not Rubric.objects.filter(slug="ctrs", version=2).exists()
+
+
+def test_import_a_file_in_the_browser(world) -> None:
+    client = client_for(world.lead)
+    upload = SimpleUploadedFile("small.yaml", as_yaml(small_rubric_data()).encode())
+    response = client.post(reverse("rubrics:rubric_import"), {"file": upload})
+    assert response["Location"] == _version_url("rubric_version", "small")
+    assert Rubric.objects.get(slug="small").status == "published"
+
+
+def test_an_invalid_upload_shows_its_errors_and_imports_nothing(world) -> None:
+    data = small_rubric_data()
+    data["criteria"][1]["code"] = "met-1"
+    upload = SimpleUploadedFile("dup.yaml", as_yaml(data).encode())
+    response = client_for(world.lead).post(reverse("rubrics:rubric_import"), {"file": upload})
+    assert response.status_code == 200
+    assert "dup.yaml: criteria[1].code: duplicate criterion code &#x27;met-1&#x27;" in (
+        response.content.decode()
+    )
+    assert not Rubric.objects.filter(slug="small").exists()
+
+
+def test_the_criterion_form_asks_for_what_the_scale_needs(world) -> None:
+    RubricFactory(slug="form-check")
+    client = client_for(world.lead)
+    base = {"code": "x", "title_en": "X", "weight": "1", "measurement": "nominal"}
+    response = client.post(
+        _version_url("criterion_add", "form-check"), {**base, "scale_kind": "binary"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"points": ["This scale needs a value here."]}
+    response = client.post(
+        _version_url("criterion_add", "form-check"),
+        {**base, "scale_kind": "range", "scale_min": "3", "scale_max": "1", "scale_step": "1"},
+    )
+    assert response.context["form"].errors == {
+        "scale_max": ["The highest score must be above the lowest."]
+    }
+    response = client.post(
+        _version_url("criterion_add", "form-check"),
+        {
+            **base,
+            "scale_kind": "range",
+            "scale_min": "1",
+            "scale_max": "5",
+            "scale_step": "1",
+            "anchors_en": "one: bad",
+        },
+    )
+    assert response.context["form"].errors == {
+        "anchors_en": ["Line 1: write an anchor as “score: text”, for example “2: Partly”."]
+    }
+    assert not Rubric.objects.get(slug="form-check").criteria.exists()
