@@ -1,0 +1,74 @@
+"""The interface every export format implements, and the columns all formats share.
+
+A writer receives examples already routed to a split and writes two files per split: the
+training data with only TRL's conversational columns (so trainers need no column juggling) and
+a provenance file with one row per data row, in the same order.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from exports.items import Example, ExportKind
+
+DATA_FOLDER = "data"
+PROVENANCE_FOLDER = "provenance"
+
+DATA_COLUMNS = {
+    ExportKind.SFT: ("messages",),
+    ExportKind.DPO: ("prompt", "chosen", "rejected"),
+}
+PROVENANCE_COLUMNS = (
+    "id",
+    "item_id",
+    "turn_index",
+    "source",
+    "language",
+    "source_session_id",
+    "group_id",
+    "rubric_version",
+    "scores",
+    "agreement",
+    "reviewers",
+)
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    path: str  # relative to the export folder, with forward slashes
+    split: str
+    role: str  # "data" or "provenance"
+    format: str
+    rows: int
+
+
+class ExportWriter(ABC):
+    """Writes one format. Files must depend only on the examples and their order (no clock,
+    no host names), so the same export built twice is byte-identical."""
+
+    name: ClassVar[str]
+    extension: ClassVar[str]
+
+    def __init__(self, *, folder: Path, kind: ExportKind) -> None:
+        self.folder = folder
+        self.kind = kind
+
+    def relative_path(self, *, role: str, split: str) -> str:
+        folder = DATA_FOLDER if role == "data" else PROVENANCE_FOLDER
+        return f"{folder}/{split}.{self.extension}"
+
+    def open_path(self, *, role: str, split: str) -> Path:
+        path = self.folder / self.relative_path(role=role, split=split)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @abstractmethod
+    def write(self, *, split: str, example: Example) -> None:
+        """Append one example to a split; a split's files appear with its first example."""
+
+    @abstractmethod
+    def close(self) -> list[WrittenFile]:
+        """Finish every file and say what was written (splits without rows have no files)."""
