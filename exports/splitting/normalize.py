@@ -44,10 +44,12 @@ def normalized_code_points(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     would cost a table forty times larger for characters that barely occur.
     """
     folded_table, kept_table = _tables()
-    in_bmp = points < _BMP
-    clipped = np.where(in_bmp, points, 0)
-    folded = np.where(in_bmp, folded_table[clipped], points)
-    kept = np.where(in_bmp, kept_table[clipped], True)
+    clipped = np.minimum(points, _BMP - 1)
+    folded, kept = folded_table[clipped], kept_table[clipped]
+    outside = np.flatnonzero(points >= _BMP)
+    if outside.size:
+        folded[outside] = points[outside]
+        kept[outside] = True
     return folded, kept
 
 

@@ -18,7 +18,8 @@ from exports.writers.base import DATA_COLUMNS, ExportWriter, WrittenFile
 
 ROW_GROUP_ROWS = 4096
 
-MESSAGES = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
+MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
+MESSAGES = pa.list_(MESSAGE)
 PROVENANCE_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
@@ -37,6 +38,32 @@ PROVENANCE_SCHEMA = pa.schema(
 
 def data_schema(kind: ExportKind) -> pa.Schema:
     return pa.schema([(column, MESSAGES) for column in DATA_COLUMNS[kind]])
+
+
+def _messages_array(conversations: list[list[dict[str, str]]]) -> pa.Array:
+    """Message lists built column by column: several times faster than ``from_pylist``, which
+    converts every message dict on its own."""
+    offsets, roles, contents = [0], [], []
+    for messages in conversations:
+        for message in messages:
+            roles.append(message["role"])
+            contents.append(message["content"])
+        offsets.append(len(roles))
+    struct = pa.StructArray.from_arrays(
+        [pa.array(roles, pa.string()), pa.array(contents, pa.string())], fields=list(MESSAGE)
+    )
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), struct, type=MESSAGES)
+
+
+def _table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    columns = []
+    for column in schema:
+        values = [row[column.name] for row in rows]
+        if column.type == MESSAGES:
+            columns.append(_messages_array(values))
+        else:
+            columns.append(pa.array(values, type=column.type))
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 class ParquetWriter(ExportWriter):
@@ -75,7 +102,7 @@ class ParquetWriter(ExportWriter):
                 data_page_version="1.0",
                 version="2.6",
             )
-        table = pa.Table.from_pylist(rows, schema=schema)
+        table = _table(rows, schema)
         self._writers[key].write_table(table, row_group_size=ROW_GROUP_ROWS)
         self._pending[key] = []
 
