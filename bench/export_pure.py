@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from exports.folder import export_folder_write  # noqa: E402
-from exports.items import DpoPair, ExportItem, ExportKind, SftSession, Turn  # noqa: E402
-from exports.spec import ExportRecord, ExportSpec  # noqa: E402
+from exports.folder import export_folder_write
+from exports.items import DpoPair, ExportItem, ExportKind, SftSession, Turn
+from exports.spec import ExportRecord, ExportSpec
 
-SYLLABLES = "ka re mi to su na lo pe vi da ne ri so mu ta ge lin mor sen dal".split()
+SYLLABLES = ["ka", "re", "mi", "to", "su", "na", "lo", "pe", "vi", "da", "ne", "ri", "so", "mu"]
 # Common Chinese characters sit at the start of the CJK block; 2,500 of them cover most text.
 CHARS_ZH = "".join(chr(0x4E00 + i * 7) for i in range(2_500))
 
@@ -47,7 +47,7 @@ def _sentence_pool(size: int, rng: random.Random) -> list[str]:
 def _edit(text: str, salt: int) -> str:
     """A small edit of the kind near-duplicates show."""
     if salt % 3 == 0:
-        return text.replace(".", "!").replace("。", "！")
+        return text.replace(".", "!").replace("。", "\uff01")
     if salt % 3 == 1:
         return text.replace(" ", "  ", 2)
     return text[: len(text) // 2] + "really" + text[len(text) // 2 + 3 :]
@@ -78,7 +78,9 @@ def items(kind: ExportKind, count: int) -> Iterator[ExportItem]:
             turns = [Turn("client" if i % 2 == 0 else "counselor", t) for i, t in enumerate(texts)]
             yield SftSession(turns=turns, **common)
         else:
-            prompt = [Turn("client" if i % 2 == 0 else "counselor", t) for i, t in enumerate(texts[:7])]
+            prompt = [
+                Turn("client" if i % 2 == 0 else "counselor", t) for i, t in enumerate(texts[:7])
+            ]
             yield DpoPair(prompt=prompt, chosen=texts[7] + texts[8], rejected=texts[9], **common)
 
 
@@ -99,7 +101,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         result = export_folder_write(
-            spec=spec, items=lambda: items(kind, args.items), folder=Path(folder) / "export",
+            spec=spec,
+            items=lambda: items(kind, args.items),
+            folder=Path(folder) / "export",
             record=record,
         )
         total = time.perf_counter() - started

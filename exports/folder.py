@@ -80,7 +80,11 @@ def export_group(*, spec: ExportSpec, items: ItemSource) -> tuple[Grouping, set[
 
 
 def _write(
-    *, spec: ExportSpec, items: ItemSource, grouping: Grouping, assignment: SplitAssignment,
+    *,
+    spec: ExportSpec,
+    items: ItemSource,
+    grouping: Grouping,
+    assignment: SplitAssignment,
     writers: list[ExportWriter],
 ) -> None:
     """Second pass: every example to its group's split, in the order the items come."""

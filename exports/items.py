@@ -136,7 +136,9 @@ def _sft_examples(item: SftSession, *, mode: SftMode) -> Iterator[Example]:
     messages = _system(item) + [_message(turn) for turn in item.turns]
     if mode is SftMode.SESSION:
         if any(m["role"] == "assistant" for m in messages):
-            yield Example({"messages": messages}, _provenance(item, example_id=item.item_id, turn_index=None))
+            yield Example(
+                {"messages": messages}, _provenance(item, example_id=item.item_id, turn_index=None)
+            )
         return
     offset = len(messages) - len(item.turns)
     seen_user = False
@@ -180,7 +182,9 @@ def item_check(*, item: ExportItem) -> None:
     turns = item.turns if isinstance(item, SftSession) else item_prompt(item=item)
     for index, turn in enumerate(turns):
         if turn.speaker not in ROLE_BY_SPEAKER:
-            raise ValueError(f"{item.item_id}: turn {index + 1} has unknown speaker {turn.speaker!r}")
+            raise ValueError(
+                f"{item.item_id}: turn {index + 1} has unknown speaker {turn.speaker!r}"
+            )
     if isinstance(item, DpoPair) and (not item.prompt or item.prompt[-1].speaker != "client"):
         raise ValueError(f"{item.item_id}: prompt: a pair's prompt must end with a client turn")
 

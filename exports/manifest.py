@@ -29,10 +29,13 @@ def manifest_files(
     *, folder: Path, files: Sequence[WrittenFile], extra: Sequence[str] = ()
 ) -> list[dict[str, Any]]:
     """Every file of the export with its size and SHA-256, sorted by path."""
-    entries = [
+    entries: list[dict[str, Any]] = [
         {"path": f.path, "split": f.split, "role": f.role, "format": f.format, "rows": f.rows}
         for f in files
-    ] + [{"path": path, "split": None, "role": "card", "format": None, "rows": None} for path in extra]
+    ] + [
+        {"path": path, "split": None, "role": "card", "format": None, "rows": None}
+        for path in extra
+    ]
     for entry in entries:
         path = folder / entry["path"]
         entry["bytes"] = path.stat().st_size

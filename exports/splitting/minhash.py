@@ -137,16 +137,16 @@ def _signatures(texts: list[str], settings: NearDuplicateSettings) -> np.ndarray
     slots = owner.astype(np.int64) * bins + (hashes >> bin_bits).astype(np.int64)
     table = np.full(len(texts) * bins, _EMPTY, dtype=np.uint64)
     np.minimum.at(table, slots, hashes & np.uint64(0xFFFFFFFF))
-    table = table.reshape(len(texts), bins)
+    minimums = table.reshape(len(texts), bins)
     # Rotation densification: an empty bin borrows the next non-empty bin to its right
     # (wrapping around), shifted by the distance, so equal texts still get equal signatures.
     columns = np.arange(bins)
-    filled = np.where(table != _EMPTY, columns, 3 * bins)
+    filled = np.where(minimums != _EMPTY, columns, 3 * bins)
     doubled = np.concatenate([filled, filled + bins], axis=1)
     following = np.minimum.accumulate(doubled[:, ::-1], axis=1)[:, ::-1][:, :bins]
     valid = following < 2 * bins
     source = np.where(valid, following % bins, 0)
-    borrowed = np.take_along_axis(table, source, axis=1)
+    borrowed = np.take_along_axis(minimums, source, axis=1)
     distance = (following - columns).astype(np.uint64)
     signatures = (borrowed + distance * _ROTATION) & np.uint64(0xFFFFFFFF)
     signatures[~valid.all(axis=1)] = 0
@@ -158,7 +158,9 @@ def signature_valid(signatures: np.ndarray) -> np.ndarray:
     return np.asarray(signatures.any(axis=1))
 
 
-def _similar(signatures: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: float) -> np.ndarray:
+def _similar(
+    signatures: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: float
+) -> np.ndarray:
     """Which candidate pairs reach the threshold, checked in chunks to bound memory."""
     keep = np.zeros(left.size, dtype=bool)
     needed = int(np.ceil(threshold * signatures.shape[1]))

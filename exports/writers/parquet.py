@@ -36,6 +36,7 @@ PROVENANCE_SCHEMA = pa.schema(
     ]
 )
 
+
 def data_schema(kind: ExportKind) -> pa.Schema:
     return pa.schema([(column, MESSAGES) for column in DATA_COLUMNS[kind]])
 

@@ -1,3 +1,5 @@
+# Full-width punctuation and letters are the point of these texts.
+# ruff: noqa: RUF001
 """Families of near-duplicate client speeches in English and Chinese, written for these tests.
 
 Each family is a base text and variants of the kinds that real synthetic sets contain:
@@ -10,22 +12,51 @@ from __future__ import annotations
 import random
 
 ENGLISH = [
-    ("Ever since my promotion I lie awake at night replaying every meeting, sure that my boss "
-     "regrets choosing me.", "boss", "manager"),
-    ("My sister and I have not spoken for a year after an argument about our father's house, "
-     "and I miss her terribly.", "terribly", "badly"),
-    ("When I walk into a crowded room my heart races and I leave before anyone can talk to me.",
-     "crowded", "packed"),
-    ("I moved to a new city for college and every weekend I sit alone in my dorm scrolling "
-     "through old photos.", "weekend", "evening"),
-    ("My partner checks my phone every day and I am starting to believe I really did something "
-     "wrong.", "partner", "boyfriend"),
-    ("I failed my driving test twice and now just thinking about the car makes my hands shake.",
-     "twice", "again"),
-    ("Since the baby arrived I feel like a stranger in my own body and I cry in the shower so "
-     "nobody hears.", "shower", "bathroom"),
-    ("My coach shouted at me in front of the whole team and I have skipped practice ever since.",
-     "coach", "trainer"),
+    (
+        "Ever since my promotion I lie awake at night replaying every meeting, sure that my boss "
+        "regrets choosing me.",
+        "boss",
+        "manager",
+    ),
+    (
+        "My sister and I have not spoken for a year after an argument about our father's house, "
+        "and I miss her terribly.",
+        "terribly",
+        "badly",
+    ),
+    (
+        "When I walk into a crowded room my heart races and I leave before anyone can talk to me.",
+        "crowded",
+        "packed",
+    ),
+    (
+        "I moved to a new city for college and every weekend I sit alone in my dorm scrolling "
+        "through old photos.",
+        "weekend",
+        "evening",
+    ),
+    (
+        "My partner checks my phone every day and I am starting to believe I really did something "
+        "wrong.",
+        "partner",
+        "boyfriend",
+    ),
+    (
+        "I failed my driving test twice and now just thinking about the car makes my hands shake.",
+        "twice",
+        "again",
+    ),
+    (
+        "Since the baby arrived I feel like a stranger in my own body and I cry in the shower so "
+        "nobody hears.",
+        "shower",
+        "bathroom",
+    ),
+    (
+        "My coach shouted at me in front of the whole team and I have skipped practice ever since.",
+        "coach",
+        "trainer",
+    ),
 ]
 
 CHINESE = [

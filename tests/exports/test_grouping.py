@@ -1,3 +1,5 @@
+# Full-width punctuation and letters are the point of these texts.
+# ruff: noqa: RUF001
 import pytest
 
 from exports.splitting import GroupingBuilder, NearDuplicateSettings
@@ -61,7 +63,10 @@ def test_shared_keys_join_items_transitively():
     # Group ids are the smallest member id, whatever order items came in.
     assert grouping.group_ids == ["a", "d", "f"]
     assert {reason: len(p) for reason, p in grouping.links.items()} == {
-        "session": 1, "speech": 1, "persona": 1, "near_duplicate": 0,
+        "session": 1,
+        "speech": 1,
+        "persona": 1,
+        "near_duplicate": 0,
     }
 
 
@@ -76,8 +81,13 @@ def test_groups_do_not_depend_on_the_order_of_items():
     one, other = forward.finish(), backward.finish()
 
     def partition(grouping):
-        return dict(zip(grouping.item_ids, (grouping.group_ids[g] for g in grouping.group_of_item),
-                        strict=True))
+        return dict(
+            zip(
+                grouping.item_ids,
+                (grouping.group_ids[g] for g in grouping.group_of_item),
+                strict=True,
+            )
+        )
 
     assert partition(one) == partition(other)
 

@@ -55,8 +55,11 @@ def test_session_without_counselor_gives_no_example():
 
 def test_pair_has_trl_conversational_preference_columns():
     pair = DpoPairFactory(
-        prompt=[Turn("client", "I failed again."), Turn("counselor", "Tell me."),
-                Turn("client", "The exam.")],
+        prompt=[
+            Turn("client", "I failed again."),
+            Turn("counselor", "Tell me."),
+            Turn("client", "The exam."),
+        ],
         chosen="That sounds painful.",
         rejected="Try harder.",
         system_prompt="Be warm.",

@@ -18,7 +18,9 @@ def test_pseudonym_differs_between_reviewers_and_between_salts():
     names = {reviewer_pseudonym(reviewer_id=n, salt="s") for n in range(1, 500)}
 
     assert len(names) == 499
-    assert reviewer_pseudonym(reviewer_id=1, salt="s") != reviewer_pseudonym(reviewer_id=1, salt="t")
+    assert reviewer_pseudonym(reviewer_id=1, salt="s") != reviewer_pseudonym(
+        reviewer_id=1, salt="t"
+    )
 
 
 def test_pseudonym_is_a_keyed_hash_not_a_plain_one():

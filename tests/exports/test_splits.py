@@ -19,12 +19,18 @@ def _grouping(*, fillers=300, sources=("cactus", "smilechat")):
         ids = [f"f{family:02d}-v{v}" for v in range(len(texts))]
         families[family] = ids
         for item_id, text in zip(ids, texts, strict=True):
-            builder.add(item_id=item_id, source=sources[family % 2], language=language,
-                        weight=1, text=text)
+            builder.add(
+                item_id=item_id, source=sources[family % 2], language=language, weight=1, text=text
+            )
     for number in range(fillers):
         language = "zh" if number % 2 else "en"
-        builder.add(item_id=f"x{number:04d}", source=sources[number % 3 % 2], language=language,
-                    weight=1 + number % 3, text=filler_text(number))
+        builder.add(
+            item_id=f"x{number:04d}",
+            source=sources[number % 3 % 2],
+            language=language,
+            weight=1 + number % 3,
+            text=filler_text(number),
+        )
     return builder.finish(), families
 
 
@@ -37,8 +43,9 @@ def test_no_family_of_near_duplicates_crosses_splits():
     grouping, families = _grouping()
 
     for seed in range(5):
-        split_of = _split_of(grouping, splits_assign(grouping=grouping, ratios=SplitRatios(),
-                                                     seed=seed))
+        split_of = _split_of(
+            grouping, splits_assign(grouping=grouping, ratios=SplitRatios(), seed=seed)
+        )
         for family, ids in families.items():
             assert len({split_of[i] for i in ids}) == 1, f"family {family} straddles splits"
         assert set(split_of.values()) == set(SPLITS)
@@ -49,7 +56,8 @@ def test_splits_come_close_to_their_ratios_in_every_stratum():
     ratios = SplitRatios(train=0.7, validation=0.15, test=0.15)
 
     report = split_report_build(
-        grouping=grouping, assignment=splits_assign(grouping=grouping, ratios=ratios, seed=3),
+        grouping=grouping,
+        assignment=splits_assign(grouping=grouping, ratios=ratios, seed=3),
         ratios=ratios,
     )
 
@@ -76,7 +84,8 @@ def test_a_zero_ratio_split_gets_nothing():
     ratios = SplitRatios(train=0.9, validation=0.0, test=0.1)
 
     report = split_report_build(
-        grouping=grouping, assignment=splits_assign(grouping=grouping, ratios=ratios, seed=1),
+        grouping=grouping,
+        assignment=splits_assign(grouping=grouping, ratios=ratios, seed=1),
         ratios=ratios,
     )
 
@@ -101,7 +110,10 @@ def test_report_counts_groups_links_and_largest_groups():
     assert largest[0]["items"] == 5
     assert largest[0]["linked_by"] == ["near_duplicate"]
     assert {(s["source"], s["language"]) for s in report["strata"]} == {
-        ("cactus", "en"), ("cactus", "zh"), ("smilechat", "en"), ("smilechat", "zh"),
+        ("cactus", "en"),
+        ("cactus", "zh"),
+        ("smilechat", "en"),
+        ("smilechat", "zh"),
     }
 
 
