@@ -36,6 +36,7 @@ from exports.splitting import (
     splits_assign,
 )
 from exports.writers import ExportWriter, WrittenFile, writer_class
+from exports.writers.base import example_encode
 
 CARD_NAME = "README.md"
 ItemSource = Callable[[], Iterable[ExportItem]]
@@ -97,8 +98,9 @@ def _write(
         split = SPLITS[split_of_item[index]]
         for example in item_examples(item=item, kind=spec.kind, sft_mode=spec.sft_mode):
             example.provenance["group_id"] = grouping.group_ids[group_of_item[index]]
+            encoded = example_encode(example)
             for writer in writers:
-                writer.write(split=split, example=example)
+                writer.write(split=split, example=encoded)
         count = index + 1
     if count != len(grouping.item_ids):
         raise ValueError("the items changed between the two passes")

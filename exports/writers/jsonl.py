@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import IO, Any
 
-from exports.items import Example
-from exports.writers.base import ExportWriter, WrittenFile
-
-
-def _line(row: dict[str, Any]) -> str:
-    # Chinese stays readable; compact separators and a fixed key order keep bytes stable.
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+from exports.writers.base import EncodedExample, ExportWriter, WrittenFile
 
 
 class JsonlWriter(ExportWriter):
@@ -20,19 +13,18 @@ class JsonlWriter(ExportWriter):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._files: dict[tuple[str, str], IO[str]] = {}
+        self._files: dict[tuple[str, str], IO[bytes]] = {}
         self._rows: dict[str, int] = {}
 
-    def _file(self, role: str, split: str) -> IO[str]:
+    def _file(self, role: str, split: str) -> IO[bytes]:
         key = (role, split)
         if key not in self._files:
-            path = self.open_path(role=role, split=split)
-            self._files[key] = path.open("w", encoding="utf-8", newline="\n")
+            self._files[key] = self.open_path(role=role, split=split).open("wb")
         return self._files[key]
 
-    def write(self, *, split: str, example: Example) -> None:
-        self._file("data", split).write(_line(example.data))
-        self._file("provenance", split).write(_line(example.provenance))
+    def write(self, *, split: str, example: EncodedExample) -> None:
+        self._file("data", split).write(example.data)
+        self._file("provenance", split).write(example.provenance)
         self._rows[split] = self._rows.get(split, 0) + 1
 
     def close(self) -> list[WrittenFile]:

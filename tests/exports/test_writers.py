@@ -6,7 +6,7 @@ import pytest
 from exports.items import ExportKind, SftMode, item_examples
 from exports.writers import WRITERS, writer_class
 from exports.writers import parquet as parquet_module
-from exports.writers.base import PROVENANCE_COLUMNS
+from exports.writers.base import PROVENANCE_COLUMNS, example_encode
 from tests.exports.factories import SftSessionFactory
 
 
@@ -22,7 +22,7 @@ def _examples(count):
 def _write(folder, name, examples):
     writer = writer_class(name)(folder=folder, kind=ExportKind.SFT)
     for number, example in enumerate(examples):
-        writer.write(split="train" if number % 5 else "test", example=example)
+        writer.write(split="train" if number % 5 else "test", example=example_encode(example))
     return writer.close()
 
 
@@ -65,6 +65,14 @@ def test_jsonl_keeps_chinese_readable_and_splits_without_rows_have_no_file(tmp_p
     assert "\\u" not in text
     assert examples[0].data["messages"][1]["content"] in text
     assert not (tmp_path / "data/train.jsonl").exists()
+
+
+def test_scores_that_are_not_numbers_are_refused_with_the_example_id():
+    [example] = _examples(1)
+    example.provenance["scores"] = [{"name": "empathy", "value": float("nan")}]
+
+    with pytest.raises(ValueError, match=example.provenance["id"]):
+        example_encode(example)
 
 
 def test_unknown_format_is_refused_with_the_known_ones():
