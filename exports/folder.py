@@ -1,17 +1,20 @@
 """Build an export folder from plain items: group, split, write every format, card, manifest.
 
-The items are read twice: once for the keys that grouping needs (ids, strata, grouping keys and
-a MinHash signature, a few hundred bytes per item) and once more to write the files, so memory
-stays bounded however large the export. The caller must therefore give a callable that yields
-the same items in the same order each time (for the database, a query ordered by id).
+Items are read once. While reading, each item's grouping keys and MinHash signature (a few
+hundred bytes) stay in memory and its examples, already encoded as JSON lines, go to a spool
+file beside the export; once groups and splits are known the spool is read back in order and
+each line goes to its split's files. So the database is queried once, every example is encoded
+once, and memory stays bounded however large the export.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import shutil
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from exports.card import card_render
 from exports.items import (
@@ -20,7 +23,6 @@ from exports.items import (
     ExportKind,
     SftSession,
     item_check,
-    item_example_count,
     item_examples,
     item_speech,
     item_text,
@@ -36,10 +38,9 @@ from exports.splitting import (
     splits_assign,
 )
 from exports.writers import ExportWriter, WrittenFile, writer_class
-from exports.writers.base import example_encode
+from exports.writers.base import EncodedExample, example_encode, example_with_group
 
 CARD_NAME = "README.md"
-ItemSource = Callable[[], Iterable[ExportItem]]
 
 
 @dataclass(frozen=True)
@@ -53,23 +54,33 @@ def _expected_type(kind: ExportKind) -> type[ExportItem]:
     return SftSession if kind is ExportKind.SFT else DpoPair
 
 
-def export_group(*, spec: ExportSpec, items: ItemSource) -> tuple[Grouping, set[str]]:
-    """First pass: the groups, and the rubric versions the items were reviewed with."""
+def export_group(
+    *, spec: ExportSpec, items: Iterable[ExportItem], spool: IO[bytes] | None = None
+) -> tuple[Grouping, set[str]]:
+    """Read the items once: their groups, the rubric versions they were reviewed with, and
+    (when a spool is given) their examples as JSON lines, data then provenance."""
     builder = GroupingBuilder(near_duplicates=spec.near_duplicates)
     rubric_versions: set[str] = set()
     expected = _expected_type(spec.kind)
-    for number, item in enumerate(items(), start=1):
+    for number, item in enumerate(items, start=1):
         if not isinstance(item, expected):
             raise TypeError(
                 f"item {number} ({item.item_id}): a {spec.kind.value} export takes "
                 f"{expected.__name__} items, not {type(item).__name__}"
             )
         item_check(item=item)
+        rows = 0
+        for example in item_examples(item=item, kind=spec.kind, sft_mode=spec.sft_mode):
+            rows += 1
+            if spool is not None:
+                encoded = example_encode(example)
+                spool.write(encoded.data)
+                spool.write(encoded.provenance)
         builder.add(
             item_id=item.item_id,
             source=item.source,
             language=item.language,
-            weight=item_example_count(item=item, kind=spec.kind, sft_mode=spec.sft_mode),
+            weight=rows,
             text=item_text(item=item),
             session_id=item.session_id,
             speech=item_speech(item=item),
@@ -80,57 +91,72 @@ def export_group(*, spec: ExportSpec, items: ItemSource) -> tuple[Grouping, set[
     return builder.finish(), rubric_versions
 
 
-def _write(
+def _route(
     *,
-    spec: ExportSpec,
-    items: ItemSource,
+    spool: IO[bytes],
     grouping: Grouping,
     assignment: SplitAssignment,
     writers: list[ExportWriter],
 ) -> None:
-    """Second pass: every example to its group's split, in the order the items come."""
+    """Every spooled example to its group's split, in the order the items came."""
     split_of_item = assignment.split_of_items(grouping).tolist()
     group_of_item = grouping.group_of_item.tolist()
-    count = 0
-    for index, item in enumerate(items()):
-        if index >= len(grouping.item_ids) or item.item_id != grouping.item_ids[index]:
-            raise ValueError(f"item {index + 1}: the items changed between the two passes")
+    lines = iter(spool)
+    for index, rows in enumerate(grouping.weights.tolist()):
         split = SPLITS[split_of_item[index]]
-        for example in item_examples(item=item, kind=spec.kind, sft_mode=spec.sft_mode):
-            example.provenance["group_id"] = grouping.group_ids[group_of_item[index]]
-            encoded = example_encode(example)
+        group_id = grouping.group_ids[group_of_item[index]]
+        for _ in range(rows):
+            example = example_with_group(EncodedExample(next(lines), next(lines)), group_id)
             for writer in writers:
-                writer.write(split=split, example=encoded)
-        count = index + 1
-    if count != len(grouping.item_ids):
-        raise ValueError("the items changed between the two passes")
+                writer.write(split=split, example=example)
+
+
+def _discard(folder: Path, *, existed: bool) -> None:
+    """Remove what a failed build left, so it cannot pass for a finished export."""
+    if not existed:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for path in folder.iterdir():
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def export_folder_write(
-    *, spec: ExportSpec, items: ItemSource, folder: Path, record: ExportRecord
+    *, spec: ExportSpec, items: Iterable[ExportItem], folder: Path, record: ExportRecord
 ) -> ExportResult:
     """Write a complete export into ``folder``, which must be empty or not exist yet.
 
-    The same items, specification and record give byte-identical files.
+    The same items in the same order, specification and record give byte-identical files; a
+    failure leaves the folder as it was.
     """
-    if folder.exists() and any(folder.iterdir()):
+    existed = folder.exists()
+    if existed and any(folder.iterdir()):
         raise ValueError(f"{folder}: the export folder must be empty")
-    grouping, rubric_versions = export_group(spec=spec, items=items)
-    if not grouping.weights.sum():
-        raise ValueError("nothing to export: no item gives a training row")
-    assignment = splits_assign(grouping=grouping, ratios=spec.ratios, seed=spec.seed)
-    report = split_report_build(grouping=grouping, assignment=assignment, ratios=spec.ratios)
     folder.mkdir(parents=True, exist_ok=True)
-    writers = [writer_class(name)(folder=folder, kind=spec.kind) for name in spec.formats]
     try:
-        _write(spec=spec, items=items, grouping=grouping, assignment=assignment, writers=writers)
+        return _build(spec=spec, items=items, folder=folder, record=record)
     except BaseException:
-        # A half-written export must not look like a finished one.
-        for writer in writers:
-            for written in writer.close():
-                (folder / written.path).unlink(missing_ok=True)
+        _discard(folder, existed=existed)
         raise
-    files = [written for writer in writers for written in writer.close()]
+
+
+def _build(
+    *, spec: ExportSpec, items: Iterable[ExportItem], folder: Path, record: ExportRecord
+) -> ExportResult:
+    with tempfile.TemporaryFile(dir=folder) as spool:
+        grouping, rubric_versions = export_group(spec=spec, items=items, spool=spool)
+        if not grouping.weights.sum():
+            raise ValueError("nothing to export: no item gives a training row")
+        assignment = splits_assign(grouping=grouping, ratios=spec.ratios, seed=spec.seed)
+        report = split_report_build(grouping=grouping, assignment=assignment, ratios=spec.ratios)
+        spool.seek(0)
+        writers = [writer_class(name)(folder=folder, kind=spec.kind) for name in spec.formats]
+        try:
+            _route(spool=spool, grouping=grouping, assignment=assignment, writers=writers)
+        finally:
+            files = [written for writer in writers for written in writer.close()]
     languages = sorted({language for _, language in grouping.strata if language})
     card = card_render(spec=spec, files=files, report=report, languages=languages)
     (folder / CARD_NAME).write_text(card, encoding="utf-8", newline="\n")

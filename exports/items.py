@@ -124,7 +124,6 @@ def _provenance(item: ExportItem, *, example_id: str, turn_index: int | None) ->
         "source": item.source,
         "language": item.language,
         "source_session_id": item.session_id,
-        "group_id": "",  # filled in once groups are known
         "rubric_version": item.rubric_version,
         "scores": [{"name": name, "value": float(item.scores[name])} for name in item.scores],
         "agreement": item.agreement,
@@ -187,15 +186,3 @@ def item_check(*, item: ExportItem) -> None:
             )
     if isinstance(item, DpoPair) and (not item.prompt or item.prompt[-1].speaker != "client"):
         raise ValueError(f"{item.item_id}: prompt: a pair's prompt must end with a client turn")
-
-
-def item_example_count(*, item: ExportItem, kind: ExportKind, sft_mode: SftMode) -> int:
-    """How many rows :func:`item_examples` gives, without building them (splits weigh by rows)."""
-    if kind is ExportKind.DPO or not isinstance(item, SftSession):
-        return 1
-    speakers = [turn.speaker for turn in item.turns]
-    if sft_mode is SftMode.SESSION:
-        return int("counselor" in speakers)
-    if "client" not in speakers:
-        return 0
-    return speakers[speakers.index("client") :].count("counselor")

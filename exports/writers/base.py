@@ -33,11 +33,12 @@ PROVENANCE_COLUMNS = (
     "source",
     "language",
     "source_session_id",
-    "group_id",
     "rubric_version",
     "scores",
     "agreement",
     "reviewers",
+    # Last, because it is known only once all items were seen (see example_with_group).
+    "group_id",
 )
 
 
@@ -62,6 +63,19 @@ def example_encode(example: Example) -> EncodedExample:
         )
     except ValueError as error:
         raise ValueError(f"{example.provenance['id']}: {error}") from None
+
+
+def example_with_group(example: EncodedExample, group_id: str) -> EncodedExample:
+    """The example with its group appended to the provenance line.
+
+    Examples are encoded while items are first read, before groups exist; appending the last
+    key to the encoded line spares decoding and encoding every line a second time.
+    """
+    line = example.provenance
+    if not line.endswith(b"}\n"):
+        raise ValueError("a provenance line must be one JSON object")
+    group = _ENCODER.encode(group_id).encode()
+    return EncodedExample(example.data, line[:-2] + b',"group_id":' + group + b"}\n")
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ PROVENANCE_SCHEMA = pa.schema(
         ("source", pa.string()),
         ("language", pa.string()),
         ("source_session_id", pa.string()),
-        ("group_id", pa.string()),
         ("rubric_version", pa.string()),
         ("scores", pa.list_(pa.struct([("name", pa.string()), ("value", pa.float64())]))),
         ("agreement", pa.float64()),
         ("reviewers", pa.list_(pa.string())),
+        ("group_id", pa.string()),
     ]
 )
 

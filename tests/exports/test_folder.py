@@ -46,7 +46,7 @@ def test_dpo_folder_loads_with_trl_preference_columns(tmp_path, record, load_dat
     pairs = _pairs()
     spec = ExportSpec(kind=ExportKind.DPO, name="Counseling preferences", seed=4)
 
-    export_folder_write(spec=spec, items=lambda: pairs, folder=tmp_path / "dpo", record=record)
+    export_folder_write(spec=spec, items=pairs, folder=tmp_path / "dpo", record=record)
 
     data = load_dataset(str(tmp_path / "dpo"))
     assert set(data) == set(SPLITS)
@@ -67,7 +67,7 @@ def test_sft_folder_loads_with_messages_and_aligned_provenance(tmp_path, record,
     sessions = _sessions()
     spec = ExportSpec(kind=ExportKind.SFT, name="Counseling sessions", sft_mode=SftMode.TURN)
 
-    export_folder_write(spec=spec, items=lambda: sessions, folder=tmp_path / "sft", record=record)
+    export_folder_write(spec=spec, items=sessions, folder=tmp_path / "sft", record=record)
 
     data = load_dataset(str(tmp_path / "sft"))
     provenance = load_dataset(str(tmp_path / "sft"), "provenance")
@@ -92,7 +92,7 @@ def test_no_near_duplicate_family_crosses_splits_in_the_files(tmp_path, record):
 
     pairs = _pairs()
 
-    export_folder_write(spec=spec, items=lambda: pairs, folder=tmp_path / "e", record=record)
+    export_folder_write(spec=spec, items=pairs, folder=tmp_path / "e", record=record)
 
     split_of = {}
     for split in SPLITS:
@@ -107,9 +107,9 @@ def test_same_specification_and_seed_give_byte_identical_folders(tmp_path, recor
     spec = ExportSpec(kind=ExportKind.DPO, name="p", seed=21)
 
     for name in ("one", "two"):
-        export_folder_write(spec=spec, items=lambda: pairs, folder=tmp_path / name, record=record)
+        export_folder_write(spec=spec, items=pairs, folder=tmp_path / name, record=record)
     other = ExportSpec(kind=ExportKind.DPO, name="p", seed=22)
-    export_folder_write(spec=other, items=lambda: pairs, folder=tmp_path / "three", record=record)
+    export_folder_write(spec=other, items=pairs, folder=tmp_path / "three", record=record)
 
     one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
     assert "data/train.parquet" in one
@@ -124,7 +124,7 @@ def test_manifest_checksums_match_every_file(tmp_path, record):
 
     sessions = _sessions()
 
-    result = export_folder_write(spec=spec, items=lambda: sessions, folder=folder, record=record)
+    result = export_folder_write(spec=spec, items=sessions, folder=folder, record=record)
 
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     assert manifest == result.manifest
@@ -149,7 +149,7 @@ def test_card_declares_configs_and_splits(tmp_path, record):
     spec = ExportSpec(kind=ExportKind.SFT, name="Sessions", seed=1)
     sessions = _sessions()
 
-    export_folder_write(spec=spec, items=lambda: sessions, folder=tmp_path / "e", record=record)
+    export_folder_write(spec=spec, items=sessions, folder=tmp_path / "e", record=record)
 
     card = (tmp_path / "e/README.md").read_text("utf-8")
     header = card.split("---\n")[1]
@@ -166,21 +166,32 @@ def test_wrong_kind_of_item_is_refused_and_writes_nothing(tmp_path, record):
     items = [DpoPairFactory.build(), SftSessionFactory.build(item_id="s-3")]
 
     with pytest.raises(TypeError, match=r"item 2 \(s-3\): a dpo export takes DpoPair items"):
-        export_folder_write(spec=spec, items=lambda: items, folder=tmp_path / "e", record=record)
+        export_folder_write(spec=spec, items=items, folder=tmp_path / "e", record=record)
 
     assert not (tmp_path / "e").exists()
 
 
-def test_items_that_change_between_passes_leave_no_files(tmp_path, record):
-    batches = iter([_pairs(), _pairs()[:-1]])
+def test_a_bad_item_late_in_the_stream_leaves_the_folder_as_it_was(tmp_path, record):
+    (tmp_path / "e").mkdir()
+    pairs = [*_pairs(), DpoPairFactory.build(item_id="late", prompt=[Turn("counselor", "Hi")])]
     spec = ExportSpec(kind=ExportKind.DPO, name="p")
 
-    with pytest.raises(ValueError, match="changed between the two passes"):
-        export_folder_write(
-            spec=spec, items=lambda: next(batches), folder=tmp_path / "e", record=record
-        )
+    with pytest.raises(ValueError, match="late: prompt"):
+        export_folder_write(spec=spec, items=pairs, folder=tmp_path / "e", record=record)
 
-    assert not [p for p in (tmp_path / "e").rglob("*") if p.is_file()]
+    assert list((tmp_path / "e").iterdir()) == []
+
+
+def test_items_are_read_once(tmp_path, record):
+    pairs = _pairs()
+    spec = ExportSpec(kind=ExportKind.DPO, name="p")
+
+    # A generator can be consumed only once, as a database cursor would be.
+    result = export_folder_write(
+        spec=spec, items=(pair for pair in pairs), folder=tmp_path / "e", record=record
+    )
+
+    assert result.manifest["split_report"]["rows"] == len(pairs)
 
 
 def test_existing_files_are_never_overwritten(tmp_path, record):
