@@ -38,6 +38,7 @@ def card_configs(*, spec: ExportSpec, files: Sequence[WrittenFile]) -> list[dict
     return configs
 
 
+_ARTICLE = {ExportKind.SFT: "An", ExportKind.DPO: "A"}
 _READERS = {"jsonl": "json", "parquet": "parquet"}
 
 
@@ -45,11 +46,14 @@ def _other_formats(*, spec: ExportSpec, files: Sequence[WrittenFile]) -> str:
     lines = []
     for fmt in spec.formats[1:]:
         by_split = {f.split: f.path for f in files if f.format == fmt and f.role == "data"}
-        mapping = ", ".join(f'"{s}": f"{{folder}}/{by_split[s]}"' for s in SPLITS if s in by_split)
+        mapping = "".join(
+            f'        "{s}": f"{{folder}}/{by_split[s]}",\n' for s in SPLITS if s in by_split
+        )
         lines.append(
-            f"# the same rows as {fmt.upper()}:\n"
-            f'folder = "path/to/this/folder"\n'
-            f'data = load_dataset("{_READERS.get(fmt, fmt)}", data_files={{{mapping}}})\n'
+            f"\n# The same rows as {fmt.upper()}:\n"
+            'folder = "path/to/this/folder"\n'
+            f'{fmt} = load_dataset(\n    "{_READERS.get(fmt, fmt)}",\n    data_files={{\n'
+            f"{mapping}    }},\n)\n"
         )
     return "".join(lines)
 
@@ -78,7 +82,8 @@ def card_render(
         + yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1000)
         + "---\n\n"
         + f"# {spec.name}\n\n"
-        + f"A {spec.kind.value.upper()} export from Rapport: synthetic counseling dialogues "
+        + f"{_ARTICLE[spec.kind]} {spec.kind.value.upper()} export from Rapport: synthetic "
+        "counseling dialogues "
         "reviewed by licensed psychologists against clinical rubrics. The data files hold "
         f"TRL's conversational columns, ready for `{trainer}`.\n\n"
         + f"{_COLUMNS[spec.kind]}\n\n"
