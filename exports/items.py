@@ -184,5 +184,9 @@ def item_check(*, item: ExportItem) -> None:
             raise ValueError(
                 f"{item.item_id}: turn {index + 1} has unknown speaker {turn.speaker!r}"
             )
-    if isinstance(item, DpoPair) and (not item.prompt or item.prompt[-1].speaker != "client"):
-        raise ValueError(f"{item.item_id}: prompt: a pair's prompt must end with a client turn")
+    if isinstance(item, DpoPair):
+        if not item.prompt or item.prompt[-1].speaker != "client":
+            raise ValueError(f"{item.item_id}: prompt: a pair's prompt must end with a client turn")
+        for name, reply in (("chosen", item.chosen), ("rejected", item.rejected)):
+            if not reply.strip():
+                raise ValueError(f"{item.item_id}: {name}: the reply is empty")

@@ -86,3 +86,11 @@ def test_unknown_speaker_is_refused_with_item_and_turn():
 
     with pytest.raises(ValueError, match=r"s-9: turn 2 has unknown speaker 'coach'"):
         item_check(item=session)
+
+
+@pytest.mark.parametrize("field", ["chosen", "rejected"])
+def test_pair_with_an_empty_reply_is_refused_by_field(field):
+    pair = DpoPairFactory(item_id="pair-7", **{field: "  "})
+
+    with pytest.raises(ValueError, match=f"pair-7: {field}: the reply is empty"):
+        item_check(item=pair)
