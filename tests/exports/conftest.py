@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -26,7 +27,7 @@ def load_dataset(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)
     monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
     datasets.disable_progress_bars()
-    calls = iter(range(1_000))
+    calls = itertools.count()
 
     def load(*args, **kwargs):
         return datasets.load_dataset(*args, cache_dir=str(home / f"cache-{next(calls)}"), **kwargs)
