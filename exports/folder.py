@@ -1,0 +1,171 @@
+"""Build an export folder from plain items: group, split, write every format, card, manifest.
+
+Items are read once. While reading, each item's grouping keys and MinHash signature (a few
+hundred bytes) stay in memory and its examples, already encoded as JSON lines, go to a spool
+file beside the export; once groups and splits are known the spool is read back in order and
+each line goes to its split's files. So the database is queried once, every example is encoded
+once, and memory stays bounded however large the export.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from exports.card import card_render
+from exports.items import (
+    DpoPair,
+    ExportItem,
+    ExportKind,
+    SftSession,
+    item_check,
+    item_examples,
+    item_speech,
+    item_text,
+)
+from exports.manifest import manifest_build, manifest_files, manifest_write
+from exports.spec import ExportRecord, ExportSpec
+from exports.splitting import (
+    SPLITS,
+    Grouping,
+    GroupingBuilder,
+    SplitAssignment,
+    split_report_build,
+    splits_assign,
+)
+from exports.writers import ExportWriter, WrittenFile, writer_class
+from exports.writers.base import EncodedExample, example_encode, example_with_group
+
+CARD_NAME = "README.md"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    folder: Path
+    manifest: dict[str, Any]
+    files: list[WrittenFile]
+
+
+def _expected_type(kind: ExportKind) -> type[ExportItem]:
+    return SftSession if kind is ExportKind.SFT else DpoPair
+
+
+def export_group(
+    *, spec: ExportSpec, items: Iterable[ExportItem], spool: IO[bytes] | None = None
+) -> tuple[Grouping, set[str]]:
+    """Read the items once: their groups, the rubric versions they were reviewed with, and
+    (when a spool is given) their examples as JSON lines, data then provenance."""
+    builder = GroupingBuilder(near_duplicates=spec.near_duplicates)
+    rubric_versions: set[str] = set()
+    expected = _expected_type(spec.kind)
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, expected):
+            raise TypeError(
+                f"item {number} ({item.item_id}): a {spec.kind.value} export takes "
+                f"{expected.__name__} items, not {type(item).__name__}"
+            )
+        item_check(item=item)
+        rows = 0
+        for example in item_examples(item=item, kind=spec.kind, sft_mode=spec.sft_mode):
+            rows += 1
+            if spool is not None:
+                encoded = example_encode(example)
+                spool.write(encoded.data)
+                spool.write(encoded.provenance)
+        builder.add(
+            item_id=item.item_id,
+            source=item.source,
+            language=item.language,
+            weight=rows,
+            text=item_text(item=item),
+            session_id=item.session_id,
+            speech=item_speech(item=item),
+            persona=item.persona,
+        )
+        if item.rubric_version:
+            rubric_versions.add(item.rubric_version)
+    return builder.finish(), rubric_versions
+
+
+def _route(
+    *,
+    spool: IO[bytes],
+    grouping: Grouping,
+    assignment: SplitAssignment,
+    writers: list[ExportWriter],
+) -> None:
+    """Every spooled example to its group's split, in the order the items came."""
+    split_of_item = assignment.split_of_items(grouping).tolist()
+    group_of_item = grouping.group_of_item.tolist()
+    lines = iter(spool)
+    for index, rows in enumerate(grouping.weights.tolist()):
+        split = SPLITS[split_of_item[index]]
+        group_id = grouping.group_ids[group_of_item[index]]
+        for _ in range(rows):
+            example = example_with_group(EncodedExample(next(lines), next(lines)), group_id)
+            for writer in writers:
+                writer.write(split=split, example=example)
+
+
+def _discard(folder: Path, *, existed: bool) -> None:
+    """Remove what a failed build left, so it cannot pass for a finished export."""
+    if not existed:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for path in folder.iterdir():
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def export_folder_write(
+    *, spec: ExportSpec, items: Iterable[ExportItem], folder: Path, record: ExportRecord
+) -> ExportResult:
+    """Write a complete export into ``folder``, which must be empty or not exist yet.
+
+    The same items in the same order, specification and record give byte-identical files; a
+    failure leaves the folder as it was.
+    """
+    existed = folder.exists()
+    if existed and any(folder.iterdir()):
+        raise ValueError(f"{folder}: the export folder must be empty")
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return _build(spec=spec, items=items, folder=folder, record=record)
+    except BaseException:
+        _discard(folder, existed=existed)
+        raise
+
+
+def _build(
+    *, spec: ExportSpec, items: Iterable[ExportItem], folder: Path, record: ExportRecord
+) -> ExportResult:
+    with tempfile.TemporaryFile(dir=folder) as spool:
+        grouping, rubric_versions = export_group(spec=spec, items=items, spool=spool)
+        if not grouping.weights.sum():
+            raise ValueError("nothing to export: no item gives a training row")
+        assignment = splits_assign(grouping=grouping, ratios=spec.ratios, seed=spec.seed)
+        report = split_report_build(grouping=grouping, assignment=assignment, ratios=spec.ratios)
+        spool.seek(0)
+        writers = [writer_class(name)(folder=folder, kind=spec.kind) for name in spec.formats]
+        try:
+            _route(spool=spool, grouping=grouping, assignment=assignment, writers=writers)
+        finally:
+            files = [written for writer in writers for written in writer.close()]
+    languages = sorted({language for _, language in grouping.strata if language})
+    card = card_render(spec=spec, files=files, report=report, languages=languages)
+    (folder / CARD_NAME).write_text(card, encoding="utf-8", newline="\n")
+    manifest = manifest_build(
+        spec=spec,
+        record=record,
+        report=report,
+        rubric_versions=sorted(rubric_versions),
+        files=manifest_files(folder=folder, files=files, extra=[CARD_NAME]),
+    )
+    manifest_write(folder=folder, manifest=manifest)
+    return ExportResult(folder=folder, manifest=manifest, files=files)

@@ -1,0 +1,203 @@
+"""Near-duplicate detection: character shingles, one-permutation MinHash, and LSH banding.
+
+Why this design (measured on 2 cores):
+
+- Character shingles work for Chinese, which has no spaces, as well as for English. Texts are
+  normalised first (see :mod:`.normalize`), so shingles never straddle punctuation changes.
+- One-permutation hashing (each shingle hashed once, its hash picking one of ``bins`` bins and
+  each bin keeping its minimum) costs one hash per shingle instead of one per shingle and
+  permutation; empty bins of short texts are filled by densification through rotation
+  (Shrivastava and Li, ICML 2014), after which the share of equal bins estimates the Jaccard
+  similarity. All of it is vectorised with numpy per batch of texts: 100,000 texts of 2,200
+  characters took 3.7 s (1.5 s of CPU at 800 characters), where ``datasketch`` (Python-level
+  hashing of every shingle) took 1.2 s per 1,000 texts of 2,200 characters, about two minutes
+  for 100,000.
+- LSH splits the signature into ``bands``; texts whose band values are equal in some band are
+  candidates, and a candidate becomes a near-duplicate only when its estimated Jaccard
+  similarity reaches ``threshold``. Within a bucket each text is checked against the bucket's
+  first text and its neighbour, which keeps the work linear even when a bucket is large; the
+  grouping's union-find closes the chains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from exports.splitting.normalize import code_points, normalized_code_points
+
+_EMPTY = np.uint64(1 << 32)  # larger than any 32-bit bin value
+_MULTIPLIERS = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5]
+    + [0x85EBCA77C2B2AE63 + 2 * i for i in range(28)],
+    dtype=np.uint64,
+)
+_ROTATION = np.uint64(0x9E3779B1)  # odd, so rotated values stay spread over 32 bits
+
+
+@dataclass(frozen=True)
+class NearDuplicateSettings:
+    """Thresholds of near-duplicate detection, recorded in every manifest.
+
+    Measured on the test fixtures (tests/exports/fixtures.py): with 3-character shingles,
+    a changed word or character, a dropped letter or an inserted character leaves a Jaccard
+    similarity of at least 0.70 (short Chinese texts are the lowest; English stays above 0.78),
+    punctuation and whitespace changes leave 1.0, and unrelated texts stay below 0.09. Four
+    characters would push short Chinese variants down to 0.63. The threshold of 0.5 sits
+    between with room for the estimate's spread (about 0.04 with 128 bins). 32 bands of 4 bins
+    make a pair at similarity 0.7 a candidate with probability 0.9998 and one at 0.5 with 0.87,
+    so the threshold, not the banding, decides.
+    """
+
+    shingle_size: int = 3
+    bins: int = 128
+    bands: int = 32
+    threshold: float = 0.5
+    batch_texts: int = 512
+
+    def __post_init__(self) -> None:
+        if self.bins & (self.bins - 1) or not 2 <= self.bins <= 1024:
+            raise ValueError("bins must be a power of two between 2 and 1024")
+        if self.bins % self.bands or self.bins // self.bands > len(_MULTIPLIERS):
+            raise ValueError(f"bands must divide bins into at most {len(_MULTIPLIERS)} bins each")
+        if not 1 <= self.shingle_size <= len(_MULTIPLIERS):
+            raise ValueError(f"shingle_size must be between 1 and {len(_MULTIPLIERS)}")
+        if not 0 < self.threshold <= 1:
+            raise ValueError("threshold must be in (0, 1]")
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {k: v for k, v in asdict(self).items() if k != "batch_texts"}
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """The 64-bit finaliser of MurmurHash3: spreads every input bit over the whole hash."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+class SignatureBuilder:
+    """Collects texts and computes their signatures a batch at a time (bounded memory)."""
+
+    def __init__(self, settings: NearDuplicateSettings) -> None:
+        self.settings = settings
+        self._pending: list[str] = []
+        self._batches: list[np.ndarray] = []
+
+    def add(self, text: str) -> None:
+        self._pending.append(text)
+        if len(self._pending) >= self.settings.batch_texts:
+            self._flush()
+
+    def finish(self) -> np.ndarray:
+        """Signatures as an (n, bins) uint32 array; rows of texts with nothing to compare are
+        all equal to 0 and must be excluded with :func:`signature_valid`."""
+        self._flush()
+        if not self._batches:
+            return np.zeros((0, self.settings.bins), dtype=np.uint32)
+        signatures = np.concatenate(self._batches)
+        self._batches = []
+        return signatures
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._batches.append(_signatures(self._pending, self.settings))
+            self._pending = []
+
+
+def _shingle_hashes(texts: list[str], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of every shingle of the normalised texts, and the index of the text of each."""
+    points = code_points("".join(texts))
+    owner = np.repeat(np.arange(len(texts), dtype=np.int32), [len(t) for t in texts])
+    folded, kept = normalized_code_points(points)
+    folded, owner = folded[kept].astype(np.uint64), owner[kept]
+    lengths = np.bincount(owner, minlength=len(texts))
+    short = np.flatnonzero((lengths > 0) & (lengths < size))
+    if short.size:
+        # A text shorter than a shingle is one shingle, padded with zeros.
+        ends = np.cumsum(lengths)[short]
+        pad = np.repeat(ends, size - lengths[short])
+        folded = np.insert(folded, pad, np.uint64(0))
+        owner = np.insert(owner, pad, np.repeat(short, size - lengths[short]))
+    windows = folded.size - size + 1
+    if windows <= 0:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    hashes = np.zeros(windows, dtype=np.uint64)
+    for offset in range(size):
+        hashes ^= folded[offset : offset + windows] * _MULTIPLIERS[offset]
+    inside = owner[:windows] == owner[size - 1 :]
+    return _mix(hashes[inside]), owner[:windows][inside]
+
+
+def _signatures(texts: list[str], settings: NearDuplicateSettings) -> np.ndarray:
+    bins = settings.bins
+    hashes, owner = _shingle_hashes(texts, settings.shingle_size)
+    bin_bits = np.uint64(64 - (bins.bit_length() - 1))
+    slots = owner.astype(np.int64) * bins + (hashes >> bin_bits).astype(np.int64)
+    table = np.full(len(texts) * bins, _EMPTY, dtype=np.uint64)
+    np.minimum.at(table, slots, hashes & np.uint64(0xFFFFFFFF))
+    minimums = table.reshape(len(texts), bins)
+    # Rotation densification: an empty bin borrows the next non-empty bin to its right
+    # (wrapping around), shifted by the distance, so equal texts still get equal signatures.
+    columns = np.arange(bins)
+    filled = np.where(minimums != _EMPTY, columns, 3 * bins)
+    doubled = np.concatenate([filled, filled + bins], axis=1)
+    following = np.minimum.accumulate(doubled[:, ::-1], axis=1)[:, ::-1][:, :bins]
+    valid = following < 2 * bins
+    source = np.where(valid, following % bins, 0)
+    borrowed = np.take_along_axis(minimums, source, axis=1)
+    distance = (following - columns).astype(np.uint64)
+    signatures = (borrowed + distance * _ROTATION) & np.uint64(0xFFFFFFFF)
+    signatures[~valid.all(axis=1)] = 0
+    return signatures.astype(np.uint32)
+
+
+def signature_valid(signatures: np.ndarray) -> np.ndarray:
+    # A real signature is never all zeros: its bins hold hashes of different shingles.
+    return np.asarray(signatures.any(axis=1))
+
+
+def _similar(
+    signatures: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Which candidate pairs reach the threshold, checked in chunks to bound memory."""
+    keep = np.zeros(left.size, dtype=bool)
+    needed = int(np.ceil(threshold * signatures.shape[1]))
+    for start in range(0, left.size, 16_384):
+        part = slice(start, start + 16_384)
+        equal = (signatures[left[part]] == signatures[right[part]]).sum(axis=1)
+        keep[part] = equal >= needed
+    return keep
+
+
+def near_duplicate_pairs(*, signatures: np.ndarray, settings: NearDuplicateSettings) -> np.ndarray:
+    """Index pairs (k, 2) of texts whose estimated Jaccard similarity reaches the threshold."""
+    rows = np.flatnonzero(signature_valid(signatures))
+    width = settings.bins // settings.bands
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for band in range(settings.bands):
+        block = signatures[rows, band * width : (band + 1) * width].astype(np.uint64)
+        keys = np.zeros(rows.size, dtype=np.uint64)
+        for column in range(width):
+            keys = _mix(keys ^ (block[:, column] * _MULTIPLIERS[column]))
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        members = rows[order]
+        starts = np.r_[True, keys[1:] != keys[:-1]]
+        follower = np.flatnonzero(~starts)
+        if not follower.size:
+            continue
+        leader = np.maximum.accumulate(np.where(starts, np.arange(keys.size), 0))
+        left = np.concatenate([members[leader[follower]], members[follower - 1]])
+        right = np.concatenate([members[follower], members[follower]])
+        distinct = left != right
+        left, right = left[distinct], right[distinct]
+        keep = _similar(signatures, left, right, settings.threshold)
+        found.append(np.stack([left[keep], right[keep]], axis=1))
+    pairs = np.sort(np.concatenate(found), axis=1)
+    # One key per pair makes the de-duplication a flat sort rather than a row-wise one.
+    keys = np.unique(pairs[:, 0] * signatures.shape[0] + pairs[:, 1])
+    return np.stack([keys // signatures.shape[0], keys % signatures.shape[0]], axis=1)

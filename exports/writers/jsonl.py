@@ -1,0 +1,44 @@
+"""JSON Lines: one example per line, UTF-8, written as the examples arrive."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from exports.writers.base import EncodedExample, ExportWriter, WrittenFile
+
+
+class JsonlWriter(ExportWriter):
+    name = "jsonl"
+    extension = "jsonl"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._files: dict[tuple[str, str], IO[bytes]] = {}
+        self._rows: dict[str, int] = {}
+
+    def _file(self, role: str, split: str) -> IO[bytes]:
+        key = (role, split)
+        if key not in self._files:
+            self._files[key] = self.open_path(role=role, split=split).open("wb")
+        return self._files[key]
+
+    def write(self, *, split: str, example: EncodedExample) -> None:
+        self._file("data", split).write(example.data)
+        self._file("provenance", split).write(example.provenance)
+        self._rows[split] = self._rows.get(split, 0) + 1
+
+    def close(self) -> list[WrittenFile]:
+        written = []
+        for (role, split), handle in self._files.items():
+            handle.close()
+            written.append(
+                WrittenFile(
+                    path=self.relative_path(role=role, split=split),
+                    split=split,
+                    role=role,
+                    format=self.name,
+                    rows=self._rows[split],
+                )
+            )
+        self._files = {}
+        return written

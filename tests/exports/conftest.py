@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import importlib
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+
+from exports.spec import ExportRecord
+
+
+@pytest.fixture
+def load_dataset(tmp_path, monkeypatch):
+    """``datasets.load_dataset`` kept offline and inside tmp_path (never the home directory).
+
+    ``datasets`` reads these variables when it is first imported, so the module-level values
+    are patched too; every call also gets its own cache, because ``datasets`` reuses a cached
+    dataset for a folder of the same name even when its files changed.
+    """
+    home = tmp_path / "hf-home"
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(home / "datasets"))
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    datasets = importlib.import_module("datasets")
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
+    datasets.disable_progress_bars()
+    calls = itertools.count()
+
+    def load(*args, **kwargs):
+        return datasets.load_dataset(*args, cache_dir=str(home / f"cache-{next(calls)}"), **kwargs)
+
+    return load
+
+
+@pytest.fixture
+def record() -> ExportRecord:
+    return ExportRecord(
+        built_at=datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
+        rapport_version="0.1.0",
+        approvers=("lead-1",),
+        agreement={"empathy": {"alpha": 0.71, "items": 120}},
+    )

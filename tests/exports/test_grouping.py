@@ -1,0 +1,108 @@
+# Full-width punctuation and letters are the point of these texts.
+# ruff: noqa: RUF001
+import pytest
+
+from exports.splitting import GroupingBuilder, NearDuplicateSettings
+from exports.splitting.normalize import text_key
+from tests.exports.fixtures import filler_text, near_duplicate_families
+
+
+def _builder() -> GroupingBuilder:
+    return GroupingBuilder(near_duplicates=NearDuplicateSettings())
+
+
+def _add(builder, item_id, text, **keys):
+    builder.add(item_id=item_id, source="s", language="en", weight=1, text=text, **keys)
+
+
+def test_each_family_of_near_duplicates_is_one_group_and_families_stay_apart():
+    builder = _builder()
+    families = near_duplicate_families()
+    for family, (_, texts) in enumerate(families):
+        for variant, text in enumerate(texts):
+            _add(builder, f"f{family:02d}-v{variant}", text)
+    for number in range(40):
+        _add(builder, f"filler-{number:02d}", filler_text(number))
+
+    grouping = builder.finish()
+
+    group_of = dict(zip(grouping.item_ids, grouping.group_of_item.tolist(), strict=True))
+    family_groups = set()
+    for family, (_, texts) in enumerate(families):
+        groups = {group_of[f"f{family:02d}-v{v}"] for v in range(len(texts))}
+        assert len(groups) == 1, f"family {family} was split into {len(groups)} groups"
+        family_groups |= groups
+    assert len(family_groups) == len(families)
+    assert grouping.group_count == len(families) + 40
+    assert len(grouping.links["near_duplicate"]) >= len(families) * 4
+
+
+def test_punctuation_whitespace_case_and_width_do_not_change_the_text_key():
+    assert text_key("I feel SO tired, really.") == text_key("i feel so tired really!!")
+    assert text_key("我很累，真的。") == text_key("我很累 真的!")
+    assert text_key("ＡＢＣ１２３") == text_key("abc123")
+    assert text_key("我很累") != text_key("我很忙")
+    assert text_key("?!, ") is None
+
+
+def test_shared_keys_join_items_transitively():
+    builder = _builder()
+    _add(builder, "a", filler_text(1), session_id="s1")
+    _add(builder, "b", filler_text(2), session_id="s1", persona="Thought: I always fail.")
+    _add(builder, "c", filler_text(3), persona="thought: i always fail")
+    _add(builder, "d", filler_text(4), speech="Why me?")
+    _add(builder, "e", filler_text(5), speech="why me")
+    _add(builder, "f", filler_text(6))
+
+    grouping = builder.finish()
+
+    groups = grouping.group_of_item.tolist()
+    assert groups[0] == groups[1] == groups[2]
+    assert groups[3] == groups[4]
+    assert len({groups[0], groups[3], groups[5]}) == 3
+    # Group ids are the smallest member id, whatever order items came in.
+    assert grouping.group_ids == ["a", "d", "f"]
+    assert {reason: len(p) for reason, p in grouping.links.items()} == {
+        "session": 1,
+        "speech": 1,
+        "persona": 1,
+        "near_duplicate": 0,
+    }
+
+
+def test_groups_do_not_depend_on_the_order_of_items():
+    texts = [text for _, family in near_duplicate_families() for text in family]
+    forward, backward = _builder(), _builder()
+    for number, text in enumerate(texts):
+        _add(forward, f"i{number:03d}", text)
+    for number, text in reversed(list(enumerate(texts))):
+        _add(backward, f"i{number:03d}", text)
+
+    one, other = forward.finish(), backward.finish()
+
+    def partition(grouping):
+        return dict(
+            zip(
+                grouping.item_ids,
+                (grouping.group_ids[g] for g in grouping.group_of_item),
+                strict=True,
+            )
+        )
+
+    assert partition(one) == partition(other)
+
+
+def test_duplicate_item_id_is_refused():
+    builder = _builder()
+    _add(builder, "x", "one")
+
+    with pytest.raises(ValueError, match="item 'x' appears twice"):
+        _add(builder, "x", "two")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("bins", 100), ("bands", 7), ("threshold", 0.0), ("shingle_size", 0)]
+)
+def test_inconsistent_near_duplicate_settings_are_refused(field, value):
+    with pytest.raises(ValueError, match=field.split("_")[0]):
+        NearDuplicateSettings(**{field: value})
