@@ -1,5 +1,3 @@
-# Full-width punctuation and letters are the point of these texts.
-# ruff: noqa: RUF001
 """Families of near-duplicate client speeches in English and Chinese, written for these tests.
 
 Each family is a base text and variants of the kinds that real synthetic sets contain:

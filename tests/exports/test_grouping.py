@@ -1,5 +1,3 @@
-# Full-width punctuation and letters are the point of these texts.
-# ruff: noqa: RUF001
 import pytest
 
 from exports.splitting import GroupingBuilder, NearDuplicateSettings
