@@ -1,0 +1,123 @@
+"""What every importer produces, and the interface it implements.
+
+An importer reads one file and yields, in file order, either a :class:`SessionRecord` (a record
+it understood) or a :class:`RecordIssue` (a record it could not use, saying where and why). It
+never touches the database: the import service normalises, de-duplicates, screens and writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+SPEAKERS = ("client", "counselor", "system")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a record sits: the file, its 1-based record number and, for text formats, the line."""
+
+    file: str
+    record: int
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}, record {self.record}"
+        return f"{where}, line {self.line}" if self.line is not None else where
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecord:
+    speaker: str  # one of SPEAKERS
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateRecord:
+    """An alternative counselor response to the record's first ``turn_index`` turns."""
+
+    key: str
+    text: str
+    turn_index: int
+    model_name: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RatingRecord:
+    """A score the file carried, for a candidate (by key) or for the whole session (None)."""
+
+    criterion: str
+    score: float
+    rater: str
+    candidate_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreferenceRecord:
+    chosen_key: str
+    rejected_key: str
+    provenance: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True, kw_only=True)
+class SessionRecord:
+    location: Location
+    turns: list[TurnRecord]
+    source_id: str = ""  # the source's own id; the service falls back to the location
+    language: str | None = None  # "en" or "zh" when the source says; detected otherwise
+    topic: str = ""
+    generator_model: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    candidates: list[CandidateRecord] = field(default_factory=list)
+    ratings: list[RatingRecord] = field(default_factory=list)
+    preferences: list[PreferenceRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordIssue:
+    """Why a record was not imported: names the file, record (and line) and field."""
+
+    location: Location
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.field}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.location.file,
+            "record": self.location.record,
+            "line": self.location.line,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+class FormatError(Exception):
+    """The file as a whole cannot be read in this format (not JSON, wrong encoding, ...)."""
+
+
+class Importer:
+    """One source format. Subclasses set the class attributes and implement ``sniff`` and ``read``.
+
+    ``sniff`` looks at the start of a file and says whether it is in this format; it must be
+    cheap and must not raise. ``read`` yields records and issues; it raises :class:`FormatError`
+    only when nothing in the file can be read.
+    """
+
+    format: ClassVar[str]  # registry key, used by --format
+    label: ClassVar[str]  # shown to people
+    extensions: ClassVar[tuple[str, ...]]  # e.g. (".json", ".jsonl")
+
+    @classmethod
+    def sniff(cls, *, path: Path, head: str) -> bool:
+        raise NotImplementedError
+
+    def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
+        raise NotImplementedError

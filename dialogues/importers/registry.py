@@ -1,0 +1,71 @@
+"""The format registry and detection from content."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from dialogues.importers.base import Importer
+
+# Modules that register importers; detection tries formats in this order, so a format whose
+# sniff is stricter comes before one that would also accept its files.
+IMPORTER_MODULES = ("dialogues.importers.messages",)
+
+_REGISTRY: dict[str, type[Importer]] = {}
+_loaded = False
+
+HEAD_BYTES = 64 * 1024
+
+
+class UnknownFormat(Exception):
+    pass
+
+
+def register(cls: type[Importer]) -> type[Importer]:
+    if cls.format in _REGISTRY and _REGISTRY[cls.format] is not cls:
+        raise ValueError(f"two importers claim the format {cls.format!r}")
+    _REGISTRY[cls.format] = cls
+    return cls
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        for module in IMPORTER_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+def importer_formats() -> list[type[Importer]]:
+    _load()
+    return list(_REGISTRY.values())
+
+
+def importer_for(format_name: str) -> Importer:
+    _load()
+    try:
+        return _REGISTRY[format_name]()
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise UnknownFormat(f"unknown format {format_name!r}; known formats: {known}") from None
+
+
+def _head(path: Path) -> str:
+    with path.open("rb") as handle:
+        raw = handle.read(HEAD_BYTES)
+    return raw.decode("utf-8-sig", errors="replace")
+
+
+def format_detect(*, path: Path, display_name: str | None = None) -> str:
+    """The format of ``path`` judged from its content, or UnknownFormat saying what was seen."""
+    _load()
+    head = _head(path)
+    for cls in _REGISTRY.values():
+        if path.suffix.lower() in cls.extensions and cls.sniff(path=path, head=head):
+            return cls.format
+    seen = " ".join(head[:160].split())
+    expected = ", ".join(sorted(_REGISTRY))
+    raise UnknownFormat(
+        f"{display_name or path.name}: could not recognise the format; expected one of "
+        f"{expected}; the file starts with: {seen!r}"
+    )
