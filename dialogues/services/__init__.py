@@ -1,0 +1,1 @@
+"""Writes of the dialogues app: imports (imports.py) and screening flags (flags.py)."""
