@@ -1,3 +1,6 @@
-"""API routes of the review app (added by the issue that builds it)."""
+"""API routes of the review app: reviewers' work and leads' project status (apis.py), agreement
+and judges (apis_agreement.py)."""
 
-urlpatterns: list = []
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,5 +1,13 @@
-"""Pages of the review app (added by the issue that builds it)."""
+"""Pages of the review app: reviewers' work, leads' management, agreement and judges."""
+
+from django.urls import URLPattern, URLResolver
+
+from review import urls_agreement, urls_lead, urls_reviewer
 
 app_name = "review"
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *urls_reviewer.urlpatterns,
+    *urls_lead.urlpatterns,
+    *urls_agreement.urlpatterns,
+]

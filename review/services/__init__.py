@@ -1,0 +1,1 @@
+"""Writes of the review app, one module per concern."""

@@ -1,0 +1,1 @@
+"""Views of the review app: the lead part."""

@@ -1,0 +1,5 @@
+"""Access routes of the review app's API (see tests/core/test_access.py)."""
+
+from tests.routes import Route
+
+ROUTES: list[Route] = []
