@@ -756,6 +756,9 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
         outcome.status = ImportBatch.Status.REJECTED
         outcome.sessions_created = outcome.turns_created = 0
         outcome.candidates_created = outcome.flags_created = 0
+        # Reading stopped writing at the first invalid record, so no duplicate count is sure.
+        outcome.duplicates = 0
+        outcome.duplicate_report = []
         _batch_save(batch, outcome)
     shutil.rmtree(batch_dir(batch) / "expanded", ignore_errors=True)
     progress(outcome.records_total, message=_("Done"), force=True)
