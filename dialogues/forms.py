@@ -26,13 +26,13 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def format_choices() -> list[tuple[str, str]]:
+def format_choices() -> list[tuple[str, Any]]:
     choices = sorted((cls.format, str(cls.label)) for cls in importer_formats())
     return [("", _("Recognise from the content")), *choices]
 
 
 class ImportForm(forms.Form):
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Files"),
         required=False,
         help_text=_("One or more files, or a .zip or .tar.gz archive of many."),
@@ -50,12 +50,14 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["format"].choices = format_choices()
+        format_field = self.fields["format"]
+        assert isinstance(format_field, forms.ChoiceField)
+        format_field.choices = format_choices()
         self.fields["folder"].widget.attrs.update({"webkitdirectory": True, "directory": True})
         self.fields["files"].widget.attrs.update({"class": "import-files"})
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not cleaned.get("files") and not cleaned.get("folder"):
             raise forms.ValidationError(_("Choose at least one file to import."))
         return cleaned
@@ -89,9 +91,14 @@ class SessionFilterForm(forms.Form):
     def __init__(self, *args: Any, choices: dict[str, list[str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everything = ("", _("All"))
-        self.fields["source"].choices = [everything, *((s, s) for s in choices["sources"])]
-        self.fields["topic"].choices = [everything, *((t, t) for t in choices["topics"])]
-        self.fields["technique"].choices = [everything, *((t, t) for t in choices["techniques"])]
+        self._choose("source", [everything, *((s, s) for s in choices["sources"])])
+        self._choose("topic", [everything, *((t, t) for t in choices["topics"])])
+        self._choose("technique", [everything, *((t, t) for t in choices["techniques"])])
+
+    def _choose(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
     def filters(self) -> SessionFilters:
         # A value that does not validate (a topic no longer present) drops only that filter.

@@ -72,9 +72,10 @@ def _lead_project(request: AuthedHttpRequest) -> tuple[Project, Any]:
     if slug:
         project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])
     else:
-        project = projects_for_user(user=request.user, roles=[Role.LEAD]).first()
-        if project is None:
+        first = projects_for_user(user=request.user, roles=[Role.LEAD]).first()
+        if first is None:
             raise PermissionDenied
+        project = first
     return project, projects_for_user(user=request.user, roles=[Role.LEAD])
 
 
@@ -95,7 +96,7 @@ def session_list(request: AuthedHttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     template = "dialogues/session_list.html"
-    if request.htmx:
+    if request.headers.get("HX-Request"):
         template += "#session-results"
     return render(
         request,
@@ -131,14 +132,14 @@ def session_detail(request: AuthedHttpRequest, session_id: int) -> HttpResponse:
 
 
 def _uploads(request: AuthedHttpRequest) -> list[Upload]:
-    uploads = [Upload(f.name, f) for f in request.FILES.getlist("files")]
+    uploads = [Upload(f.name or "upload", f) for f in request.FILES.getlist("files")]
     folder = request.FILES.getlist("folder")
     # Browsers send only the base name of a folder's files; the page's script adds each file's
     # path inside the folder, which formats such as CPsyCounE need (the topic is the folder).
     paths = request.POST.getlist("folder_paths")
     if len(paths) != len(folder):
-        paths = [f.name for f in folder]
-    uploads.extend(Upload(path or f.name, f) for path, f in zip(paths, folder, strict=True))
+        paths = [f.name or "upload" for f in folder]
+    uploads.extend(Upload(path or "upload", f) for path, f in zip(paths, folder, strict=True))
     return uploads
 
 

@@ -63,21 +63,21 @@ def archive_expand(*, path: Path, target: Path) -> list[str]:
                         shutil.copyfileobj(source, sink, 1024 * 1024)
                     written.append(member.as_posix())
         else:
-            with tarfile.open(path, mode="r:*") as archive:
-                for info in archive:
-                    member = _member_path(info.name)
-                    if not info.isfile() or member is None:
+            with tarfile.open(path, mode="r:*") as tar:
+                for entry in tar:
+                    member = _member_path(entry.name)
+                    if not entry.isfile() or member is None:
                         continue
-                    total += info.size
+                    total += entry.size
                     if total > limit:
                         raise ArchiveError(_too_big(name, limit))
                     out = target / member
                     out.parent.mkdir(parents=True, exist_ok=True)
-                    source = archive.extractfile(info)
-                    if source is None:
+                    extracted = tar.extractfile(entry)
+                    if extracted is None:
                         continue
-                    with source, out.open("wb") as sink:
-                        shutil.copyfileobj(source, sink, 1024 * 1024)
+                    with extracted, out.open("wb") as sink:
+                        shutil.copyfileobj(extracted, sink, 1024 * 1024)
                     written.append(member.as_posix())
     except ArchiveError:
         raise

@@ -21,7 +21,7 @@ class TableWriter:
         self.model = model
         self.table = model._meta.db_table
         self.fields = list(model._meta.concrete_fields)
-        self.columns = [field.column for field in self.fields]
+        self.columns: list[str] = [str(field.column) for field in self.fields]
         self._json = [isinstance(field, models.JSONField) for field in self.fields]
         self._next_sqlite_id: int | None = None
         quote = connection.ops.quote_name
@@ -31,8 +31,8 @@ class TableWriter:
     def row(self, **values: Any) -> tuple[Any, ...]:
         """A row from keyword values by column name; JSON columns are serialised here."""
         row = []
-        for field, is_json in zip(self.fields, self._json, strict=True):
-            value = values[field.column]
+        for column, is_json in zip(self.columns, self._json, strict=True):
+            value = values[column]
             if is_json:
                 value = json.dumps(value, ensure_ascii=False)
             row.append(value)

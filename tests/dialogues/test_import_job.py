@@ -48,12 +48,13 @@ def test_the_job_imports_the_batch_and_reports_its_counts(
         "candidates": 0,
         "flags": 0,
     }
-    assert batch.job == job and batch.status == ImportBatch.Status.IMPORTED
+    assert batch.job == job
+    assert batch.status == ImportBatch.Status.IMPORTED
 
 
 def test_a_rejected_batch_fails_its_job_with_the_errors(django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        batch, job = _start(ProjectFactory(), jsonl(EXAM, "{oops"))
+        _batch, job = _start(ProjectFactory(), jsonl(EXAM, "{oops"))
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert "1 invalid records: nothing was imported" in job.error_report
@@ -86,7 +87,8 @@ def test_a_crashed_job_fails_the_batch_and_a_retry_imports_it(
     job.refresh_from_db()
     batch.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED
-    assert batch.status == ImportBatch.Status.IMPORTED and batch.sessions_created == 2
+    assert batch.status == ImportBatch.Status.IMPORTED
+    assert batch.sessions_created == 2
 
 
 def _last_json(output: str) -> dict:
@@ -147,7 +149,7 @@ def test_command_refuses_unknown_projects_paths_and_formats(tmp_path) -> None:
     path = write(tmp_path / "a.jsonl", jsonl(EXAM))
     with pytest.raises(CommandError, match="no project with the slug 'nowhere'"):
         call_command("import_sessions", str(path), "--project", "nowhere")
-    with pytest.raises(CommandError, match="missing.jsonl: no such file"):
+    with pytest.raises(CommandError, match=r"missing\.jsonl: no such file"):
         call_command("import_sessions", str(tmp_path / "missing.jsonl"), "--project", "clinic")
     with pytest.raises(CommandError, match="unknown format 'cactuss'"):
         call_command("import_sessions", str(path), "--project", "clinic", "--format", "cactuss")

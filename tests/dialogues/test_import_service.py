@@ -74,7 +74,8 @@ def test_a_file_becomes_sessions_with_normalised_turns_and_detected_language() -
         (2, "counselor", "What keeps you awake?"),
     ]
     event = AuditEvent.objects.get(action="dialogues.import")
-    assert event.project == project and event.after["created"] == 3
+    assert event.project == project
+    assert event.after["created"] == 3
 
 
 def test_the_same_content_again_creates_nothing_and_reports_the_duplicates() -> None:
@@ -133,13 +134,15 @@ def test_one_invalid_record_rejects_the_batch_and_every_problem_is_named() -> No
 
     assert batch.status == ImportBatch.Status.REJECTED
     assert _table_counts() == dict.fromkeys(_table_counts(), 0)
-    assert batch.sessions_created == 0 and batch.invalid == 5
+    assert batch.sessions_created == 0
+    assert batch.invalid == 5
     by_line = {error["line"]: error for error in batch.errors}
     assert set(by_line) == {2, 3, 4, 5, 6}
     assert all(error["file"] == "mixed.jsonl" for error in batch.errors)
     assert "not valid JSON" in by_line[2]["message"]
     assert by_line[3]["field"] == "messages[1].content"
-    assert by_line[4]["field"] == "messages[0].role" and "therapist" in by_line[4]["message"]
+    assert by_line[4]["field"] == "messages[0].role"
+    assert "therapist" in by_line[4]["message"]
     assert "empty" in by_line[5]["message"]
     assert by_line[6]["field"] == "messages"
 
@@ -174,8 +177,10 @@ def test_unreadable_files_are_rejected_naming_the_file(
     assert batch.status == ImportBatch.Status.REJECTED
     assert Session.objects.count() == 0
     (error,) = batch.errors
-    assert error["file"] == name and error["field"] == "(file)"
-    assert expected in error["message"] and name in error["message"]
+    assert error["file"] == name
+    assert error["field"] == "(file)"
+    assert expected in error["message"]
+    assert name in error["message"]
 
 
 def test_a_file_of_the_wrong_format_for_the_chosen_format_says_so() -> None:
@@ -186,7 +191,8 @@ def test_a_file_of_the_wrong_format_for_the_chosen_format_says_so() -> None:
     )
     assert batch.status == ImportBatch.Status.REJECTED
     (error,) = batch.errors
-    assert "cactus.json" in error["message"] and "does not look like" in error["message"]
+    assert "cactus.json" in error["message"]
+    assert "does not look like" in error["message"]
 
 
 def test_an_unknown_format_name_is_refused_before_anything_is_stored() -> None:
