@@ -24,7 +24,7 @@ class ReviewWorld:
 
 
 def scoring_rubric(**kwargs: Any) -> Rubric:
-    """empathy 0-4 with anchors, homework 0-4 or NA, safety met / not met with a required rationale."""
+    """empathy 0-4 with anchors, homework 0-4 or NA, safety met / not met with a rationale."""
     rubric = RubricFactory(status=Rubric.Status.PUBLISHED, cutoff=Decimal(5), **kwargs)
     CriterionFactory(rubric=rubric, code="empathy", position=1)
     CriterionFactory(rubric=rubric, code="homework", position=2, allow_na=True, anchors=[])
