@@ -337,6 +337,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "core.models.Job.Status",
         "RubricStatusEnum": "rubrics.models.Rubric.Status",
+        "ImportBatchStatusEnum": "dialogues.models.ImportBatch.Status",
+        "FlagStatusEnum": "dialogues.models.Flag.Status",
     },
 }
 

@@ -30,3 +30,15 @@ ROUTES = [
     Route("dialogues:batch_summary", "project", _batch, allowed=LEADS),
     Route("dialogues:batch_errors", "project", _batch, allowed=LEADS),
 ]
+
+
+def _project(world):
+    return {"slug": world.project.slug}
+
+
+ROUTES += [
+    Route("api_import_list", "project", _project, api=True, allowed=LEADS),
+    Route("api_import_detail", "project", _batch, api=True, allowed=LEADS),
+    Route("api_session_list", "project", _project, api=True, allowed=LEADS),
+    Route("api_session_detail", "project", _session, api=True, allowed=LEADS),
+]
