@@ -372,3 +372,13 @@ def test_a_byte_order_mark_is_ignored(tmp_path):
 
     assert issues == []
     assert len(sessions) == 2
+
+
+def test_a_byte_order_mark_before_a_json_list_is_ignored(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + (FIXTURES / "cactus.json").read_bytes())
+
+    sessions, issues = read("cactus", path)
+
+    assert issues == []
+    assert len(sessions) == 2
