@@ -188,6 +188,7 @@ def child_floor(path: Path) -> dict[str, Any]:
             with dump.open("rb") as source, cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
                 while block := source.read(1024 * 1024):
                     copy.write(block)
+        copied = time.perf_counter() - started
     seconds = time.perf_counter() - started
     _empty_tables()
     for dump in tables.values():
