@@ -28,7 +28,6 @@ def _submit(assignment: Assignment) -> None:
 
 def test_slots_spread_over_items_fewest_reviewers_first_then_position() -> None:
     world = review_world(items=3, reviewers=4, overlap=2)
-    first, second, third, fourth = world.reviewers
     taken = [assignment_next(project=world.project, reviewer=r).item for r in world.reviewers]
     # Three empty items go to the first three reviewers in queue order; the fourth reviewer
     # starts the second round on the first item.
@@ -43,7 +42,8 @@ def test_the_current_reservation_comes_back_until_it_is_done() -> None:
     assert assignment_next(project=world.project, reviewer=reviewer) == first
     _submit(first)
     second = assignment_next(project=world.project, reviewer=reviewer)
-    assert second is not None and second.item != first.item
+    assert second is not None
+    assert second.item != first.item
 
 
 def test_every_item_gets_exactly_k_distinct_reviewers_then_the_queue_is_empty() -> None:
@@ -66,7 +66,8 @@ def test_an_expired_reservation_is_released_to_the_next_reviewer_who_needs_it() 
     assert assignment_next(project=world.project, reviewer=quick) is None
     _expire(stale)
     taken = assignment_next(project=world.project, reviewer=quick)
-    assert taken is not None and taken.item == stale.item
+    assert taken is not None
+    assert taken.item == stale.item
     stale.refresh_from_db()
     assert stale.status == Assignment.Status.RELEASED
     assert AuditEvent.objects.filter(
@@ -103,7 +104,8 @@ def test_skipping_needs_a_reason_and_hands_the_slot_on() -> None:
     assert assignment_next(project=world.project, reviewer=first) is None
     event = AuditEvent.objects.get(action="review.assignment.skip")
     assert event.reason == "I know this client's family."
-    assert event.before == {"status": "reserved"} and event.after == {"status": "skipped"}
+    assert event.before == {"status": "reserved"}
+    assert event.after == {"status": "skipped"}
 
 
 def test_gold_items_come_first_when_calibration_is_required() -> None:

@@ -49,7 +49,7 @@ def test_a_screen_side_maps_to_the_candidate_shown_there(swapped, side, stored) 
 
 @pytest.mark.parametrize("swapped", [False, True])
 def test_submitting_stores_the_choice_in_candidate_terms(swapped) -> None:
-    world, assignment = _pair_slot(swapped)
+    _world, assignment = _pair_slot(swapped)
     item = assignment.item
     shown_left = item.candidate_b if swapped else item.candidate_a
 
@@ -60,11 +60,13 @@ def test_submitting_stores_the_choice_in_candidate_terms(swapped) -> None:
 
     chosen = item.candidate_a if judgment.choice == "a" else item.candidate_b
     assert chosen == shown_left
-    assert judgment.status == PairwiseJudgment.Status.SUBMITTED and judgment.strength == 2
+    assert judgment.status == PairwiseJudgment.Status.SUBMITTED
+    assert judgment.strength == 2
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.SUBMITTED
     event = AuditEvent.objects.get(action="review.judgment.submit")
-    assert event.after["choice"] == judgment.choice and event.after["swapped"] is swapped
+    assert event.after["choice"] == judgment.choice
+    assert event.after["swapped"] is swapped
 
 
 def test_the_order_is_drawn_once_per_assignment_and_both_orders_occur() -> None:
@@ -93,7 +95,8 @@ def test_a_preference_needs_a_strength_and_a_tie_has_none() -> None:
     judgment = judgment_submit(
         assignment=assignment, data=_form(assignment, choice="tie", strength="3")
     )
-    assert judgment.choice == "tie" and judgment.strength is None
+    assert judgment.choice == "tie"
+    assert judgment.strength is None
 
 
 def test_principles_are_checked_against_the_project_pair_rubric() -> None:
@@ -138,7 +141,8 @@ def test_editing_a_submitted_judgment_keeps_the_earlier_version() -> None:
     judgment.refresh_from_db()
     assert (judgment.choice, judgment.version) == ("both_bad", 2)
     revision = ReviewRevision.objects.get(judgment=judgment)
-    assert revision.snapshot["choice"] == "a" and revision.reason == "Both miss the grief."
+    assert revision.snapshot["choice"] == "a"
+    assert revision.reason == "Both miss the grief."
     assert AuditEvent.objects.get(action="review.judgment.edit").before["choice"] == "a"
 
 

@@ -49,13 +49,15 @@ def test_the_scoring_page_shows_turns_criteria_anchors_and_shortcuts() -> None:
     world = review_world(items=1, guidelines="Score <b>only</b> what you read.")
     assignment = assignment_next(project=world.project, reviewer=world.reviewers[0])
     page = client_for(world.reviewers[0]).get(_url("review:item", assignment)).content.decode()
-    assert 'id="turn-4"' in page and "Let us look at the evidence" in page
+    assert 'id="turn-4"' in page
+    assert "Let us look at the evidence" in page
     for code in ("empathy", "homework", "safety"):
         assert f'name="score-{code}"' in page
     assert page.count('value="na"') == 1  # only homework allows not applicable
     assert "Excellent" in page  # an anchor, on demand
     assert "Rationale (required)" in page
-    assert "Keyboard shortcuts" in page and "js/review.js" in page
+    assert "Keyboard shortcuts" in page
+    assert "js/review.js" in page
     # Guidelines are shown escaped.
     assert "&lt;b&gt;only&lt;/b&gt;" in page
 
@@ -85,7 +87,8 @@ def test_the_draft_autosave_answers_the_status_line() -> None:
     refused = client.post(
         _url("review:item_draft", assignment), {"score-empathy": "9"}, HTTP_HX_REQUEST="true"
     )
-    assert "Draft not saved" in refused.content.decode() and "empathy" in refused.content.decode()
+    assert "Draft not saved" in refused.content.decode()
+    assert "empathy" in refused.content.decode()
     assert Review.objects.get().scores.get(criterion__code="empathy").value == 2
 
 
@@ -96,7 +99,8 @@ def test_submit_then_edit_with_a_reason() -> None:
     response = client.post(_url("review:item_submit", assignment), FULL_FORM)
     assert response.status_code == 302
     page = client.get(_url("review:item", assignment)).content.decode()
-    assert "Submitted" in page and 'name="reason"' in page
+    assert "Submitted" in page
+    assert 'name="reason"' in page
 
     no_reason = client.post(
         _url("review:item_edit", assignment), {**FULL_FORM, "score-empathy": "1"}
@@ -107,7 +111,8 @@ def test_submit_then_edit_with_a_reason() -> None:
         {**FULL_FORM, "score-empathy": "1", "reason": "Missed the interruption in turn 2."},
     )
     review = Review.objects.get()
-    assert review.version == 2 and review.scores.get(criterion__code="empathy").value == 1
+    assert review.version == 2
+    assert review.scores.get(criterion__code="empathy").value == 1
 
 
 def test_skipping_from_the_page_needs_a_reason() -> None:
@@ -148,7 +153,8 @@ def test_others_scores_stay_hidden_until_the_reviewer_has_submitted(reveal) -> N
     world, first = _two_reviews(reveal)
     client = client_for(world.reviewers[0])
     page = client.get(_url("review:item", first)).content.decode()
-    assert "Other reviewers" not in page and "SECOND REVIEWER" not in page
+    assert "Other reviewers" not in page
+    assert "SECOND REVIEWER" not in page
     draft = client.post(_url("review:item_draft", first), {"score-empathy": "4"})
     assert "SECOND REVIEWER" not in client.get(draft["Location"]).content.decode()
 
@@ -207,7 +213,8 @@ def test_the_pages_speak_chinese() -> None:
     client = client_for(world.reviewers[0])
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     page = client.get(_url("review:item", assignment)).content.decode()
-    assert "键盘快捷键" in page and "提交评审" in page
+    assert "键盘快捷键" in page
+    assert "提交评审" in page
     assert "Keyboard shortcuts" not in page
 
 

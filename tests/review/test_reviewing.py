@@ -42,7 +42,8 @@ def test_a_draft_keeps_partial_scores_and_extends_the_reservation() -> None:
 
     assert review.status == Review.Status.DRAFT
     scores = {s.criterion.code: s for s in review.scores.all()}
-    assert scores["empathy"].value == 3 and scores["empathy"].evidence_turns == [1, 3]
+    assert scores["empathy"].value == 3
+    assert scores["empathy"].evidence_turns == [1, 3]
     assert "homework" not in scores
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.RESERVED
@@ -92,12 +93,15 @@ def test_submitting_totals_with_the_rubric_and_moves_the_item() -> None:
     review = review_submit(assignment=first, data=_form(world))
 
     # empathy 3 + safety 1 of an applicable 5, prorated onto the full 9 (homework is NA).
-    assert review.total == Decimal("7.2") and review.passed is True
+    assert review.total == Decimal("7.2")
+    assert review.passed is True
     first.refresh_from_db()
-    assert first.status == Assignment.Status.SUBMITTED and first.submitted_at is not None
+    assert first.status == Assignment.Status.SUBMITTED
+    assert first.submitted_at is not None
     assert Item.objects.get(pk=first.item_id).status == Item.Status.IN_REVIEW
     event = AuditEvent.objects.get(action="review.review.submit")
-    assert event.after["status"] == "submitted" and event.after["total"] == "7.2"
+    assert event.after["status"] == "submitted"
+    assert event.after["total"] == "7.2"
 
     second = assignment_next(project=world.project, reviewer=world.reviewers[1])
     review_submit(assignment=second, data=_form(world, **{"score-empathy": "0"}))

@@ -42,7 +42,8 @@ def test_a_rewrite_creates_the_original_once_and_a_rewrite_candidate() -> None:
     assert original.turn_index == 3  # answers the three turns before it
     assert rewrite.original == original
     assert rewrite.rewrite.origin == Candidate.Origin.REWRITE
-    assert rewrite.rewrite.text == BETTER and rewrite.rewrite.created_by == first
+    assert rewrite.rewrite.text == BETTER
+    assert rewrite.rewrite.created_by == first
     assert rewrite.rewrite.turn_index == 3
     assert Rewrite.objects.count() == 2
     event = AuditEvent.objects.filter(action="review.rewrite.create").first()
