@@ -49,6 +49,10 @@ def _joined(*parts: Iterable[str]) -> tuple[str, ...]:
     return tuple("".join(words) for words in product(*parts))
 
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 def _alt(words: Iterable[str]) -> str:
     return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
 
@@ -57,44 +61,51 @@ _EN_SELVES = ("myself", "yourself", "themselves", "himself", "herself", "ourselv
 _EN_POSSESSIVE = ("my", "your", "his", "her", "their")
 # Objects the English harm rules accept: "hurt my feelings" is not a threat, "hurt my wife" is.
 _EN_TARGETS = ("him", "her", "them", "everyone", "everybody", "somebody", "someone", "people")
-_EN_RELATIONS = (
+_EN_RELATIONS = _words(
     "wife husband partner boyfriend girlfriend ex kid kids child children son daughter baby "
     "mother mom mum father dad parents parent brother sister boss coworker coworkers colleague "
     "colleagues roommate neighbor neighbour teacher classmate classmates family"
-).split()
-_EN_HARM_VERBS = "kill murder stab shoot strangle hurt harm attack poison".split() + ["beat up"]
+)
+_EN_HARM_VERBS = [*_words("kill murder stab shoot strangle hurt harm attack poison"), "beat up"]
 _EN_SELF_VERBS = (
-    "kill killing killed hang hanging hanged shoot shooting drown drowning".split(),
-    "hurt hurting hurts harm harming harmed harms cut cutting cuts burn burning burned burns "
-    "scratch scratching scratched punish punishing punished starve starving".split(),
+    _words("kill killing killed hang hanging hanged shoot shooting drown drowning"),
+    _words(
+        "hurt hurting hurts harm harming harmed harms cut cutting cuts burn burning burned burns "
+        "scratch scratching scratched punish punishing punished starve starving"
+    ),
 )
-_EN_ABUSE_VERBS = (
+_EN_ABUSE_VERBS = _words(
     "hits hit beats beat slaps slapped kicks kicked chokes choked abuses abused punches punched "
-    "rapes raped molests molested".split()
+    "rapes raped molests molested"
 )
-_EN_ABUSERS = ["he", "she", "they"] + [
-    f"my {who}"
-    for who in (
-        "husband wife partner boyfriend girlfriend father dad stepfather stepdad mother mom mum "
-        "stepmother stepmom parents uncle brother sister boss coach teacher ex"
-    ).split()
+_EN_ABUSERS = [
+    "he",
+    "she",
+    "they",
+    *(
+        f"my {who}"
+        for who in _words(
+            "husband wife partner boyfriend girlfriend father dad stepfather stepdad mother mom "
+            "mum stepmother stepmom parents uncle brother sister boss coach teacher ex"
+        )
+    ),
 ]
 
-_ZH_ABUSERS = (
+_ZH_ABUSERS = _words(
     "他 她 他们 爸爸 爸 妈妈 妈 父亲 母亲 继父 继母 丈夫 老公 妻子 老婆 男朋友 女朋友 "
     "男友 女友 前夫 前妻 哥哥 姐姐 老板 老师"
-).split()
+)
 _ZH_ABUSE_VERBS = ("打", "揍", "踢", "掐")
 _ZH_HARM_VERBS = ("杀了", "杀死", "弄死", "捅死", "掐死", "伤害", "报复", "砍")
-_ZH_TARGETS = "他 她 他们 她们 别人 他人 所有人 全家 老板 同事 老师 同学 孩子".split()
+_ZH_TARGETS = _words("他 她 他们 她们 别人 他人 所有人 全家 老板 同事 老师 同学 孩子")
 _ZH_SELF_VERBS = ("伤害", "割", "割伤", "划", "划伤", "弄伤", "打")
 _ZH_DIGITS = "0123456789０１２３４５６７８９一二三四五六七八九十百零〇"
 _ZH_NUM = f"[{_ZH_DIGITS}]"
 _ZH_STREETS = ("路", "街", "大道", "大街", "巷", "弄", "胡同")
-_EN_STREETS = (
+_EN_STREETS = _words(
     "street st avenue ave road rd boulevard blvd lane ln drive dr court ct way place pl "
     "terrace parkway highway hwy"
-).split()
+)
 
 # Rules with NUMBERS instead of anchors run only on a text with four digits in a row (every
 # phone number and resident ID has them, an age or "0 to 10" does not) or a number before a
