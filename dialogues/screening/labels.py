@@ -17,7 +17,7 @@ CATEGORY_LABELS: dict[str, Promise] = {
     "cn_id": _("Resident ID number"),
     "address": _("Street address"),
     "url": _("Web address"),
-    "name": _("Name"),
+    "name": _("Personal name"),
 }
 
 FRAMING_LABELS: dict[str, Promise] = {

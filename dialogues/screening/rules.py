@@ -241,7 +241,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         CRISIS,
         "abuse",
-        rf"\b{_alt(_EN_ABUSERS)}\s+(?:\w+\s+)?{_alt(_EN_ABUSE_VERBS)}\s+me\b",
+        rf"\b{_alt(_EN_ABUSERS)}\s+(?:\w+\s+)?{_alt(_EN_ABUSE_VERBS)}\s+me\b"
+        # "He beat me at chess", "she beat me to it".
+        r"(?!\s+(?:at|in|to)\b)",
         tuple(f"{verb} me" for verb in _EN_ABUSE_VERBS),
         "en",
     ),
@@ -320,10 +322,16 @@ RULES: tuple[Rule, ...] = (
     Rule(
         PII,
         "email",
-        r"(?<![\w.%+-])[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b",
+        r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![a-z0-9-])",
         ("@",),
     ),
-    Rule(PII, "url", r"\b(?:https?://|www\.)[^\s<>\"'，。！？、）)】\x00]+", ("http", "www.")),
+    Rule(
+        PII,
+        "url",
+        r"(?<![a-z0-9.])(?:https?://|www\.)[^\s<>\"'，。！？、）)】\x00]+",
+        ("http", "www."),
+        check="url",
+    ),
     # A resident ID: 17 digits and a check digit or X; the checksum decides. Listed before the
     # phone numbers so the longer reading wins.
     Rule(PII, "cn_id", r"(?<![0-9])[1-9][0-9]{16}[0-9x](?![0-9a-z])", NUMBERS, check="cn_id"),
