@@ -60,6 +60,8 @@ class _CheckedBytes:
         self.started = False
 
     def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson probes with read(0) to tell bytes from text
+            return b""
         data = self.handle.readline() if self.by_line else self.handle.read(size)
         if not self.started:
             self.started = True
@@ -226,34 +228,45 @@ def csv_rows(
     """Rows of a CSV file with a header, each with its record number and first line."""
     with path.open("rb") as raw:
         _first_significant(raw, display_name)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+    with path.open("rb") as handle:
+        reader = csv.reader(_decoded_lines(handle, display_name))
         try:
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise FormatError(f"{display_name}: the file is empty") from None
-            missing = [name for name in required if name not in header]
-            if missing:
-                raise FormatError(
-                    f"{display_name}: line 1: the CSV header lacks the column(s) "
-                    f"{', '.join(missing)}; it has {', '.join(h or '(unnamed)' for h in header)}"
-                )
-            number = 0
-            line = reader.line_num + 1
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    line = reader.line_num + 1
-                    continue
-                number += 1
-                yield Location(display_name, number, line), dict(zip(header, row, strict=False))
-                line = reader.line_num + 1
-        except UnicodeDecodeError as error:
-            raise FormatError(
-                not_utf8(display_name, reader.line_num + 1, error.object[error.start : error.end])
-            ) from None
+            header = next(reader)
+        except StopIteration:
+            raise FormatError(f"{display_name}: the file is empty") from None
         except csv.Error as error:
             raise FormatError(f"{display_name}: line {reader.line_num}: {error}") from None
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise FormatError(
+                f"{display_name}: line 1: the CSV header lacks the column(s) "
+                f"{', '.join(missing)}; it has {', '.join(h or '(unnamed)' for h in header)}"
+            )
+        number = 0
+        line = reader.line_num + 1
+        try:
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    number += 1
+                    yield (
+                        Location(display_name, number, line),
+                        dict(zip(header, row, strict=False)),
+                    )
+                line = reader.line_num + 1
+        except csv.Error as error:
+            raise FormatError(f"{display_name}: line {reader.line_num}: {error}") from None
+
+
+def _decoded_lines(handle: IO[bytes], display_name: str) -> Iterator[str]:
+    for number, raw in enumerate(handle, start=1):
+        if number == 1:
+            raw = raw.removeprefix(BOM)
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FormatError(
+                not_utf8(display_name, number, raw[error.start : error.end])
+            ) from None
 
 
 def parquet_rows(

@@ -121,7 +121,7 @@ def test_duplicates_inside_one_upload_are_stored_once(monkeypatch) -> None:
 BAD_RECORDS = jsonl(
     EXAM,
     "{not json",
-    conversation(("client", "Hello"), ("counselor", "   ")),
+    {"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": 5}]},
     {"messages": [{"role": "therapist", "content": "Hi"}]},
     {"messages": []},
     {"messages": "hello"},

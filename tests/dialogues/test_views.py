@@ -82,7 +82,13 @@ def test_an_upload_without_files_is_refused_on_the_page(lead) -> None:
 def test_a_rejected_batch_lists_its_errors_and_offers_them_as_csv(lead) -> None:
     project = lead.memberships.get().project
     batch = run_import(
-        project, [("bad.jsonl", jsonl(EXAM, "=HYPERLINK(1)", conversation(("client", "  "))))]
+        project,
+        [
+            (
+                "bad.jsonl",
+                jsonl(EXAM, "=HYPERLINK(1)", {"messages": [{"role": "user", "content": 5}]}),
+            )
+        ],
     )
     client = client_for(lead)
     page = client.get(reverse("dialogues:batch_detail", args=[batch.pk])).content.decode()
@@ -92,7 +98,8 @@ def test_a_rejected_batch_lists_its_errors_and_offers_them_as_csv(lead) -> None:
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["file", "line", "record", "field", "message"]
-    assert rows[1][:4] == ["bad.jsonl", "2", "2", "(line)"]
+    assert rows[1][:3] == ["bad.jsonl", "2", "2"]
+    assert "not valid JSON" in rows[1][4]
     assert rows[2][:4] == ["bad.jsonl", "3", "3", "messages[0].content"]
 
 
