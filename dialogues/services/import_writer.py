@@ -21,6 +21,8 @@ from dialogues.models import (
     SourceRating,
     Turn,
 )
+from dialogues.screening import Hit, screen_text
+from dialogues.services.flags import flag_values_for_hit
 from dialogues.services.rows import TableWriter
 
 # An error or duplicate report is for people: past this many entries the rest are only counted.
@@ -65,24 +67,8 @@ class Counts(Protocol):
     duplicate_report: list[dict[str, Any]]
 
 
-_screen_text: Any = None
-
-
-def screen(text: str, *, language: str) -> list[Any]:
-    """Screening hits for one text (see dialogues.screening once it lands)."""
-    global _screen_text
-    if _screen_text is None:
-        try:
-            from dialogues.screening import (  # type: ignore[import-not-found, unused-ignore]
-                screen_text,
-            )
-        except ImportError:
-            _screen_text = False
-        else:
-            _screen_text = screen_text
-    if _screen_text is False:
-        return []
-    return list(_screen_text(text, language=language))
+def screen(text: str, *, language: str) -> list[Hit]:
+    return screen_text(text, language=language)
 
 
 class SessionWriter:
@@ -275,27 +261,21 @@ class SessionWriter:
 
     def _flag(
         self,
-        hit: Any,
+        hit: Hit,
         *,
         session_id: int,
         speaker: str,
         turn_id: int | None = None,
         candidate_id: int | None = None,
     ) -> tuple[Any, ...]:
-        return self.flags.row(
+        # dialogues.services.flags decides the row, including the counselor's safety questions
+        # that screening clears itself.
+        values = flag_values_for_hit(
+            hit=hit,
             session_id=session_id,
+            speaker=speaker,
+            now=self.now,
             turn_id=turn_id,
             candidate_id=candidate_id,
-            kind=hit.kind,
-            category=hit.category,
-            speaker=speaker,
-            matched_text=hit.matched_text[:500],
-            start=hit.start,
-            end=hit.end,
-            detector=hit.detector,
-            status=Flag.Status.OPEN,
-            cleared_by_id=None,
-            cleared_at=None,
-            clear_reason="",
-            created_at=self.now,
         )
+        return self.flags.row(**values, created_at=self.now)
