@@ -15,7 +15,10 @@ def _item(world) -> Item:
     if "api_item" not in world.objects:
         rubric = RubricFactory(slug="api-access", status=Rubric.Status.PUBLISHED)
         CriterionFactory(rubric=rubric)
-        ReviewSettingsFactory(project=world.project, rubric=rubric)
+        # Another area's routes may have made the settings already; the rubric must be set.
+        settings = ReviewSettingsFactory(project=world.project)
+        settings.rubric = rubric
+        settings.save(update_fields=["rubric"])
         item = SessionItemFactory(project=world.project)
         AssignmentFactory(item=item, reviewer=world.reviewer)
         world.objects["api_item"] = item
