@@ -47,14 +47,14 @@ WORK_INPUT = PolymorphicProxySerializer(
     serializers=[ReviewInSerializer, JudgmentInSerializer],
     resource_type_field_name=None,
 )
-PROBLEMS = OpenApiResponse(ProblemsSerializer, description="Nothing was saved; see errors.")
+PROBLEMS = OpenApiResponse(ProblemsSerializer, description="Nothing was saved; see problems.")
 CONFLICT = OpenApiResponse(
     ProblemsSerializer, description="The slot is no longer yours (skipped or expired)."
 )
 
 
-def _problems(detail: str, errors: dict[str, str], code: int = 400) -> Response:
-    return Response({"detail": detail, "errors": errors}, status=code)
+def _problems(detail: str, problems: dict[str, str], code: int = 400) -> Response:
+    return Response({"detail": detail, "problems": problems}, status=code)
 
 
 def _flatten(errors: Any, prefix: str = "") -> dict[str, str]:
@@ -97,7 +97,7 @@ def work_payload(*, assignment: Assignment, user: Any) -> dict[str, Any]:
                 "pk", "text"
             )
         )
-        a, b = texts.get(item.candidate_a_id, ""), texts.get(item.candidate_b_id, "")
+        a, b = texts[item.candidate_a_id or 0], texts[item.candidate_b_id or 0]
         left, right = (b, a) if assignment.swapped else (a, b)
         responses = [{"side": "left", "text": left}, {"side": "right", "text": right}]
         if page.judgment is not None:

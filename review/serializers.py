@@ -317,4 +317,4 @@ class ProblemsSerializer(serializers.Serializer[Any]):
     """Why nothing was saved: a message per field (criterion code, ``choice``, ``reason``...)."""
 
     detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.CharField())
+    problems = serializers.DictField(child=serializers.CharField())

@@ -55,8 +55,8 @@ def project_review_status(*, project: Project) -> ProjectStatus:
     )
     items = sum(counts.values())
     now = timezone.now()
-    per_reviewer = {
-        row["reviewer__username"]: row
+    per_reviewer: dict[str, dict[str, int]] = {
+        row["reviewer__username"]: {key: row[key] for key in ("submitted", "reserved", "skipped")}
         for row in Assignment.objects.filter(item__project=project)
         .values("reviewer__username")
         .annotate(

@@ -131,7 +131,7 @@ def test_draft_keeps_partial_work_and_submit_records_the_review(setup) -> None:
         format="json",
     )
     assert incomplete.status_code == 400
-    assert set(incomplete.json()["errors"]) == {"homework", "safety"}
+    assert set(incomplete.json()["problems"]) == {"homework", "safety"}
     assert Review.objects.get(item=item).status == Review.Status.DRAFT
 
     submitted = client.post(url("api_review_submit", project, item.pk), complete(), format="json")
@@ -158,7 +158,7 @@ def test_submitting_again_is_an_edit_that_needs_a_reason_and_keeps_the_earlier_v
         url("api_review_submit", project, item.pk), complete(empathy=4), format="json"
     )
     assert no_reason.status_code == 400
-    assert "reason" in no_reason.json()["errors"]
+    assert "reason" in no_reason.json()["problems"]
 
     edited = client.post(
         url("api_review_submit", project, item.pk),
@@ -196,7 +196,7 @@ def test_bad_scores_are_refused_naming_the_field_and_nothing_is_saved(setup, sco
     )
 
     assert response.status_code == 400
-    assert field in response.json()["errors"], response.json()
+    assert field in response.json()["problems"], response.json()
     assert not Review.objects.filter(item=item).exists()
 
 
@@ -237,7 +237,7 @@ def test_pair_submission_without_a_choice_is_refused(setup) -> None:
     )
 
     assert response.status_code == 400
-    assert "choice" in response.json()["errors"]
+    assert "choice" in response.json()["problems"]
     assert not PairwiseJudgment.objects.filter(status="submitted").exists()
 
 
@@ -252,7 +252,7 @@ def test_skip_needs_a_reason_and_frees_the_slot_for_someone_else(setup) -> None:
 
     empty = ada.post(url("api_review_skip", project, item.pk), {"reason": " "}, format="json")
     assert empty.status_code == 400
-    assert "reason" in empty.json()["errors"]
+    assert "reason" in empty.json()["problems"]
 
     skipped = ada.post(
         url("api_review_skip", project, item.pk), {"reason": "I know this client."}, format="json"
