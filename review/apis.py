@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
@@ -29,6 +30,7 @@ from review.selectors.status import project_review_status
 from review.serializers import (
     JudgmentDraftSerializer,
     JudgmentInSerializer,
+    OwnWorkSerializer,
     ProblemsSerializer,
     ProjectStatusSerializer,
     ReviewInSerializer,
@@ -87,6 +89,9 @@ def _refused(exc: ReviewError) -> Response:
 def work_payload(*, assignment: Assignment, user: Any) -> dict[str, Any]:
     """The item as its reviewer works on it, read in a fixed number of queries."""
     page = item_page(assignment=assignment, user=user)
+    if page.rubric is not None:
+        # The rubric serializer names each criterion's group: one query for all of them.
+        prefetch_related_objects(list(page.rubric.criteria.all()), "group")
     item = assignment.item
     session = item.session
     responses: list[dict[str, str]] = []
@@ -127,6 +132,29 @@ def work_payload(*, assignment: Assignment, user: Any) -> dict[str, Any]:
     }
 
 
+def _own_work_response(*, assignment: Assignment) -> Response:
+    """The caller's slot and their review or judgment as saved, in a fixed number of queries."""
+    assignment.refresh_from_db(fields=["status", "reserved_until", "submitted_at"])
+    review = (
+        Review.objects.filter(assignment=assignment)
+        .select_related("reviewer", "rubric")
+        .prefetch_related("scores__criterion")
+        .first()
+    )
+    judgment = PairwiseJudgment.objects.filter(assignment=assignment).first()
+    payload = {
+        "item": assignment.item,
+        "assignment": assignment,
+        "review": review,
+        "judgment": (
+            JudgmentDraftSerializer.from_judgment(judgment, swapped=assignment.swapped)
+            if judgment is not None
+            else None
+        ),
+    }
+    return Response(OwnWorkSerializer(payload).data)
+
+
 def _work_response(*, assignment: Assignment, user: Any, code: int = 200) -> Response:
     return Response(
         WorkSerializer(work_payload(assignment=assignment, user=user)).data, status=code
@@ -153,9 +181,6 @@ class ReviewNextApi(APIView):
         assignment = assignment_next(project=project, reviewer=request.user)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        assignment = assignment_for_reviewer(
-            project=project, item_id=assignment.item_id, user=request.user
-        )
         return _work_response(assignment=assignment, user=request.user)
 
 
@@ -172,7 +197,7 @@ class ReviewDraftApi(APIView):
     """Save your work so far. Partial scores are fine; what is given must still be valid."""
 
     @extend_schema(
-        request=WORK_INPUT, responses={200: WorkSerializer, 400: PROBLEMS, 409: CONFLICT}
+        request=WORK_INPUT, responses={200: OwnWorkSerializer, 400: PROBLEMS, 409: CONFLICT}
     )
     def put(self, request: AuthedRequest, slug: str, item_id: int) -> Response:
         assignment = _own_assignment(request, slug, item_id)
@@ -193,7 +218,7 @@ class ReviewDraftApi(APIView):
             return _problems(str(exc), {}, code=status.HTTP_409_CONFLICT)
         except ReviewError as exc:
             return _refused(exc)
-        return _work_response(assignment=assignment, user=request.user)
+        return _own_work_response(assignment=assignment)
 
 
 class ReviewSubmitApi(APIView):
@@ -201,7 +226,7 @@ class ReviewSubmitApi(APIView):
     earlier version is kept."""
 
     @extend_schema(
-        request=WORK_INPUT, responses={200: WorkSerializer, 400: PROBLEMS, 409: CONFLICT}
+        request=WORK_INPUT, responses={200: OwnWorkSerializer, 400: PROBLEMS, 409: CONFLICT}
     )
     def post(self, request: AuthedRequest, slug: str, item_id: int) -> Response:
         assignment = _own_assignment(request, slug, item_id)
@@ -240,8 +265,7 @@ class ReviewSubmitApi(APIView):
             return _problems(str(exc), {}, code=status.HTTP_409_CONFLICT)
         except ReviewError as exc:
             return _refused(exc)
-        assignment.refresh_from_db()
-        return _work_response(assignment=assignment, user=user)
+        return _own_work_response(assignment=assignment)
 
 
 class ReviewSkipApi(APIView):

@@ -191,6 +191,15 @@ class WorkSerializer(serializers.Serializer[Any]):
     )
 
 
+class OwnWorkSerializer(serializers.Serializer[Any]):
+    """What a draft save or a submission leaves: your slot and your review or judgment."""
+
+    item = ItemRefSerializer()
+    assignment = AssignmentRefSerializer()
+    review = ReviewOutSerializer(allow_null=True)
+    judgment = JudgmentDraftSerializer(allow_null=True, help_text="In screen sides.")
+
+
 class VisibleWorkSerializer(serializers.Serializer[Any]):
     """Reviews and judgments of an item that the caller may see (blind review applies)."""
 

@@ -352,3 +352,20 @@ def test_schema_describes_the_review_endpoints(setup) -> None:
     assert "post" in paths["/api/projects/{slug}/review/next/"]
     assert "put" in paths["/api/projects/{slug}/review/items/{item_id}/draft/"]
     assert "get" in paths["/api/projects/{slug}/review/status/"]
+
+
+@pytest.mark.parametrize("turns", [4, 80])
+def test_an_item_reads_in_a_bounded_number_of_queries_whatever_its_length(
+    setup, turns, django_assert_max_num_queries
+) -> None:
+    project = setup["project"]
+    rows = [("client" if n % 2 == 0 else "counselor", f"Turn {n}.") for n in range(turns)]
+    item = SessionItemFactory(project=project, session=SessionFactory(project=project, turns=rows))
+    AssignmentFactory(item=item, reviewer=setup["ada"])
+    client = APIClient()
+    client.force_authenticate(setup["ada"])
+
+    with django_assert_max_num_queries(14):
+        response = client.get(url("api_review_item", project, item.pk))
+
+    assert len(response.json()["turns"]) == turns
