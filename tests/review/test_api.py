@@ -365,7 +365,7 @@ def test_an_item_reads_in_a_bounded_number_of_queries_whatever_its_length(
     client = APIClient()
     client.force_authenticate(setup["ada"])
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         response = client.get(url("api_review_item", project, item.pk))
 
     assert len(response.json()["turns"]) == turns
