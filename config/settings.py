@@ -270,6 +270,11 @@ STORAGES = {
         )
     },
 }
+# Built exports (immutable folders, one per version). Must be shared by web and worker processes.
+EXPORTS_ROOT = Path(os.environ.get("EXPORTS_ROOT", MEDIA_ROOT / "exports"))
+# Keys the reviewer pseudonyms in exports; keep it stable so a reviewer keeps one pseudonym
+# across exports. Defaults to a value derived from SECRET_KEY.
+EXPORT_PSEUDONYM_SALT = os.environ.get("EXPORT_PSEUDONYM_SALT", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

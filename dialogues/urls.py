@@ -1,5 +1,17 @@
-"""Pages of the dialogues app (added by the issue that builds it)."""
+"""Pages of the dialogues app: sessions, import batches and the upload page."""
+
+from django.urls import path
+
+from dialogues import views
 
 app_name = "dialogues"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.session_list, name="session_list"),
+    path("<int:session_id>/", views.session_detail, name="session_detail"),
+    path("import/", views.import_upload, name="import_upload"),
+    path("batches/", views.batch_list, name="batch_list"),
+    path("batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),
+    path("batches/<int:batch_id>/summary/", views.batch_summary, name="batch_summary"),
+    path("batches/<int:batch_id>/errors.csv", views.batch_errors, name="batch_errors"),
+]

@@ -27,6 +27,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
+EXPORTS_ROOT = MEDIA_ROOT / "exports"
 
 # Jobs run inline unless a test starts a real worker (tests/core/test_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True

@@ -9,7 +9,20 @@ from dialogues.importers.base import Importer
 
 # Modules that register importers; detection tries formats in this order, so a format whose
 # sniff is stricter comes before one that would also accept its files.
-IMPORTER_MODULES = ("dialogues.importers.messages",)
+IMPORTER_MODULES = (
+    "dialogues.importers.psychocounsel",
+    "dialogues.importers.cactus_eval",
+    "dialogues.importers.cactus_session",
+    "dialogues.importers.cactus",
+    "dialogues.importers.esconv",
+    "dialogues.importers.psyqa",
+    "dialogues.importers.cbt_qa",
+    "dialogues.importers.instruction",
+    "dialogues.importers.smilechat",
+    "dialogues.importers.cpsycoun",
+    "dialogues.importers.messages",
+    "dialogues.importers.counselchat",
+)
 
 _REGISTRY: dict[str, type[Importer]] = {}
 _loaded = False

@@ -43,3 +43,24 @@ def record() -> ExportRecord:
         approvers=("lead-1",),
         agreement={"empathy": {"alpha": 0.71, "items": 120}},
     )
+
+
+@pytest.fixture
+def exports_root(settings, tmp_path):
+    """Built versions go to a folder of the test's own."""
+    settings.EXPORTS_ROOT = tmp_path / "exports-root"
+    return settings.EXPORTS_ROOT
+
+
+@pytest.fixture
+def build(exports_root, django_capture_on_commit_callbacks):
+    """Start a build of a specification and run its job, as a worker would."""
+    from exports.services.building import export_version_start
+
+    def run(specification, user):
+        with django_capture_on_commit_callbacks(execute=True):
+            version = export_version_start(specification=specification, user=user)
+        version.refresh_from_db()
+        return version
+
+    return run

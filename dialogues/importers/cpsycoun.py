@@ -1,0 +1,137 @@
+"""CPsyCoun: CPsyCounD report-based dialogues (``.txt``) and CPsyCounE evaluation sets (JSON).
+
+CPsyCounD is one session per text file, turns as paragraphs ``来访者：`` (client) and
+``心理咨询师：`` (counselor); some files use CRLF, and about one in five has lines without a
+label (numbered advice, stage directions such as （一段时间后）) that belong to the speaker
+before them. CPsyCounE is one session per JSON file, a list of strings prefixed ``求助者：``
+(client) or ``支持者：`` (counselor); its topic is the name of the folder holding the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from dialogues.importers.base import (
+    Importer,
+    Location,
+    RecordIssue,
+    SessionRecord,
+    TurnRecord,
+)
+from dialogues.importers.reading import JSONLineError, json_list_items, text_lines, type_name
+from dialogues.importers.registry import register
+
+D_SPEAKERS = {
+    "来访者": "client",
+    "求助者": "client",
+    "心理咨询师": "counselor",
+    "咨询师": "counselor",
+}
+D_LABEL = re.compile(r"^\s*(来访者|求助者|心理咨询师|咨询师)\s*[：:]\s*(.*)$")
+
+E_SPEAKERS = {"求助者": "client", "来访者": "client", "支持者": "counselor"}
+E_LABEL = re.compile(r"^\s*(求助者|来访者|支持者)\s*[：:]\s*(.*)$", re.DOTALL)
+
+
+def _source_id(display_name: str, *, keep_folder: bool) -> str:
+    name = PurePosixPath(display_name.replace("\\", "/"))
+    if keep_folder and name.parent.name:
+        return f"{name.parent.name}/{name.stem}"
+    return name.stem
+
+
+@register
+class CPsyCounDImporter(Importer):
+    format = "cpsycound"
+    label = "CPsyCounD dialogue (.txt)"
+    extensions = (".txt",)
+
+    @classmethod
+    def sniff(cls, *, path: Path, head: str) -> bool:
+        first = next((line for line in head.splitlines() if line.strip()), "")
+        return D_LABEL.match(first) is not None
+
+    def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
+        location = Location(display_name, 1)
+        speakers: list[str] = []
+        texts: list[list[str]] = []
+        for number, line in text_lines(path=path, display_name=display_name):
+            if not line.strip():
+                continue
+            match = D_LABEL.match(line)
+            if match:
+                speakers.append(D_SPEAKERS[match[1]])
+                texts.append([match[2].strip()])
+            elif not speakers:
+                yield RecordIssue(
+                    Location(display_name, 1, number),
+                    "(speaker)",
+                    f"unknown speaker label: the first line starts {line.strip()[:20]!r}; "
+                    "expected 来访者： or 心理咨询师：",
+                )
+                return
+            else:
+                texts[-1].append(line.strip())
+        turns = [
+            TurnRecord(speaker, "\n".join(part for part in parts if part))
+            for speaker, parts in zip(speakers, texts, strict=True)
+            if any(parts)
+        ]
+        if not turns:
+            yield RecordIssue(location, "(dialogue)", "the dialogue is empty")
+            return
+        yield SessionRecord(
+            location=location,
+            turns=turns,
+            source_id=_source_id(display_name, keep_folder=False),
+            language="zh",
+        )
+
+
+@register
+class CPsyCounEImporter(Importer):
+    format = "cpsycoune"
+    label = "CPsyCounE dialogue (JSON list of 求助者/支持者 lines)"
+    extensions = (".json",)
+
+    @classmethod
+    def sniff(cls, *, path: Path, head: str) -> bool:
+        return re.match(r'\s*\[\s*"\s*(求助者|支持者)\s*[：:]', head) is not None
+
+    def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
+        location = Location(display_name, 1)
+        turns: list[TurnRecord] = []
+        for item_location, item in json_list_items(path=path, display_name=display_name):
+            index = item_location.record - 1
+            if isinstance(item, JSONLineError):
+                yield RecordIssue(location, f"[{index}]", str(item))
+                return
+            if not isinstance(item, str):
+                yield RecordIssue(location, f"[{index}]", f"expected text, got {type_name(item)}")
+                return
+            match = E_LABEL.match(item)
+            if not match:
+                yield RecordIssue(
+                    location,
+                    f"[{index}]",
+                    f"unknown speaker label: {item.strip()[:20]!r} does not start with "
+                    "求助者： or 支持者：",
+                )
+                return
+            text = match[2].strip()
+            if text:
+                turns.append(TurnRecord(E_SPEAKERS[match[1]], text))
+        if not turns:
+            yield RecordIssue(location, "(dialogue)", "the dialogue is empty")
+            return
+        # The display name keeps the path inside the upload: cpsycoune/婚恋/1.json.
+        topic = PurePosixPath(display_name.replace("\\", "/")).parent.name
+        yield SessionRecord(
+            location=location,
+            turns=turns,
+            source_id=_source_id(display_name, keep_folder=True),
+            language="zh",
+            topic=topic,
+        )

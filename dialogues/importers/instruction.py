@@ -1,0 +1,52 @@
+"""The instruction / input / output layout of most counseling SFT sets (MentalChat16K, Psych8k).
+
+``instruction`` is the prompt given to the model (a system turn), ``input`` what the client
+said and ``output`` the counselor's answer. Alpaca-style rows with an empty ``input`` put the
+client's words in ``instruction``; then it is the client turn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
+from dialogues.importers.cactus import records_to_sessions
+from dialogues.importers.reading import Invalid, plain_id, require_object, text_field
+from dialogues.importers.registry import register
+
+
+@register
+class InstructionImporter(Importer):
+    format = "instruction"
+    label = "Instruction / input / output (MentalChat16K, Psych8k)"
+    extensions = (".json", ".jsonl")
+
+    @classmethod
+    def sniff(cls, *, path: Path, head: str) -> bool:
+        start = head.lstrip()[:8000]
+        return start[:1] in "[{" and all(
+            re.search(rf'"{key}"\s*:', start) for key in ("instruction", "output")
+        )
+
+    def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
+        return records_to_sessions(self, path=path, display_name=display_name)
+
+    def session(self, location: Location, raw: Any) -> SessionRecord:
+        record = require_object(raw)
+        instruction = text_field(record, "instruction", required=False)
+        client = text_field(record, "input", required=False)
+        output = text_field(record, "output")
+        if client:
+            turns = [TurnRecord("client", client), TurnRecord("counselor", output)]
+            if instruction:
+                turns.insert(0, TurnRecord("system", instruction))
+        elif instruction:
+            turns = [TurnRecord("client", instruction), TurnRecord("counselor", output)]
+        else:
+            raise Invalid(
+                "input", "missing: neither input nor instruction holds the client's words"
+            )
+        return SessionRecord(location=location, turns=turns, source_id=plain_id(record.get("id")))

@@ -1,0 +1,129 @@
+"""PsychoCounsel-Preference: a client speech, a chosen and a rejected response, 14 ratings.
+
+The client's ``question`` is a one-turn context; ``chosen`` and ``rejected`` are two candidate
+responses to it (``turn_index`` 1) with their generating models, and the dataset's preference
+for one over the other is kept with its provenance. The seven principle ratings of each
+response (integers 1-5, given by GPT-4o in the paper) become source ratings. The hub ships
+Parquet; JSONL with the same fields is read the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from dialogues.importers.base import (
+    CandidateRecord,
+    Importer,
+    Location,
+    PreferenceRecord,
+    RatingRecord,
+    RecordIssue,
+    SessionRecord,
+    TurnRecord,
+)
+from dialogues.importers.cactus import records_to_sessions
+from dialogues.importers.reading import (
+    Invalid,
+    parquet_rows,
+    plain_id,
+    require_object,
+    text_field,
+    type_name,
+)
+from dialogues.importers.registry import register
+
+PRINCIPLES = ("empathy", "relevance", "clarity", "safety", "exploration", "autonomy", "staging")
+SIDES = ("chosen", "rejected")
+RATING_FIELDS = tuple(f"{side}_{p}_rating" for side in SIDES for p in PRINCIPLES)
+REQUIRED_COLUMNS = ("question", "chosen", "rejected", *RATING_FIELDS)
+RATER = "gpt-4o (PsychoCounsel-Preference)"
+PROVENANCE = "PsychoCounsel-Preference"
+
+
+def rating_value(record: dict[str, Any], name: str) -> int:
+    value = record.get(name)
+    if value is None:
+        raise Invalid(name, "missing")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(name, f"expected a whole number 1-5, got {type_name(value)}")
+    if value != int(value) or not 1 <= value <= 5:
+        raise Invalid(name, f"{value:g} is outside 1-5")
+    return int(value)
+
+
+@register
+class PsychoCounselImporter(Importer):
+    format = "psychocounsel"
+    label = "PsychoCounsel-Preference (Parquet or JSONL)"
+    extensions = (".parquet", ".jsonl", ".json")
+
+    @classmethod
+    def sniff(cls, *, path: Path, head: str) -> bool:
+        if path.suffix.lower() == ".parquet":
+            try:
+                import pyarrow.parquet as pq
+
+                names = set(pq.ParquetFile(path).schema_arrow.names)
+            except Exception:
+                return False
+            return {"question", "chosen", "rejected"} <= names
+        start = head.lstrip()[:8000]
+        return start[:1] in "[{" and all(
+            re.search(rf'"{key}"\s*:', start) for key in ("question", "chosen", "rejected")
+        )
+
+    def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
+        if path.suffix.lower() != ".parquet":
+            yield from records_to_sessions(self, path=path, display_name=display_name)
+            return
+        for location, row in parquet_rows(
+            path=path, display_name=display_name, required=REQUIRED_COLUMNS
+        ):
+            try:
+                yield self.session(location, row)
+            except Invalid as problem:
+                yield RecordIssue(location, problem.field, problem.message)
+
+    def session(self, location: Location, raw: Any) -> SessionRecord:
+        record = require_object(raw)
+        question = text_field(record, "question")
+        candidates = []
+        for side in SIDES:
+            candidates.append(
+                CandidateRecord(
+                    key=side,
+                    text=text_field(record, side),
+                    turn_index=1,
+                    model_name=text_field(record, f"{side}_model", required=False),
+                )
+            )
+        ratings = [
+            RatingRecord(
+                criterion=principle,
+                score=rating_value(record, f"{side}_{principle}_rating"),
+                rater=RATER,
+                candidate_key=side,
+            )
+            for side in SIDES
+            for principle in PRINCIPLES
+        ]
+        metadata: dict[str, Any] = {}
+        if record.get("prefID") is not None:
+            metadata["pref_id"] = plain_id(record["prefID"])
+        return SessionRecord(
+            location=location,
+            turns=[TurnRecord("client", question)],
+            source_id=plain_id(record.get("ID") or record.get("id")),
+            language="en",
+            metadata=metadata,
+            candidates=candidates,
+            ratings=ratings,
+            preferences=[
+                PreferenceRecord(
+                    chosen_key="chosen", rejected_key="rejected", provenance=PROVENANCE
+                )
+            ],
+        )

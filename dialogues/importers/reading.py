@@ -1,0 +1,352 @@
+"""Streaming readers shared by the importers: JSON lists, JSONL, CSV, Parquet and text lines.
+
+Every reader keeps memory bounded by the size of one record, whatever the size of the file:
+a JSON list is parsed incrementally with ijson (its C backend), JSONL, CSV and text line by
+line, Parquet by record batches. Bytes that are not UTF-8 and empty files are file-level
+problems (:class:`FormatError`), named with the line where they occur.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+
+from dialogues.importers.base import FormatError, Location
+
+BOM = b"\xef\xbb\xbf"
+CHUNK = 256 * 1024
+
+
+class Invalid(Exception):
+    """A record an importer cannot use; the importer turns it into a RecordIssue."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class JSONLineError:
+    """A JSONL line that is not JSON: reported against its line, the rest of the file goes on."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class _CheckedBytes:
+    """A binary reader that checks UTF-8 as it goes and knows which line it has reached.
+
+    ijson decodes by itself and would report bad bytes as a parse error somewhere; checking
+    here names the line, and counting newlines costs little next to parsing.
+    """
+
+    def __init__(self, handle: IO[bytes], display_name: str, *, by_line: bool = False) -> None:
+        self.handle = handle
+        self.display_name = display_name
+        self.by_line = by_line
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.lines_read = 0  # newlines handed to the parser so far
+        self.started = False
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson probes with read(0) to tell bytes from text
+            return b""
+        data = self.handle.readline() if self.by_line else self.handle.read(size)
+        if not self.started:
+            self.started = True
+            data = data.removeprefix(BOM)
+        try:
+            self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as error:
+            seen = error.object[: error.start]
+            line = self.lines_read + 1 + seen.count(b"\n")
+            bad = error.object[error.start : error.end]
+            raise FormatError(not_utf8(self.display_name, line, bad)) from None
+        self.lines_read += data.count(b"\n")
+        return data
+
+
+def not_utf8(display_name: str, line: int, seen: bytes) -> str:
+    return (
+        f"{display_name}: line {line}: bytes that are not UTF-8 ({seen.hex(' ')}); "
+        "save the file as UTF-8 and import it again"
+    )
+
+
+def _first_significant(handle: IO[bytes], display_name: str) -> bytes:
+    """The first non-blank byte of the file (after a BOM), or FormatError for an empty file."""
+    start = handle.read(CHUNK).removeprefix(BOM)
+    while start and not start.strip():
+        start = handle.read(CHUNK)
+    if not start:
+        raise FormatError(f"{display_name}: the file is empty")
+    return start.lstrip()[:1]
+
+
+def _json_error_message(error: Exception) -> str:
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else "parse error"
+    if "premature EOF" in text:
+        return "the file ends in the middle of a record (is it truncated?)"
+    return first.removeprefix("parse error: ")
+
+
+def json_list_items(
+    *, path: Path, display_name: str, prefix: str = "item"
+) -> Iterator[tuple[Location, Any]]:
+    """Items of the top-level JSON list of ``path``, streamed, each with its record number.
+
+    A parse error ends the file with a ``(location, JSONLineError)`` pair naming the record and
+    the line where the JSON breaks; the records before it were good and have been yielded.
+    """
+    number = 0
+    try:
+        with path.open("rb") as handle:
+            reader = _CheckedBytes(handle, display_name)
+            for number, item in enumerate(
+                ijson.items(reader, prefix, use_float=True, buf_size=CHUNK), start=1
+            ):
+                yield Location(display_name, number), item
+    except ijson.JSONError as error:
+        line = _error_line(path=path, display_name=display_name, prefix=prefix)
+        yield (
+            Location(display_name, number + 1, line),
+            JSONLineError(
+                f"not valid JSON ({_json_error_message(error)}); the records after it were not read"
+            ),
+        )
+
+
+def _error_line(*, path: Path, display_name: str, prefix: str) -> int | None:
+    """The line where the JSON of ``path`` breaks: parse again, feeding one line at a time.
+
+    Only runs after an error, so the normal path keeps its large reads.
+    """
+    with path.open("rb") as handle:
+        reader = _CheckedBytes(handle, display_name, by_line=True)
+        try:
+            for _item in ijson.items(reader, prefix, use_float=True, buf_size=CHUNK):
+                pass
+        except ijson.JSONError:
+            return max(reader.lines_read, 1)
+    return None
+
+
+def json_records(*, path: Path, display_name: str) -> Iterator[tuple[Location, Any]]:
+    """The records of a JSON list, a JSONL file or a file holding one JSON object.
+
+    For JSONL, a line that is not JSON becomes a ``(location, JSONLineError)`` pair so the
+    caller reports it against that line and goes on with the rest.
+    """
+    with path.open("rb") as handle:
+        first = _first_significant(handle, display_name)
+    if first == b"[":
+        empty = True
+        for item in json_list_items(path=path, display_name=display_name):
+            empty = False
+            yield item
+        if empty:
+            raise FormatError(f"{display_name}: the JSON list holds no records")
+        return
+    if first != b"{":
+        raise FormatError(
+            f"{display_name}: expected a JSON list or JSON lines, but the file starts with "
+            f"{first.decode('utf-8', 'replace')!r}"
+        )
+    if _first_line_is_json(path):
+        yield from jsonl_records(path=path, display_name=display_name)
+    else:
+        # One pretty-printed object: a single record.
+        yield from json_list_items(path=path, display_name=display_name, prefix="")
+
+
+def _first_line_is_json(path: Path) -> bool:
+    with path.open("rb") as handle:
+        for raw in handle:
+            line = raw.removeprefix(BOM).strip()
+            if not line:
+                continue
+            try:
+                json.loads(line)
+            except ValueError:
+                return False
+            return True
+    return False
+
+
+def text_lines(*, path: Path, display_name: str) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of a UTF-8 text file without line endings (LF, CRLF or CR)."""
+    any_text = False
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1:
+                raw = raw.removeprefix(BOM)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise FormatError(
+                    not_utf8(display_name, number, raw[error.start : error.end])
+                ) from None
+            # A lone CR inside a line (old Mac endings) splits it as well.
+            for part in line.rstrip("\r\n").split("\r"):
+                any_text = any_text or bool(part.strip())
+                yield number, part
+    if not any_text:
+        raise FormatError(f"{display_name}: the file is empty")
+
+
+def jsonl_records(*, path: Path, display_name: str) -> Iterator[tuple[Location, Any]]:
+    number = 0
+    for line_number, line in text_lines(path=path, display_name=display_name):
+        if not line.strip():
+            continue
+        number += 1
+        location = Location(display_name, number, line_number)
+        try:
+            yield location, json.loads(line)
+        except json.JSONDecodeError as error:
+            yield (
+                location,
+                JSONLineError(f"not valid JSON ({error.msg} at column {error.colno})"),
+            )
+
+
+def csv_rows(
+    *, path: Path, display_name: str, required: tuple[str, ...]
+) -> Iterator[tuple[Location, dict[str, str]]]:
+    """Rows of a CSV file with a header, each with its record number and first line."""
+    with path.open("rb") as raw:
+        _first_significant(raw, display_name)
+    with path.open("rb") as handle:
+        reader = csv.reader(_decoded_lines(handle, display_name))
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise FormatError(f"{display_name}: the file is empty") from None
+        except csv.Error as error:
+            raise FormatError(f"{display_name}: line {reader.line_num}: {error}") from None
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise FormatError(
+                f"{display_name}: line 1: the CSV header lacks the column(s) "
+                f"{', '.join(missing)}; it has {', '.join(h or '(unnamed)' for h in header)}"
+            )
+        number = 0
+        line = reader.line_num + 1
+        try:
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    number += 1
+                    yield (
+                        Location(display_name, number, line),
+                        dict(zip(header, row, strict=False)),
+                    )
+                line = reader.line_num + 1
+        except csv.Error as error:
+            raise FormatError(f"{display_name}: line {reader.line_num}: {error}") from None
+
+
+def _decoded_lines(handle: IO[bytes], display_name: str) -> Iterator[str]:
+    for number, raw in enumerate(handle, start=1):
+        if number == 1:
+            raw = raw.removeprefix(BOM)
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FormatError(
+                not_utf8(display_name, number, raw[error.start : error.end])
+            ) from None
+
+
+def parquet_rows(
+    *, path: Path, display_name: str, required: tuple[str, ...], batch_size: int = 2048
+) -> Iterator[tuple[Location, dict[str, Any]]]:
+    """Rows of a Parquet file, read a record batch at a time, with their 1-based row number."""
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as error:  # pyarrow raises several types for a file that is not Parquet
+        raise FormatError(f"{display_name}: not a readable Parquet file ({error})") from None
+    columns = parquet.schema_arrow.names
+    missing = [name for name in required if name not in columns]
+    if missing:
+        raise FormatError(
+            f"{display_name}: the Parquet file lacks the column(s) {', '.join(missing)}; "
+            f"it has {', '.join(columns)}"
+        )
+    if parquet.metadata.num_rows == 0:
+        raise FormatError(f"{display_name}: the file is empty (no rows)")
+    number = 0
+    for batch in parquet.iter_batches(batch_size=batch_size):
+        for row in batch.to_pylist():
+            number += 1
+            yield Location(display_name, number), row
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def require_object(value: Any, what: str = "(record)") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(what, f"expected an object, got {type_name(value)}")
+    return value
+
+
+def text_field(record: dict[str, Any], name: str, *, required: bool = True) -> str:
+    """A text field, stripped; missing, non-text or (when required) blank values are Invalid."""
+    value = record.get(name)
+    if value is None:
+        if required:
+            raise Invalid(name, "missing")
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(name, f"expected text, got {type_name(value)}")
+    value = value.strip()
+    if required and not value:
+        raise Invalid(name, "empty")
+    return value
+
+
+def list_field(record: dict[str, Any], name: str, *, required: bool = True) -> list[Any]:
+    value = record.get(name)
+    if value is None:
+        if required:
+            raise Invalid(name, "missing")
+        return []
+    if not isinstance(value, list):
+        raise Invalid(name, f"expected a list, got {type_name(value)}")
+    return value
+
+
+def plain_id(value: Any) -> str:
+    """A source id as text, or "" when the source has none."""
+    if value is None or isinstance(value, bool) or value == "":
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)

@@ -1,0 +1,196 @@
+"""Access-checked reads of sessions and import batches.
+
+Leads of a project import and browse everything in it. Reviewers reach only the sessions
+assigned to them, through the review app's own selectors; trainers see no sessions at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from core.models import Membership, Project, Role
+from dialogues.models import Flag, ImportBatch, Session, Turn
+
+LEAD_ROLES = (Role.LEAD,)
+
+
+def _led_project_ids(user: User) -> QuerySet[Membership, Any]:
+    return Membership.objects.filter(user=user, role=Role.LEAD).values("project_id")
+
+
+def session_get_for_user(*, session_id: int, user: User) -> Session:
+    """A session of a project the caller leads, or 404 (the review app adds reviewer access)."""
+    if not user.is_authenticated:
+        raise Http404
+    session = (
+        Session.objects.select_related("project", "batch")
+        .filter(pk=session_id, project_id__in=_led_project_ids(user))
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+def batch_get_for_user(*, batch_id: int, user: User) -> ImportBatch:
+    if not user.is_authenticated:
+        raise Http404
+    batch = (
+        ImportBatch.objects.select_related("project", "created_by", "job")
+        .filter(pk=batch_id, project_id__in=_led_project_ids(user))
+        .first()
+    )
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def batches_for_project(*, project: Project) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(project=project).select_related("created_by", "job")
+
+
+@dataclass(frozen=True)
+class SessionFilters:
+    """What the session list was asked for; empty values filter nothing."""
+
+    q: str = ""
+    source: str = ""
+    language: str = ""
+    topic: str = ""
+    technique: str = ""
+    flags: str = ""  # "open", "any", "none" or ""
+    batch: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def _open_flag_count() -> Any:
+    counts = (
+        Flag.objects.filter(session=OuterRef("pk"), status=Flag.Status.OPEN)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def session_list(*, project: Project, filters: SessionFilters) -> QuerySet[Session]:
+    """The project's sessions, filtered, newest import first, each with its open flag count.
+
+    Every filter is on the session row or an EXISTS subquery, so counting the pages never
+    joins; the flag count is a subquery evaluated only for the rows of the page shown.
+    """
+    sessions = Session.objects.filter(project=project)
+    if filters.q:
+        matching_turns = Turn.objects.filter(session=OuterRef("pk"), text__icontains=filters.q)
+        sessions = sessions.filter(
+            Q(source_id__icontains=filters.q)
+            | Q(topic__icontains=filters.q)
+            | Exists(matching_turns)
+        )
+    if filters.source:
+        sessions = sessions.filter(source_format=filters.source)
+    if filters.language:
+        sessions = sessions.filter(language=filters.language)
+    if filters.topic:
+        sessions = sessions.filter(topic=filters.topic)
+    if filters.technique:
+        sessions = sessions.filter(metadata__cbt_technique=filters.technique)
+    if filters.flags:
+        any_flag = Flag.objects.filter(session=OuterRef("pk"))
+        if filters.flags == "open":
+            sessions = sessions.filter(Exists(any_flag.filter(status=Flag.Status.OPEN)))
+        elif filters.flags == "any":
+            sessions = sessions.filter(Exists(any_flag))
+        elif filters.flags == "none":
+            sessions = sessions.exclude(Exists(any_flag))
+    if filters.batch is not None:
+        sessions = sessions.filter(batch_id=filters.batch)
+    if filters.since is not None:
+        sessions = sessions.filter(created_at__date__gte=filters.since)
+    if filters.until is not None:
+        sessions = sessions.filter(created_at__date__lte=filters.until)
+    return sessions.annotate(open_flags=_open_flag_count()).order_by("-batch_id", "pk")
+
+
+def session_filter_choices(*, project: Project) -> dict[str, list[str]]:
+    """Values offered in the list's filters: the formats, topics and techniques present."""
+    sessions = Session.objects.filter(project=project).order_by()
+    techniques = (
+        sessions.exclude(metadata__cbt_technique=None)
+        .values_list("metadata__cbt_technique", flat=True)
+        .distinct()[:200]
+    )
+    return {
+        "sources": sorted(sessions.values_list("source_format", flat=True).distinct()),
+        "topics": sorted(t for t in sessions.values_list("topic", flat=True).distinct()[:500] if t),
+        "techniques": sorted({str(t) for t in techniques if t}),
+    }
+
+
+def session_detail(*, session: Session) -> dict[str, Any]:
+    """Everything the session page shows, in a handful of queries."""
+    turns = list(session.turns.all())
+    flags = list(session.flags.select_related("turn", "candidate", "cleared_by"))
+    candidates = list(session.candidates.all())
+    ratings = list(session.source_ratings.all())
+    preferences = list(session.source_preferences.all())
+    flags_by_turn: dict[int, list[Flag]] = {}
+    flags_by_candidate: dict[int, list[Flag]] = {}
+    for flag in flags:
+        if flag.turn_id is not None:
+            flags_by_turn.setdefault(flag.turn_id, []).append(flag)
+        if flag.candidate_id is not None:
+            flags_by_candidate.setdefault(flag.candidate_id, []).append(flag)
+    ratings_by_candidate: dict[int | None, list[Any]] = {}
+    for rating in ratings:
+        ratings_by_candidate.setdefault(rating.candidate_id, []).append(rating)
+    chosen = {p.chosen_id for p in preferences}
+    rejected = {p.rejected_id for p in preferences}
+    for turn in turns:
+        turn.flag_list = flags_by_turn.get(turn.pk, [])  # type: ignore[attr-defined]
+    for candidate in candidates:
+        candidate.flag_list = flags_by_candidate.get(candidate.pk, [])  # type: ignore[attr-defined]
+        candidate.rating_list = ratings_by_candidate.get(candidate.pk, [])  # type: ignore[attr-defined]
+        candidate.preferred = (  # type: ignore[attr-defined]
+            "chosen" if candidate.pk in chosen else "rejected" if candidate.pk in rejected else ""
+        )
+    return {
+        "turns": turns,
+        "flags": flags,
+        "candidates": candidates,
+        "session_ratings": ratings_by_candidate.get(None, []),
+        "preferences": preferences,
+        "open_flags": sum(1 for f in flags if f.status == Flag.Status.OPEN),
+    }
+
+
+ERROR_COLUMNS = ("file", "line", "record", "field", "message")
+
+
+def batch_errors_csv(*, batch: ImportBatch) -> str:
+    """The batch's error report as CSV, one problem a row."""
+    # The byte order mark lets spreadsheet programs read Chinese text as UTF-8.
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(ERROR_COLUMNS)
+    for error in batch.errors:
+        writer.writerow([_cell(error.get(column)) for column in ERROR_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet would run a cell starting like a formula; the report quotes imported text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

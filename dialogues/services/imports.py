@@ -1,0 +1,835 @@
+"""Importing sessions: an upload becomes an ImportBatch, and a Job reads it into the database.
+
+The web page, the API and ``manage.py import_sessions`` all come here. The files are stored
+under MEDIA_ROOT/imports/<batch id>/ so that any worker can read them; the job body
+(:func:`import_batch_run`) reads every file in one transaction, so a batch is imported whole or
+not at all, and a crash or a killed worker leaves nothing behind but a batch that can be retried.
+
+Memory stays bounded: importers yield one record at a time and rows are written in chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.models import Project
+from dialogues.importers import (
+    FormatError,
+    RecordIssue,
+    SessionRecord,
+    UnknownFormat,
+    format_detect,
+    importer_for,
+    importer_formats,
+)
+from dialogues.importers.base import SPEAKERS
+from dialogues.models import (
+    Candidate,
+    Flag,
+    ImportBatch,
+    Session,
+    SourcePreference,
+    SourceRating,
+    Turn,
+)
+from dialogues.normalize import content_hash, language_detect, text_normalize
+from dialogues.services.archives import ArchiveError, archive_expand, is_archive
+from dialogues.services.rows import TableWriter
+
+# Sessions written per round trip: large enough for COPY to pay off, small enough that the
+# rows of one chunk (with 20-turn sessions, about 40,000 turns) stay a few megabytes.
+CHUNK_SESSIONS = 2000
+# An error report is for people: past this many entries the rest are only counted.
+MAX_REPORTED = 5000
+
+BINARY_EXTENSIONS = (".parquet",)
+
+
+class Progress(Protocol):
+    def __call__(
+        self,
+        done: int | None = None,
+        *,
+        total: int | None = None,
+        message: str | None = None,
+        force: bool = False,
+    ) -> None: ...
+
+
+def _no_progress(
+    done: int | None = None,
+    *,
+    total: int | None = None,
+    message: str | None = None,
+    force: bool = False,
+) -> None:
+    return None
+
+
+# --- Screening ------------------------------------------------------------------------------
+
+
+def _screen(text: str, *, language: str) -> list[Any]:
+    """Screening hits for one text (see dialogues.screening once it lands)."""
+    try:
+        from dialogues.screening import screen_text  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return []
+    return list(screen_text(text, language=language))
+
+
+# --- Creating a batch -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file: the name the user sees (relative path inside a folder) and its bytes."""
+
+    name: str
+    stream: IO[bytes]
+
+
+class ImportRequestError(ValueError):
+    """The request itself is unusable (no files, an unknown format); nothing was stored."""
+
+
+def batch_dir(batch: ImportBatch) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / str(batch.pk)
+
+
+def _safe_relative(name: str) -> Path:
+    """A relative path that cannot climb out of the upload folder."""
+    parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".", "..")]
+    if not parts:
+        raise ImportRequestError(_("A file has no usable name: %(name)r") % {"name": name})
+    return Path(*parts)
+
+
+def import_batch_create(
+    *,
+    project: Project,
+    user: User | None,
+    uploads: Iterable[Upload],
+    format_name: str = "",
+    skip_invalid: bool = False,
+    name: str = "",
+) -> ImportBatch:
+    """Store the uploaded files for a new batch. Reading them is the job's work."""
+    if format_name:
+        try:
+            importer_for(format_name)
+        except UnknownFormat as error:
+            raise ImportRequestError(str(error)) from None
+    batch = ImportBatch.objects.create(
+        project=project,
+        created_by=user if user is not None and user.is_authenticated else None,
+        name=name[:300],
+        format=format_name,
+        format_override=bool(format_name),
+        skip_invalid=skip_invalid,
+    )
+    folder = batch_dir(batch) / "upload"
+    files: list[dict[str, Any]] = []
+    try:
+        for upload in uploads:
+            relative = _safe_relative(upload.name)
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            size = 0
+            with target.open("wb") as handle:
+                while block := upload.stream.read(1024 * 1024):
+                    digest.update(block)
+                    size += len(block)
+                    handle.write(block)
+            files.append({"name": relative.as_posix(), "sha256": digest.hexdigest(), "size": size})
+        if not files:
+            raise ImportRequestError(_("Choose at least one file to import."))
+    except BaseException:
+        shutil.rmtree(batch_dir(batch), ignore_errors=True)
+        batch.delete()
+        raise
+    files.sort(key=lambda entry: entry["name"])
+    if len(files) == 1:
+        sha256 = files[0]["sha256"]
+    else:
+        listing = "\n".join(f"{entry['name']}:{entry['sha256']}" for entry in files)
+        sha256 = hashlib.sha256(listing.encode()).hexdigest()
+    batch.files = files
+    batch.sha256 = sha256
+    batch.upload_path = (Path("imports") / str(batch.pk) / "upload").as_posix()
+    if not batch.name:
+        batch.name = files[0]["name"] if len(files) == 1 else f"{len(files)} files"
+    batch.save(update_fields=["files", "sha256", "upload_path", "name"])
+    return batch
+
+
+def import_batch_start(*, batch: ImportBatch, user: User | None) -> Any:
+    """Queue the batch's import job and remember it on the batch."""
+    from core.jobs import job_enqueue
+    from dialogues.tasks import IMPORT_KIND, import_sessions
+
+    job = job_enqueue(
+        kind=IMPORT_KIND,
+        task=import_sessions,
+        params={"batch_id": batch.pk},
+        user=user,
+        project=batch.project,
+        message=_("Waiting for a worker"),
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(job=job)
+    batch.job = job
+    return job
+
+
+# --- Running a batch ------------------------------------------------------------------------
+
+
+@dataclass
+class ImportOutcome:
+    batch_id: int
+    status: str
+    records_total: int = 0
+    sessions_created: int = 0
+    turns_created: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+    candidates_created: int = 0
+    flags_created: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    duplicate_report: list[dict[str, Any]] = field(default_factory=list)
+    formats: set[str] = field(default_factory=set)
+
+    def as_result(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch_id,
+            "status": str(self.status),
+            "created": self.sessions_created,
+            "duplicates": self.duplicates,
+            "invalid": self.invalid,
+            "candidates": self.candidates_created,
+            "flags": self.flags_created,
+        }
+
+    def error(
+        self, *, file: str, record: int | None, line: int | None, field: str, message: str
+    ) -> None:
+        self.invalid += 1
+        if len(self.errors) < MAX_REPORTED:
+            self.errors.append(
+                {"file": file, "line": line, "record": record, "field": field, "message": message}
+            )
+
+    def issue(self, issue: RecordIssue) -> None:
+        self.error(
+            file=issue.location.file,
+            record=issue.location.record,
+            line=issue.location.line,
+            field=issue.field,
+            message=issue.message,
+        )
+
+    def file_error(self, file: str, message: str) -> None:
+        self.error(file=file, record=None, line=None, field="(file)", message=message)
+
+
+def outcome_of(batch: ImportBatch) -> ImportOutcome:
+    return ImportOutcome(
+        batch_id=batch.pk,
+        status=batch.status,
+        records_total=batch.records_total,
+        sessions_created=batch.sessions_created,
+        duplicates=batch.duplicates,
+        invalid=batch.invalid,
+        candidates_created=batch.candidates_created,
+        flags_created=batch.flags_created,
+    )
+
+
+@dataclass(slots=True)
+class PreparedCandidate:
+    key: str
+    text: str
+    turn_index: int
+    model_name: str
+    metadata: dict[str, Any]
+
+
+@dataclass(slots=True)
+class PreparedSession:
+    """A valid record, normalised, waiting in a chunk to be written."""
+
+    file: str
+    record: int
+    source_format: str
+    source_id: str
+    language: str
+    topic: str
+    generator_model: str
+    metadata: dict[str, Any]
+    labels: list[str]
+    turns: list[tuple[str, str]]
+    candidates: list[PreparedCandidate]
+    ratings: list[tuple[str, float, str, str | None]]
+    preferences: list[tuple[str, str, str, dict[str, Any]]]
+    content_hash: str
+
+
+class InvalidRecord(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _limit(value: str, *, field: str, maximum: int) -> str:
+    if len(value) > maximum:
+        raise InvalidRecord(
+            field,
+            _("too long (%(length)d characters; at most %(maximum)d)")
+            % {"length": len(value), "maximum": maximum},
+        )
+    return value
+
+
+def session_prepare(record: SessionRecord, *, source_format: str) -> PreparedSession:
+    """Validate and normalise one record; raises InvalidRecord naming the field."""
+    if not record.turns:
+        raise InvalidRecord("turns", _("the conversation is empty"))
+    turns: list[tuple[str, str]] = []
+    for index, turn in enumerate(record.turns):
+        if turn.speaker not in SPEAKERS:
+            raise InvalidRecord(
+                f"turns[{index}].speaker",
+                _("%(speaker)r is not one of %(speakers)s")
+                % {"speaker": turn.speaker, "speakers": ", ".join(SPEAKERS)},
+            )
+        if not isinstance(turn.text, str):
+            raise InvalidRecord(f"turns[{index}].text", _("expected text"))
+        text = text_normalize(turn.text)
+        if not text:
+            raise InvalidRecord(f"turns[{index}].text", _("the turn is empty"))
+        turns.append((turn.speaker, text))
+    candidates: list[PreparedCandidate] = []
+    seen_keys: set[tuple[int, str]] = set()
+    keys: set[str] = set()
+    for index, candidate in enumerate(record.candidates):
+        where = f"candidates[{index}]"
+        key = _limit(str(candidate.key).strip(), field=f"{where}.key", maximum=100)
+        if not key:
+            raise InvalidRecord(f"{where}.key", _("missing"))
+        if not 0 <= candidate.turn_index <= len(turns):
+            raise InvalidRecord(
+                f"{where}.turn_index",
+                _("%(index)d is outside the conversation of %(count)d turns")
+                % {"index": candidate.turn_index, "count": len(turns)},
+            )
+        if (candidate.turn_index, key) in seen_keys:
+            raise InvalidRecord(f"{where}.key", _("%(key)r appears twice") % {"key": key})
+        seen_keys.add((candidate.turn_index, key))
+        keys.add(key)
+        text = text_normalize(candidate.text) if isinstance(candidate.text, str) else ""
+        if not text:
+            raise InvalidRecord(f"{where}.text", _("the response is empty"))
+        model_name = _limit(candidate.model_name or "", field=f"{where}.model", maximum=200)
+        candidates.append(
+            PreparedCandidate(key, text, candidate.turn_index, model_name, candidate.metadata)
+        )
+    ratings: list[tuple[str, float, str, str | None]] = []
+    for index, rating in enumerate(record.ratings):
+        where = f"ratings[{index}]"
+        score = rating.score
+        if (
+            isinstance(score, bool)
+            or not isinstance(score, int | float)
+            or not math.isfinite(score)
+        ):
+            raise InvalidRecord(f"{where}.score", _("%(value)r is not a number") % {"value": score})
+        if rating.candidate_key is not None and rating.candidate_key not in keys:
+            raise InvalidRecord(
+                f"{where}.candidate",
+                _("no candidate response %(key)r") % {"key": rating.candidate_key},
+            )
+        ratings.append(
+            (
+                _limit(rating.criterion, field=f"{where}.criterion", maximum=100),
+                float(score),
+                _limit(rating.rater, field=f"{where}.rater", maximum=200),
+                rating.candidate_key,
+            )
+        )
+    preferences: list[tuple[str, str, str, dict[str, Any]]] = []
+    for index, preference in enumerate(record.preferences):
+        where = f"preferences[{index}]"
+        for side in (preference.chosen_key, preference.rejected_key):
+            if side not in keys:
+                raise InvalidRecord(where, _("no candidate response %(key)r") % {"key": side})
+        if preference.chosen_key == preference.rejected_key:
+            raise InvalidRecord(where, _("a response cannot be preferred over itself"))
+        preferences.append(
+            (
+                preference.chosen_key,
+                preference.rejected_key,
+                _limit(preference.provenance, field=f"{where}.provenance", maximum=200),
+                preference.metadata,
+            )
+        )
+    language = record.language or language_detect(text for _speaker, text in turns)
+    if language not in ("en", "zh"):
+        raise InvalidRecord("language", _("%(value)r is not en or zh") % {"value": language})
+    location = record.location
+    source_id = record.source_id or f"{location.file}#{location.record}"
+    return PreparedSession(
+        file=location.file,
+        record=location.record,
+        source_format=source_format,
+        source_id=_limit(source_id, field="id", maximum=300),
+        language=language,
+        topic=_limit(record.topic or "", field="topic", maximum=200),
+        generator_model=_limit(record.generator_model or "", field="model", maximum=200),
+        metadata=record.metadata,
+        labels=record.labels,
+        turns=turns,
+        candidates=candidates,
+        ratings=ratings,
+        preferences=preferences,
+        content_hash=content_hash(turns, ((c.turn_index, c.key, c.text) for c in candidates)),
+    )
+
+
+def _check_text_file(path: Path, display_name: str) -> str | None:
+    """Why the file cannot be read as UTF-8 text, naming the line, or None when it can."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    visible = False
+    with path.open("rb") as handle:
+        while block := handle.read(1024 * 1024):
+            try:
+                text = decoder.decode(block)
+            except UnicodeDecodeError as error:
+                good = block[: error.start]
+                line += good.count(b"\n")
+                return _(
+                    "%(file)s: line %(line)d: bytes that are not UTF-8 (0x%(byte)s); "
+                    "save the file as UTF-8 and import it again"
+                ) % {
+                    "file": display_name,
+                    "line": line,
+                    "byte": block[error.start : error.end].hex(),
+                }
+            line += text.count("\n")
+            if not visible and text.strip("\ufeff \t\r\n"):
+                visible = True
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return _("%(file)s: the file ends in the middle of a UTF-8 character") % {
+                "file": display_name
+            }
+    if not visible:
+        return _("%(file)s: the file is empty") % {"file": display_name}
+    return None
+
+
+@dataclass(slots=True)
+class SourceFile:
+    path: Path
+    display_name: str
+
+
+def _source_files(batch: ImportBatch, outcome: ImportOutcome) -> list[SourceFile]:
+    """The batch's files with archives expanded, in a stable order."""
+    root = batch_dir(batch)
+    upload = root / "upload"
+    expanded = root / "expanded"
+    shutil.rmtree(expanded, ignore_errors=True)
+    sources: list[SourceFile] = []
+    for entry in batch.files:
+        path = upload / entry["name"]
+        if not path.exists():
+            outcome.file_error(entry["name"], _("the uploaded file is no longer on the server"))
+            continue
+        if is_archive(entry["name"]):
+            try:
+                inner = archive_expand(path=path, target=expanded / entry["name"])
+            except ArchiveError as error:
+                outcome.file_error(entry["name"], str(error))
+                continue
+            if not inner:
+                outcome.file_error(entry["name"], _("the archive holds no files"))
+            sources.extend(
+                SourceFile(expanded / entry["name"] / name, f"{entry['name']}/{name}")
+                for name in inner
+            )
+        else:
+            sources.append(SourceFile(path, entry["name"]))
+    return sources
+
+
+def _records(
+    source: SourceFile, batch: ImportBatch, outcome: ImportOutcome
+) -> Iterator[tuple[str, SessionRecord]]:
+    """The file's readable records; everything wrong with it goes to the outcome's errors."""
+    name = source.display_name
+    if source.path.suffix.lower() not in BINARY_EXTENSIONS:
+        problem = _check_text_file(source.path, name)
+        if problem:
+            outcome.file_error(name, problem)
+            return
+    elif source.path.stat().st_size == 0:
+        outcome.file_error(name, _("%(file)s: the file is empty") % {"file": name})
+        return
+    if batch.format_override:
+        importer = importer_for(batch.format)
+        if not type(importer).sniff(path=source.path, head=_head(source.path)):
+            try:
+                seen = format_detect(path=source.path, display_name=name)
+            except UnknownFormat:
+                seen = _("none recognised")
+            outcome.file_error(
+                name,
+                _("%(file)s: does not look like %(label)s (the format chosen); detected: %(seen)s")
+                % {"file": name, "label": type(importer).label, "seen": seen},
+            )
+            return
+    else:
+        try:
+            importer = importer_for(format_detect(path=source.path, display_name=name))
+        except UnknownFormat as error:
+            outcome.file_error(name, str(error))
+            return
+    format_name = type(importer).format
+    outcome.formats.add(format_name)
+    try:
+        for item in importer.read(path=source.path, display_name=name):
+            if isinstance(item, RecordIssue):
+                outcome.records_total += 1
+                outcome.issue(item)
+            else:
+                yield format_name, item
+    except FormatError as error:
+        outcome.file_error(name, str(error))
+    except UnicodeDecodeError as error:
+        outcome.file_error(
+            name,
+            _("%(file)s: not UTF-8 text (%(error)s)")
+            % {
+                "file": name,
+                "error": error.reason,
+            },
+        )
+
+
+def _head(path: Path) -> str:
+    with path.open("rb") as handle:
+        return handle.read(64 * 1024).decode("utf-8-sig", errors="replace")
+
+
+class _Writer:
+    """Writes chunks of prepared sessions: de-duplicated, screened, every table in one pass."""
+
+    def __init__(self, batch: ImportBatch, outcome: ImportOutcome) -> None:
+        self.batch = batch
+        self.outcome = outcome
+        self.now = timezone.now()
+        self.sessions = TableWriter(Session)
+        self.turns = TableWriter(Turn)
+        self.candidates = TableWriter(Candidate)
+        self.preferences = TableWriter(SourcePreference)
+        self.ratings = TableWriter(SourceRating)
+        self.flags = TableWriter(Flag)
+
+    def _existing(self, hashes: list[str]) -> dict[str, int]:
+        # Rows this batch wrote earlier are visible inside its own transaction, so this one query
+        # finds duplicates against the project and within the batch alike.
+        return dict(
+            Session.objects.filter(project_id=self.batch.project_id, content_hash__in=hashes)
+            .values_list("content_hash", "pk")
+            .iterator()
+        )
+
+    def write(self, chunk: list[PreparedSession]) -> None:
+        existing = self._existing([prepared.content_hash for prepared in chunk])
+        fresh: list[PreparedSession] = []
+        in_chunk: dict[str, PreparedSession] = {}
+        for prepared in chunk:
+            original = existing.get(prepared.content_hash)
+            first = in_chunk.get(prepared.content_hash)
+            if original is None and first is None:
+                in_chunk[prepared.content_hash] = prepared
+                fresh.append(prepared)
+                continue
+            self.outcome.duplicates += 1
+            if len(self.outcome.duplicate_report) < MAX_REPORTED:
+                self.outcome.duplicate_report.append(
+                    {
+                        "file": prepared.file,
+                        "record": prepared.record,
+                        "session_id": original,
+                        "same_as": None if first is None else f"{first.file}#{first.record}",
+                    }
+                )
+        if not fresh:
+            return
+        session_ids = self.sessions.reserve_ids(len(fresh))
+        turn_ids = iter(self.turns.reserve_ids(sum(len(p.turns) for p in fresh)))
+        candidate_ids = iter(self.candidates.reserve_ids(sum(len(p.candidates) for p in fresh)))
+        session_rows, turn_rows, candidate_rows = [], [], []
+        preference_rows, rating_rows, flag_rows = [], [], []
+        pending_flags: list[dict[str, Any]] = []
+        project_id, batch_id, now = self.batch.project_id, self.batch.pk, self.now
+        for session_id, prepared in zip(session_ids, fresh, strict=True):
+            session_rows.append(
+                self.sessions.row(
+                    id=session_id,
+                    project_id=project_id,
+                    batch_id=batch_id,
+                    source_format=prepared.source_format,
+                    source_id=prepared.source_id,
+                    language=prepared.language,
+                    topic=prepared.topic,
+                    generator_model=prepared.generator_model,
+                    metadata=prepared.metadata,
+                    labels=prepared.labels,
+                    content_hash=prepared.content_hash,
+                    turn_count=len(prepared.turns),
+                    created_at=now,
+                )
+            )
+            for index, (speaker, text) in enumerate(prepared.turns):
+                turn_id = next(turn_ids)
+                turn_rows.append((turn_id, session_id, index, speaker, text))
+                for hit in _screen(text, language=prepared.language):
+                    pending_flags.append(
+                        _flag_values(hit, session_id=session_id, speaker=speaker, turn_id=turn_id)
+                    )
+            by_key: dict[str, int] = {}
+            for candidate in prepared.candidates:
+                candidate_id = next(candidate_ids)
+                by_key.setdefault(candidate.key, candidate_id)
+                candidate_rows.append(
+                    self.candidates.row(
+                        id=candidate_id,
+                        session_id=session_id,
+                        turn_index=candidate.turn_index,
+                        key=candidate.key,
+                        text=candidate.text,
+                        model_name=candidate.model_name,
+                        origin=Candidate.Origin.IMPORTED,
+                        metadata=candidate.metadata,
+                        created_by_id=None,
+                        created_at=now,
+                    )
+                )
+                for hit in _screen(candidate.text, language=prepared.language):
+                    pending_flags.append(
+                        _flag_values(
+                            hit,
+                            session_id=session_id,
+                            speaker="counselor",
+                            candidate_id=candidate_id,
+                        )
+                    )
+            for chosen, rejected, provenance, metadata in prepared.preferences:
+                preference_rows.append(
+                    (session_id, by_key[chosen], by_key[rejected], provenance, metadata)
+                )
+            for criterion, score, rater, key in prepared.ratings:
+                rating_rows.append(
+                    (session_id, None if key is None else by_key[key], criterion, score, rater)
+                )
+        self.sessions.write(session_rows)
+        self.turns.write(turn_rows)
+        self.candidates.write(candidate_rows)
+        if preference_rows:
+            ids = self.preferences.reserve_ids(len(preference_rows))
+            self.preferences.write(
+                [
+                    self.preferences.row(
+                        id=pk,
+                        session_id=s,
+                        chosen_id=c,
+                        rejected_id=r,
+                        provenance=p,
+                        metadata=m,
+                    )
+                    for pk, (s, c, r, p, m) in zip(ids, preference_rows, strict=True)
+                ]
+            )
+        if rating_rows:
+            ids = self.ratings.reserve_ids(len(rating_rows))
+            self.ratings.write(
+                [
+                    self.ratings.row(
+                        id=pk, session_id=s, candidate_id=c, criterion=k, score=v, rater=r
+                    )
+                    for pk, (s, c, k, v, r) in zip(ids, rating_rows, strict=True)
+                ]
+            )
+        if pending_flags:
+            ids = self.flags.reserve_ids(len(pending_flags))
+            for pk, values in zip(ids, pending_flags, strict=True):
+                flag_rows.append(self.flags.row(id=pk, created_at=now, **values))
+            self.flags.write(flag_rows)
+        outcome = self.outcome
+        outcome.sessions_created += len(fresh)
+        outcome.turns_created += len(turn_rows)
+        outcome.candidates_created += len(candidate_rows)
+        outcome.flags_created += len(flag_rows)
+
+
+def _flag_values(
+    hit: Any,
+    *,
+    session_id: int,
+    speaker: str,
+    turn_id: int | None = None,
+    candidate_id: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "turn_id": turn_id,
+        "candidate_id": candidate_id,
+        "kind": hit.kind,
+        "category": hit.category,
+        "speaker": speaker,
+        "matched_text": hit.matched_text[:500],
+        "start": hit.start,
+        "end": hit.end,
+        "detector": hit.detector,
+        "status": Flag.Status.OPEN,
+        "cleared_by_id": None,
+        "cleared_at": None,
+        "clear_reason": "",
+    }
+
+
+class _Rejected(Exception):
+    """Raised inside the import transaction to roll it back when invalid records reject it."""
+
+
+def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> ImportOutcome:
+    """Read the batch's files into sessions, all at once or not at all.
+
+    Idempotent: a batch that already ended (imported or rejected) reports what it did and
+    writes nothing; one that crashed or was killed midway left no rows and runs again.
+    """
+    batch = ImportBatch.objects.select_related("project").get(pk=batch_id)
+    if batch.status in (ImportBatch.Status.IMPORTED, ImportBatch.Status.REJECTED):
+        return outcome_of(batch)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
+    outcome = ImportOutcome(batch_id=batch.pk, status=ImportBatch.Status.RUNNING)
+    progress(0, total=None, message=_("Reading the files"), force=True)
+    try:
+        with transaction.atomic():
+            # One import per project at a time: two batches with the same content must not both
+            # see it as new.
+            Project.objects.select_for_update().filter(pk=batch.project_id).first()
+            outcome = _read_and_write(batch, outcome, progress)
+            if outcome.invalid and not batch.skip_invalid:
+                raise _Rejected
+            outcome.status = ImportBatch.Status.IMPORTED
+            _batch_save(batch, outcome)
+            audit_record(
+                actor=batch.created_by,
+                action="dialogues.import",
+                obj=batch,
+                project=batch.project,
+                after=outcome.as_result(),
+            )
+    except _Rejected:
+        outcome.status = ImportBatch.Status.REJECTED
+        outcome.sessions_created = outcome.turns_created = 0
+        outcome.candidates_created = outcome.flags_created = 0
+        # Reading stopped writing at the first invalid record, so no duplicate count is sure.
+        outcome.duplicates = 0
+        outcome.duplicate_report = []
+        _batch_save(batch, outcome)
+    shutil.rmtree(batch_dir(batch) / "expanded", ignore_errors=True)
+    progress(outcome.records_total, message=_("Done"), force=True)
+    return outcome
+
+
+def _batch_save(batch: ImportBatch, outcome: ImportOutcome) -> None:
+    formats = sorted(outcome.formats)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=outcome.status,
+        finished_at=timezone.now(),
+        format=batch.format if batch.format_override else (",".join(formats)[:40] or ""),
+        records_total=outcome.records_total,
+        sessions_created=outcome.sessions_created,
+        duplicates=outcome.duplicates,
+        invalid=outcome.invalid,
+        candidates_created=outcome.candidates_created,
+        flags_created=outcome.flags_created,
+        errors=outcome.errors,
+        duplicate_report=outcome.duplicate_report,
+    )
+
+
+def _read_and_write(
+    batch: ImportBatch, outcome: ImportOutcome, progress: Progress
+) -> ImportOutcome:
+    writer = _Writer(batch, outcome)
+    chunk: list[PreparedSession] = []
+    sources = _source_files(batch, outcome)
+    for number, source in enumerate(sources, start=1):
+        progress(
+            outcome.records_total,
+            message=_("Reading %(file)s (file %(number)d of %(count)d)")
+            % {"file": source.display_name, "number": number, "count": len(sources)},
+            force=True,
+        )
+        for format_name, record in _records(source, batch, outcome):
+            outcome.records_total += 1
+            try:
+                prepared = session_prepare(record, source_format=format_name)
+            except InvalidRecord as error:
+                location = record.location
+                outcome.error(
+                    file=location.file,
+                    record=location.record,
+                    line=location.line,
+                    field=error.field,
+                    message=error.message,
+                )
+                continue
+            if outcome.invalid and not batch.skip_invalid:
+                # The batch will be rejected: keep reading to report every problem, write nothing.
+                continue
+            chunk.append(prepared)
+            if len(chunk) >= CHUNK_SESSIONS:
+                writer.write(chunk)
+                chunk = []
+                progress(outcome.records_total)
+    if chunk and not (outcome.invalid and not batch.skip_invalid):
+        writer.write(chunk)
+    return outcome
+
+
+__all__ = [
+    "ImportOutcome",
+    "ImportRequestError",
+    "Upload",
+    "batch_dir",
+    "import_batch_create",
+    "import_batch_run",
+    "import_batch_start",
+    "importer_formats",
+    "session_prepare",
+]

@@ -1,0 +1,279 @@
+"""Building exports: one function writes the folder (used by the Job and by ``export_build``),
+and the version services start builds, record them and approve them."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.models import AuditEvent, Job, Project
+from exports.folder import ExportResult, export_folder_write
+from exports.items import ExportItem, ExportKind, SftMode
+from exports.models import ExportSpecification, ExportVersion
+from exports.services.agreement import (
+    CriterionAgreement,
+    ExportRefused,
+    agreement_check,
+    specification_agreement,
+)
+from exports.services.curation import (
+    CurationRules,
+    CurationStats,
+    curated_items,
+    curation_candidates,
+)
+from exports.spec import ExportRecord, ExportSpec
+from exports.splitting import SPLITS, SplitRatios
+
+SAMPLE_ROWS = 3
+
+Progress = Callable[..., None]
+
+
+def export_spec_build(*, specification: ExportSpecification, rules: CurationRules) -> ExportSpec:
+    return ExportSpec(
+        kind=ExportKind(specification.kind),
+        name=specification.name,
+        ratios=SplitRatios(
+            float(specification.train_ratio),
+            float(specification.validation_ratio),
+            float(specification.test_ratio),
+        ),
+        seed=specification.seed,
+        sft_mode=SftMode(specification.sft_mode),
+        formats=tuple(specification.formats),
+        curation=rules.as_dict(),
+    )
+
+
+def _approvers(project_ids: Iterable[int]) -> tuple[str, ...]:
+    """The leads who approved the projects' items, as the audit log records them."""
+    names = (
+        AuditEvent.objects.filter(
+            project_id__in=list(project_ids),
+            object_type="review.Item",
+            after__status="approved",
+            actor__isnull=False,
+        )
+        .values_list("actor__username", flat=True)
+        .distinct()
+    )
+    return tuple(sorted(set(names)))
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    result: ExportResult
+    stats: CurationStats
+    agreement: list[CriterionAgreement]
+
+
+def _with_progress(
+    items: Iterator[ExportItem], *, stats: CurationStats, total: int, progress: Progress | None
+) -> Iterator[ExportItem]:
+    for item in items:
+        if progress is not None:
+            done = min(total, stats.kept + sum(stats.left_out.values()))
+            progress(done, total=total)
+        yield item
+
+
+def export_build(
+    *,
+    specification: ExportSpecification,
+    folder: Path,
+    built_at: datetime,
+    progress: Progress | None = None,
+    project_ids: Iterable[int] | None = None,
+) -> BuildOutcome:
+    """Curate the specification's items and write the export into ``folder``.
+
+    Raises ExportRefused when agreement is below a bar or nothing passes curation; the
+    folder is then left as it was.
+    """
+    rules = CurationRules.of(specification, project_ids=project_ids)
+    projects = list(Project.objects.filter(pk__in=rules.project_ids))
+    agreement = specification_agreement(projects=projects, bars=rules.min_agreement)
+    agreement_check(agreement=agreement)
+    spec = export_spec_build(specification=specification, rules=rules)
+    record = ExportRecord(
+        built_at=built_at,
+        rapport_version=settings.RAPPORT_VERSION,
+        approvers=_approvers(rules.project_ids),
+        agreement={entry.code: entry.as_dict() for entry in agreement},
+    )
+    stats = CurationStats()
+    total = curation_candidates(rules=rules)
+    if progress is not None:
+        progress(0, total=total, message=_("Reading approved items"), force=True)
+    items = _with_progress(
+        curated_items(rules=rules, stats=stats), stats=stats, total=total, progress=progress
+    )
+    try:
+        result = export_folder_write(spec=spec, items=items, folder=folder, record=record)
+    except ValueError as error:
+        if stats.kept == 0:
+            raise ExportRefused(
+                _("Nothing to export: no approved item passes the curation rules (%(why)s).")
+                % {"why": _left_out_text(stats)}
+            ) from error
+        raise
+    if progress is not None:
+        progress(total, total=total, message=_("Files written"), force=True)
+    return BuildOutcome(result=result, stats=stats, agreement=agreement)
+
+
+def _left_out_text(stats: CurationStats) -> str:
+    if not stats.considered:
+        return _("the projects have no approved items of this kind")
+    reasons = ", ".join(f"{reason}: {count}" for reason, count in sorted(stats.left_out.items()))
+    return _("%(considered)d approved items considered; left out: %(reasons)s") % {
+        "considered": stats.considered,
+        "reasons": reasons or "—",
+    }
+
+
+def _sample_rows(folder: Path, manifest: dict[str, Any]) -> dict[str, list[Any]]:
+    """The first rows of each split's data file, for the lead to read before approving."""
+    samples: dict[str, list[Any]] = {}
+    for entry in manifest["files"]:
+        if entry["role"] != "data" or entry["split"] in samples:
+            continue
+        path = folder / entry["path"]
+        if entry["format"] == "jsonl":
+            with path.open(encoding="utf-8") as handle:
+                rows = [json.loads(line) for line in itertools.islice(handle, SAMPLE_ROWS)]
+        else:
+            batch = next(pq.ParquetFile(path).iter_batches(batch_size=SAMPLE_ROWS), None)
+            rows = batch.to_pylist() if batch is not None else []
+        samples[entry["split"]] = rows
+    return {split: samples[split] for split in SPLITS if split in samples}
+
+
+def specification_snapshot(*, specification: ExportSpecification) -> dict[str, Any]:
+    rules = CurationRules.of(specification)
+    return export_spec_build(specification=specification, rules=rules).as_dict() | {
+        "projects": sorted(specification.projects.values_list("slug", flat=True))
+    }
+
+
+def export_version_start(*, specification: ExportSpecification, user: Any) -> ExportVersion:
+    """Check agreement now (so the lead hears at once), then queue a build as a new version."""
+    from exports.tasks import export_build_task
+
+    rules = CurationRules.of(specification)
+    projects = list(Project.objects.filter(pk__in=rules.project_ids))
+    agreement_check(agreement=specification_agreement(projects=projects, bars=rules.min_agreement))
+    with transaction.atomic():
+        ExportSpecification.objects.select_for_update().filter(pk=specification.pk).first()
+        last = specification.versions.aggregate(last=Max("number"))["last"] or 0
+        number = last + 1
+        version = ExportVersion.objects.create(
+            specification=specification,
+            number=number,
+            # A random part keeps a new database from ever reusing an old folder.
+            folder=f"spec-{specification.pk}/v{number}-{secrets.token_hex(4)}",
+            spec_snapshot=specification_snapshot(specification=specification),
+            created_by=user if user is not None and user.is_authenticated else None,
+        )
+        job = _enqueue(version, user, projects, export_build_task)
+        version.job = job
+        version.save(update_fields=["job"])
+        for project in projects:
+            audit_record(
+                actor=user,
+                action="exports.version.build",
+                obj=version,
+                project=project,
+                after={"number": number, "job": job.pk},
+            )
+    return version
+
+
+def _enqueue(version: ExportVersion, user: Any, projects: list[Project], task: Any) -> Job:
+    from core.jobs import job_enqueue
+
+    return job_enqueue(
+        kind="exports.build",
+        task=task,
+        params={"version_id": version.pk},
+        user=user,
+        project=projects[0] if projects else None,
+        message=_("Waiting for a worker"),
+    )
+
+
+def export_version_build(*, version: ExportVersion, progress: Progress | None = None) -> None:
+    """Build a queued version into its folder; a failure marks it failed, with the reason."""
+    try:
+        outcome = export_build(
+            specification=version.specification,
+            folder=version.path,
+            built_at=timezone.now(),
+            progress=progress,
+        )
+    except Exception as error:
+        ExportVersion.objects.filter(pk=version.pk).update(
+            status=ExportVersion.Status.FAILED, error=str(error)[:2000]
+        )
+        raise
+    manifest = outcome.result.manifest
+    summary = outcome.stats.as_dict() | {
+        "samples": _sample_rows(version.path, manifest),
+        "agreement": {entry.code: entry.as_dict() for entry in outcome.agreement},
+    }
+    with transaction.atomic():
+        version.status = ExportVersion.Status.BUILT
+        version.manifest = manifest
+        version.counts = manifest["counts"]
+        version.split_report = manifest["split_report"]
+        version.summary = summary
+        version.built_at = timezone.now()
+        version.save()
+        for project in version.specification.projects.all():
+            audit_record(
+                actor=version.created_by,
+                action="exports.version.built",
+                obj=version,
+                project=project,
+                after={"counts": version.counts},
+            )
+
+
+def export_version_approve(*, version: ExportVersion, user: Any) -> ExportVersion:
+    """A lead approves a built version; from now on its trainers can download it."""
+    with transaction.atomic():
+        locked = ExportVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.status != ExportVersion.Status.BUILT:
+            raise ExportRefused(
+                _("Only a built version awaiting approval can be approved (this one is %(s)s).")
+                % {"s": locked.get_status_display()}
+            )
+        locked.status = ExportVersion.Status.APPROVED
+        locked.approved_by = user
+        locked.approved_at = timezone.now()
+        locked.save(update_fields=["status", "approved_by", "approved_at"])
+        for project in locked.specification.projects.all():
+            audit_record(
+                actor=user,
+                action="exports.version.approve",
+                obj=locked,
+                project=project,
+                before={"status": ExportVersion.Status.BUILT},
+                after={"status": ExportVersion.Status.APPROVED},
+            )
+    return locked

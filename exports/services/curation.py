@@ -1,0 +1,655 @@
+"""From the database to ExportItems: which approved items an export takes, and as what.
+
+Items are read in primary-key order, a chunk at a time (ids through ``.iterator()``, then one
+query per related table for the chunk), so memory stays bounded whatever the project's size and
+the same data always yields the same items in the same order. Final scores follow
+review.outcome: the latest adjudication where there is one, else the median of the submitted
+reviews; that rule is applied here in bulk because calling it per item would cost several
+queries an item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from statistics import median
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from dialogues.models import Candidate, Flag, Session, SourcePreference, SourceRating
+from dialogues.models import Turn as TurnRow
+from exports.items import DpoPair, ExportItem, SftSession, Turn, item_check
+from exports.models import DpoSource, ExportSpecification, SystemPromptMode, TiePolicy
+from exports.pseudonyms import reviewer_pseudonym
+from review.models import (
+    Adjudication,
+    Choice,
+    Item,
+    PairwiseJudgment,
+    Review,
+    Rewrite,
+    Score,
+)
+from rubrics.models import Rubric
+from rubrics.scoring import ScoreError, rubric_score
+
+CHUNK = 2000
+# Left-out examples kept for the summary (the counts are complete).
+EXAMPLES_KEPT = 20
+
+
+def pseudonym_salt() -> str:
+    """The key of reviewer pseudonyms: its own setting, else one derived from SECRET_KEY (so
+    the secret itself never keys anything that is published)."""
+    if settings.EXPORT_PSEUDONYM_SALT:
+        return str(settings.EXPORT_PSEUDONYM_SALT)
+    return hmac.new(
+        settings.SECRET_KEY.encode(), b"rapport.exports.pseudonyms", hashlib.sha256
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class CurationRules:
+    """The rules of a specification as plain values (what the manifest records)."""
+
+    project_ids: tuple[int, ...]
+    kind: str
+    min_total: Decimal | None = None
+    min_scores: dict[str, Decimal] = field(default_factory=dict)
+    min_reviewers: int = 1
+    min_agreement: dict[str, float] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()
+    source_formats: tuple[str, ...] = ()
+    dpo_sources: tuple[str, ...] = (DpoSource.PAIRWISE, DpoSource.REWRITES)
+    tie_policy: str = TiePolicy.DROP
+    margin_threshold: Decimal = Decimal(1)
+    system_prompt_mode: str = SystemPromptMode.NONE
+    system_prompt_text: str = ""
+
+    @classmethod
+    def of(
+        cls, specification: ExportSpecification, *, project_ids: Iterable[int] | None = None
+    ) -> CurationRules:
+        """The rules of a specification; ``project_ids`` for one not saved (the command's)."""
+        if project_ids is None:
+            project_ids = specification.projects.values_list("pk", flat=True)
+        return cls(
+            project_ids=tuple(sorted(project_ids)),
+            kind=specification.kind,
+            min_total=specification.min_total,
+            min_scores={k: Decimal(str(v)) for k, v in (specification.min_scores or {}).items()},
+            min_reviewers=specification.min_reviewers,
+            min_agreement={k: float(v) for k, v in (specification.min_agreement or {}).items()},
+            languages=tuple(specification.languages or ()),
+            source_formats=tuple(specification.source_formats or ()),
+            dpo_sources=tuple(specification.dpo_sources or ()),
+            tie_policy=specification.tie_policy,
+            margin_threshold=specification.margin_threshold,
+            system_prompt_mode=specification.system_prompt_mode,
+            system_prompt_text=specification.system_prompt_text,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        rules: dict[str, Any] = {
+            "approved_items_only": True,
+            "open_flags": "excluded",
+            "min_total": str(self.min_total) if self.min_total is not None else None,
+            "min_scores": {k: str(v) for k, v in sorted(self.min_scores.items())},
+            "min_reviewers": self.min_reviewers,
+            "min_agreement": dict(sorted(self.min_agreement.items())),
+            "languages": sorted(self.languages),
+            "source_formats": sorted(self.source_formats),
+            "system_prompt": self.system_prompt_mode,
+        }
+        if self.system_prompt_mode == SystemPromptMode.FIXED:
+            rules["system_prompt_text"] = self.system_prompt_text
+        if self.kind == "dpo":
+            rules.update(
+                dpo_sources=sorted(self.dpo_sources),
+                tie_policy=self.tie_policy,
+                margin_threshold=str(self.margin_threshold),
+            )
+        return rules
+
+
+@dataclass
+class CurationStats:
+    """What curation kept and left out, and the score distributions of what it kept."""
+
+    considered: int = 0
+    kept: int = 0
+    left_out: Counter[str] = field(default_factory=Counter)
+    examples: list[str] = field(default_factory=list)
+    # criterion code -> final score -> items
+    scores: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    sources: Counter[str] = field(default_factory=Counter)
+
+    def leave_out(self, reason: str, example: str = "") -> None:
+        self.left_out[reason] += 1
+        if example and len(self.examples) < EXAMPLES_KEPT:
+            self.examples.append(example)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "considered": self.considered,
+            "kept": self.kept,
+            "left_out": dict(sorted(self.left_out.items())),
+            "examples": self.examples,
+            "scores": {
+                code: dict(sorted(counts.items(), key=lambda kv: float(kv[0])))
+                for code, counts in sorted(self.scores.items())
+            },
+            "sources": dict(sorted(self.sources.items())),
+        }
+
+
+def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for value in ids:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _number(value: Decimal) -> str:
+    """A score as the distributions show it: 3, 3.5, never 3.000."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def approved_items(*, rules: CurationRules, kind: str, stats: CurationStats) -> QuerySet[Item]:
+    """The approved items of the rules' projects that pass the rules checked in SQL, counting
+    at each step how many the rule left out."""
+    items = Item.objects.filter(
+        project_id__in=rules.project_ids, status=Item.Status.APPROVED, is_gold=False, kind=kind
+    )
+    total = items.count()
+    stats.considered += total
+    if rules.languages:
+        items = items.filter(session__language__in=rules.languages)
+    if rules.source_formats:
+        items = items.filter(session__source_format__in=rules.source_formats)
+    after = items.count() if (rules.languages or rules.source_formats) else total
+    if after < total:
+        stats.left_out["language or source"] += total - after
+    open_flags = Flag.objects.filter(session_id=OuterRef("session_id"), status=Flag.Status.OPEN)
+    items = items.filter(~Exists(open_flags))
+    flagged = after - items.count()
+    if flagged:
+        stats.left_out["open crisis or PII flag"] += flagged
+    if rules.min_reviewers > 0:
+        before = after - flagged
+        if kind == Item.Kind.SESSION:
+            counted = Count("reviews", filter=Q(reviews__status=Review.Status.SUBMITTED))
+        else:
+            counted = Count(
+                "judgments", filter=Q(judgments__status=PairwiseJudgment.Status.SUBMITTED)
+            )
+        items = items.annotate(reviewer_count=counted).filter(
+            reviewer_count__gte=rules.min_reviewers
+        )
+        short = before - items.count()
+        if short:
+            stats.left_out["too few reviewers"] += short
+    return items
+
+
+@dataclass
+class _Chunk:
+    """Everything the items of one chunk need, read with one query per table."""
+
+    items: dict[int, dict[str, Any]]
+    sessions: dict[int, dict[str, Any]]
+    turns: dict[int, list[Turn]]
+    reviewers: dict[int, list[int]]
+    rubrics: dict[int, int]
+    final_scores: dict[int, dict[str, Decimal | None]]
+    adjudicated_total: dict[int, Decimal | None]
+
+
+def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
+    items: dict[int, dict[str, Any]] = {
+        row["pk"]: dict(row)
+        for row in Item.objects.filter(pk__in=item_ids).values(
+            "pk", "session_id", "turn_index", "candidate_a_id", "candidate_b_id", "kind"
+        )
+    }
+    session_ids = sorted({row["session_id"] for row in items.values()})
+    sessions: dict[int, dict[str, Any]] = {
+        row["pk"]: dict(row)
+        for row in Session.objects.filter(pk__in=session_ids).values(
+            "pk", "source_format", "language", "metadata"
+        )
+    }
+    turns: dict[int, list[Turn]] = defaultdict(list)
+    rows = (
+        TurnRow.objects.filter(session_id__in=session_ids)
+        .order_by("session_id", "index")
+        .values_list("session_id", "speaker", "text")
+    )
+    for session_id, speaker, text in rows:
+        turns[session_id].append(Turn(speaker, text))
+    reviewers: dict[int, list[int]] = defaultdict(list)
+    rubrics: dict[int, int] = {}
+    for item_id, reviewer_id, rubric_id in (
+        Review.objects.filter(item_id__in=item_ids, status=Review.Status.SUBMITTED)
+        .order_by("item_id", "pk")
+        .values_list("item_id", "reviewer_id", "rubric_id")
+    ):
+        reviewers[item_id].append(reviewer_id)
+        rubrics.setdefault(item_id, rubric_id)
+    values: dict[int, dict[str, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    codes: dict[int, set[str]] = defaultdict(set)
+    for item_id, code, value, not_applicable in (
+        Score.objects.filter(review__item_id__in=item_ids, review__status=Review.Status.SUBMITTED)
+        .order_by()
+        .values_list("review__item_id", "criterion__code", "value", "not_applicable")
+    ):
+        codes[item_id].add(code)
+        if not not_applicable and value is not None:
+            values[item_id][code].append(value)
+    final: dict[int, dict[str, Decimal | None]] = {}
+    for item_id in item_ids:
+        final[item_id] = {
+            code: (Decimal(str(median(values[item_id][code]))) if values[item_id][code] else None)
+            for code in sorted(codes[item_id])
+        }
+    adjudicated_total: dict[int, Decimal | None] = {}
+    seen: set[int] = set()
+    for item_id, scores, total, rubric_id in (
+        Adjudication.objects.filter(item_id__in=item_ids)
+        .order_by("item_id", "-created_at", "-pk")
+        .values_list("item_id", "scores", "total", "rubric_id")
+    ):
+        if item_id in seen:
+            continue
+        seen.add(item_id)
+        if scores:
+            final[item_id] = {
+                code: (Decimal(str(value)) if value is not None else None)
+                for code, value in sorted(scores.items())
+            }
+            adjudicated_total[item_id] = total
+            if rubric_id:
+                rubrics[item_id] = rubric_id
+    return _Chunk(items, sessions, turns, reviewers, rubrics, final, adjudicated_total)
+
+
+class _RubricCache:
+    def __init__(self) -> None:
+        self._rubrics: dict[int, Rubric] = {}
+
+    def get(self, rubric_id: int) -> Rubric:
+        if rubric_id not in self._rubrics:
+            self._rubrics[rubric_id] = Rubric.objects.prefetch_related("criteria", "groups").get(
+                pk=rubric_id
+            )
+        return self._rubrics[rubric_id]
+
+    def label(self, rubric_id: int | None) -> str | None:
+        return str(self.get(rubric_id)) if rubric_id else None
+
+
+def _scores_pass(
+    *,
+    rules: CurationRules,
+    item_id: int,
+    chunk: _Chunk,
+    rubrics: _RubricCache,
+    stats: CurationStats,
+) -> bool:
+    scores = chunk.final_scores.get(item_id, {})
+    for code, bar in sorted(rules.min_scores.items()):
+        value = scores.get(code)
+        if value is None or value < bar:
+            shown = "—" if value is None else _number(value)
+            stats.leave_out(f"{code} below {_number(bar)}", f"item {item_id}: {code} = {shown}")
+            return False
+    if rules.min_total is not None:
+        total = chunk.adjudicated_total.get(item_id)
+        rubric_id = chunk.rubrics.get(item_id)
+        if total is None and rubric_id:
+            rubric = rubrics.get(rubric_id)
+            filled = {c.code: scores.get(c.code) for c in rubric.criteria.all()}
+            try:
+                total = rubric_score(rubric=rubric, scores=filled).total
+            except ScoreError:
+                total = None
+        if total is None or total < rules.min_total:
+            shown = "—" if total is None else _number(total)
+            stats.leave_out(
+                f"total below {_number(rules.min_total)}", f"item {item_id}: total = {shown}"
+            )
+            return False
+    return True
+
+
+def _system_prompt(rules: CurationRules, metadata: dict[str, Any]) -> str | None:
+    if rules.system_prompt_mode == SystemPromptMode.FIXED:
+        return rules.system_prompt_text or None
+    if rules.system_prompt_mode == SystemPromptMode.INTAKE:
+        parts = []
+        intake = metadata.get("intake_form")
+        plan = metadata.get("cbt_plan")
+        technique = metadata.get("cbt_technique")
+        if intake:
+            parts.append(f"Client intake form:\n{_text(intake)}")
+        if technique:
+            parts.append(f"CBT technique: {_text(technique)}")
+        if plan:
+            parts.append(f"CBT plan:\n{_text(plan)}")
+        if parts:
+            return "You are a counselor using cognitive behavioral therapy.\n\n" + "\n\n".join(
+                parts
+            )
+    return None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "\n".join(f"{key}: {item}" for key, item in value.items())
+    if isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    return str(value)
+
+
+def _persona(metadata: dict[str, Any]) -> str | None:
+    """The client thought or persona items are generated from: one group per persona."""
+    for key in ("thought", "persona", "intake_form"):
+        value = metadata.get(key)
+        if value:
+            return _text(value)
+    return None
+
+
+def _base(
+    *,
+    rules: CurationRules,
+    item_id: int,
+    chunk: _Chunk,
+    rubrics: _RubricCache,
+    salt: str,
+    export_id: str,
+    reviewers: Sequence[int] | None = None,
+    agreement: float | None = None,
+) -> dict[str, Any]:
+    row = chunk.items[item_id]
+    session = chunk.sessions[row["session_id"]]
+    metadata = session["metadata"] or {}
+    scores = {
+        code: float(value)
+        for code, value in chunk.final_scores.get(item_id, {}).items()
+        if value is not None
+    }
+    people = chunk.reviewers.get(item_id, []) if reviewers is None else reviewers
+    return {
+        "item_id": export_id,
+        "source": session["source_format"],
+        "language": session["language"],
+        "session_id": f"session-{row['session_id']}",
+        "persona": _persona(metadata),
+        "rubric_version": rubrics.label(chunk.rubrics.get(item_id)),
+        "scores": scores,
+        "agreement": agreement,
+        "reviewers": tuple(reviewer_pseudonym(reviewer_id=r, salt=salt) for r in people),
+        "system_prompt": _system_prompt(rules, metadata),
+    }
+
+
+def _checked(item: ExportItem, stats: CurationStats) -> ExportItem | None:
+    try:
+        item_check(item=item)
+    except ValueError as error:
+        stats.leave_out("cannot become a training row", str(error))
+        return None
+    return item
+
+
+def sft_items(*, rules: CurationRules, stats: CurationStats, salt: str) -> Iterator[SftSession]:
+    items = approved_items(rules=rules, kind=Item.Kind.SESSION, stats=stats)
+    rubrics = _RubricCache()
+    ids = items.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
+    for chunk_ids in _chunks(ids):
+        chunk = _read_chunk(chunk_ids)
+        for item_id in chunk_ids:
+            if not _scores_pass(
+                rules=rules, item_id=item_id, chunk=chunk, rubrics=rubrics, stats=stats
+            ):
+                continue
+            session_id = chunk.items[item_id]["session_id"]
+            base = _base(
+                rules=rules,
+                item_id=item_id,
+                chunk=chunk,
+                rubrics=rubrics,
+                salt=salt,
+                export_id=f"item-{item_id}",
+            )
+            item = _checked(SftSession(turns=chunk.turns[session_id], **base), stats)
+            if item is not None:
+                _count(stats, item, source="session")
+                yield item  # type: ignore[misc]
+
+
+def _count(stats: CurationStats, item: ExportItem, *, source: str) -> None:
+    stats.kept += 1
+    stats.sources[source] += 1
+    for code, value in item.scores.items():
+        stats.scores[code][_number(Decimal(str(value)))] += 1
+
+
+def pair_choice(*, votes: Sequence[str], adjudicated: str, tie_policy: str) -> str | None:
+    """The candidate ("a" or "b") a pair's reviewers preferred, or None when there is none.
+
+    A lead's adjudication decides outright. Otherwise a strict majority of the votes; with the
+    "skip" policy tie and both-bad votes are set aside first. A majority for tie or both bad
+    gives no pair.
+    """
+    if adjudicated:
+        return adjudicated if adjudicated in (Choice.A, Choice.B) else None
+    counted = [v for v in votes if v in (Choice.A, Choice.B)] if tie_policy == "skip" else votes
+    counts = Counter(counted)
+    if not counts:
+        return None
+    (top, top_count), *rest = counts.most_common()
+    if rest and rest[0][1] == top_count:
+        return None
+    if top_count * 2 <= len(counted):
+        return None
+    return top if top in (Choice.A, Choice.B) else None
+
+
+def _pair_extras(chunk_ids: Sequence[int], chunk: _Chunk) -> dict[str, Any]:
+    votes: dict[int, list[str]] = defaultdict(list)
+    voters: dict[int, list[int]] = defaultdict(list)
+    for item_id, reviewer_id, choice in (
+        PairwiseJudgment.objects.filter(
+            item_id__in=chunk_ids, status=PairwiseJudgment.Status.SUBMITTED
+        )
+        .order_by("item_id", "pk")
+        .values_list("item_id", "reviewer_id", "choice")
+    ):
+        votes[item_id].append(choice)
+        voters[item_id].append(reviewer_id)
+    adjudicated: dict[int, str] = {}
+    for item_id, choice in (
+        Adjudication.objects.filter(item_id__in=chunk_ids)
+        .order_by("item_id", "-created_at", "-pk")
+        .values_list("item_id", "choice")
+    ):
+        adjudicated.setdefault(item_id, choice)
+    candidate_ids = {
+        row[key] for row in chunk.items.values() for key in ("candidate_a_id", "candidate_b_id")
+    }
+    texts = dict(Candidate.objects.filter(pk__in=candidate_ids).values_list("pk", "text"))
+    preferences = {
+        (chosen, rejected)
+        for chosen, rejected in SourcePreference.objects.filter(
+            chosen_id__in=candidate_ids, rejected_id__in=candidate_ids
+        ).values_list("chosen_id", "rejected_id")
+    }
+    ratings: dict[int, list[float]] = defaultdict(list)
+    for candidate_id, score in SourceRating.objects.filter(
+        candidate_id__in=candidate_ids
+    ).values_list("candidate_id", "score"):
+        ratings[candidate_id].append(score)
+    return {
+        "votes": votes,
+        "voters": voters,
+        "adjudicated": adjudicated,
+        "texts": texts,
+        "preferences": preferences,
+        "ratings": {k: sum(v) / len(v) for k, v in ratings.items()},
+    }
+
+
+def _pair_winner(
+    *, rules: CurationRules, item_id: int, row: dict[str, Any], extras: dict[str, Any]
+) -> tuple[str, str] | None:
+    """(winner, which source decided) for a pair item: reviewers' choice first, then an
+    imported preference they did not contradict, then a score margin."""
+    a, b = row["candidate_a_id"], row["candidate_b_id"]
+    votes = extras["votes"].get(item_id, [])
+    adjudicated = extras["adjudicated"].get(item_id, "")
+    choice = pair_choice(votes=votes, adjudicated=adjudicated, tie_policy=rules.tie_policy)
+    if DpoSource.PAIRWISE in rules.dpo_sources and choice:
+        return choice, DpoSource.PAIRWISE
+    if DpoSource.IMPORTED in rules.dpo_sources:
+        for winner, chosen, rejected in (("a", a, b), ("b", b, a)):
+            if (chosen, rejected) in extras["preferences"] and choice in (None, winner):
+                return winner, DpoSource.IMPORTED
+    if DpoSource.MARGINS in rules.dpo_sources:
+        score_a, score_b = extras["ratings"].get(a), extras["ratings"].get(b)
+        if score_a is not None and score_b is not None:
+            margin = Decimal(str(score_a)) - Decimal(str(score_b))
+            if abs(margin) >= rules.margin_threshold and margin != 0:
+                return ("a" if margin > 0 else "b"), DpoSource.MARGINS
+    return None
+
+
+def _pairs_from_pair_items(
+    *, rules: CurationRules, stats: CurationStats, salt: str, rubrics: _RubricCache
+) -> Iterator[DpoPair]:
+    wanted = {DpoSource.PAIRWISE, DpoSource.IMPORTED, DpoSource.MARGINS}
+    if not wanted & set(rules.dpo_sources):
+        return
+    items = approved_items(rules=rules, kind=Item.Kind.PAIR, stats=stats)
+    ids = items.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
+    for chunk_ids in _chunks(ids):
+        chunk = _read_chunk(chunk_ids)
+        extras = _pair_extras(chunk_ids, chunk)
+        for item_id in chunk_ids:
+            row = chunk.items[item_id]
+            decided = _pair_winner(rules=rules, item_id=item_id, row=row, extras=extras)
+            if decided is None:
+                stats.leave_out("no clear preference", f"pair item {item_id}")
+                continue
+            winner, source = decided
+            chosen, rejected = (
+                (row["candidate_a_id"], row["candidate_b_id"])
+                if winner == "a"
+                else (row["candidate_b_id"], row["candidate_a_id"])
+            )
+            votes = extras["votes"].get(item_id, [])
+            agreement = (sum(v == winner for v in votes) / len(votes)) if votes else None
+            base = _base(
+                rules=rules,
+                item_id=item_id,
+                chunk=chunk,
+                rubrics=rubrics,
+                salt=salt,
+                export_id=f"pair-{item_id}",
+                reviewers=extras["voters"].get(item_id, []),
+                agreement=agreement,
+            )
+            turns = chunk.turns[row["session_id"]][: row["turn_index"]]
+            pair = DpoPair(
+                prompt=turns,
+                chosen=extras["texts"].get(chosen, ""),
+                rejected=extras["texts"].get(rejected, ""),
+                **base,
+            )
+            if _checked(pair, stats) is not None:
+                _count(stats, pair, source=source)
+                yield pair
+
+
+def _pairs_from_rewrites(
+    *, rules: CurationRules, stats: CurationStats, salt: str, rubrics: _RubricCache
+) -> Iterator[DpoPair]:
+    if DpoSource.REWRITES not in rules.dpo_sources:
+        return
+    items = approved_items(rules=rules, kind=Item.Kind.SESSION, stats=stats)
+    items = items.filter(Exists(Rewrite.objects.filter(item_id=OuterRef("pk"))))
+    ids = items.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
+    for chunk_ids in _chunks(ids):
+        chunk = _read_chunk(chunk_ids)
+        rewrites = list(
+            Rewrite.objects.filter(item_id__in=chunk_ids)
+            .order_by("item_id", "turn_index", "pk")
+            .values_list(
+                "pk", "item_id", "reviewer_id", "turn_index", "original__text", "rewrite__text"
+            )
+        )
+        passed: dict[int, bool] = {}
+        for pk, item_id, reviewer_id, turn_index, original, better in rewrites:
+            if item_id not in passed:
+                passed[item_id] = _scores_pass(
+                    rules=rules, item_id=item_id, chunk=chunk, rubrics=rubrics, stats=stats
+                )
+            if not passed[item_id]:
+                continue
+            base = _base(
+                rules=rules,
+                item_id=item_id,
+                chunk=chunk,
+                rubrics=rubrics,
+                salt=salt,
+                export_id=f"rewrite-{pk}",
+                reviewers=[reviewer_id],
+            )
+            turns = chunk.turns[chunk.items[item_id]["session_id"]][:turn_index]
+            pair = DpoPair(prompt=turns, chosen=better, rejected=original, **base)
+            if _checked(pair, stats) is not None:
+                _count(stats, pair, source=DpoSource.REWRITES)
+                yield pair
+
+
+def dpo_items(*, rules: CurationRules, stats: CurationStats, salt: str) -> Iterator[DpoPair]:
+    rubrics = _RubricCache()
+    yield from _pairs_from_pair_items(rules=rules, stats=stats, salt=salt, rubrics=rubrics)
+    yield from _pairs_from_rewrites(rules=rules, stats=stats, salt=salt, rubrics=rubrics)
+
+
+def curated_items(
+    *, rules: CurationRules, stats: CurationStats, salt: str | None = None
+) -> Iterator[ExportItem]:
+    salt = salt or pseudonym_salt()
+    if rules.kind == "sft":
+        yield from sft_items(rules=rules, stats=stats, salt=salt)
+    else:
+        yield from dpo_items(rules=rules, stats=stats, salt=salt)
+
+
+def curation_candidates(*, rules: CurationRules) -> int:
+    """How many approved items curation will look at (the progress bar's total)."""
+    items = Item.objects.filter(
+        project_id__in=rules.project_ids, status=Item.Status.APPROVED, is_gold=False
+    )
+    if rules.kind == "sft":
+        return items.filter(kind=Item.Kind.SESSION).count()
+    count = 0
+    if {DpoSource.PAIRWISE, DpoSource.IMPORTED, DpoSource.MARGINS} & set(rules.dpo_sources):
+        count += items.filter(kind=Item.Kind.PAIR).count()
+    if DpoSource.REWRITES in rules.dpo_sources:
+        count += Rewrite.objects.filter(item__in=items.filter(kind=Item.Kind.SESSION)).count()
+    return count

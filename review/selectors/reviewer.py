@@ -1,0 +1,263 @@
+"""Reads for the reviewer's pages: their projects, progress, and what a review page shows.
+
+Every read here is scoped by the caller: a reviewer reaches their own assignments only, and
+other people's scores come through ``review.selectors.access`` (blind review).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from core.models import Membership, Project, Role
+from dialogues.models import Turn
+from review.models import (
+    Assignment,
+    Item,
+    PairwiseJudgment,
+    Review,
+    ReviewSettings,
+    Rewrite,
+    Score,
+    TaskKind,
+)
+from review.selectors.access import (
+    item_get_for_user,
+    judgments_visible_to,
+    review_settings_for,
+    reviews_visible_to,
+)
+from review.services.assignment import assignment_current, calibration_pending
+from rubrics.models import Criterion, CriterionGroup, Rubric
+
+
+@dataclass(frozen=True)
+class ReviewerProgress:
+    submitted: int
+    skipped: int
+    reserved: int
+    # Items that still want a reviewer and that this reviewer could take.
+    available: int
+
+
+@dataclass(frozen=True)
+class ProjectProgress:
+    items: int
+    slots: int
+    submitted: int
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.submitted / self.slots) if self.slots else 0
+
+
+@dataclass(frozen=True)
+class ProjectCard:
+    project: Project
+    role: str
+    settings: ReviewSettings
+    progress: ProjectProgress
+    mine: ReviewerProgress | None
+    current: Assignment | None
+    calibration: str  # "", "pending" or "passed"
+    lead_url: str
+
+
+def _active(now: Any, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status": Assignment.Status.SUBMITTED}) | Q(
+        **{f"{prefix}status": Assignment.Status.RESERVED, f"{prefix}reserved_until__gt": now}
+    )
+
+
+def project_progress(*, project: Project) -> ProjectProgress:
+    settings = review_settings_for(project=project)
+    statuses = dict(
+        Item.objects.filter(project=project)
+        .values_list("status")
+        .annotate(count=Count("pk"))
+        .values_list("status", "count")
+    )
+    items = sum(statuses.values())
+    submitted = Assignment.objects.filter(
+        item__project=project, status=Assignment.Status.SUBMITTED
+    ).count()
+    return ProjectProgress(
+        items=items,
+        slots=items * settings.overlap,
+        submitted=min(submitted, items * settings.overlap),
+        by_status=statuses,
+    )
+
+
+def reviewer_progress(*, project: Project, reviewer: Any) -> ReviewerProgress:
+    now = timezone.now()
+    mine = Assignment.objects.filter(item__project=project, reviewer=reviewer)
+    counts = mine.aggregate(
+        submitted=Count("pk", filter=Q(status=Assignment.Status.SUBMITTED)),
+        skipped=Count("pk", filter=Q(status=Assignment.Status.SKIPPED)),
+        reserved=Count("pk", filter=Q(status=Assignment.Status.RESERVED, reserved_until__gt=now)),
+    )
+    settings = review_settings_for(project=project)
+    held = mine.filter(
+        Q(status__in=[Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED])
+        | Q(status=Assignment.Status.RESERVED, reserved_until__gt=now)
+    )
+    available = (
+        Item.objects.filter(project=project)
+        .exclude(status__in=[Item.Status.APPROVED, Item.Status.REJECTED])
+        .exclude(pk__in=held.values("item_id"))
+        .annotate(active=Count("assignments", filter=_active(now, "assignments__")))
+        .filter(active__lt=settings.overlap)
+        .count()
+    )
+    return ReviewerProgress(available=available, **counts)
+
+
+def _lead_url(project: Project) -> str:
+    try:
+        return reverse("review:lead_project", kwargs={"slug": project.slug})
+    except NoReverseMatch:
+        return reverse("core:project_detail", kwargs={"slug": project.slug})
+
+
+def _calibration(project: Project, user: Any, settings: ReviewSettings) -> str:
+    if not settings.require_calibration:
+        return ""
+    return (
+        "pending"
+        if calibration_pending(project=project, reviewer=user, settings=settings)
+        else "passed"
+    )
+
+
+def reviewer_home_cards(*, user: Any) -> list[ProjectCard]:
+    """The caller's review projects: as reviewer with their progress, as lead with a link."""
+    memberships = (
+        Membership.objects.filter(user=user, role__in=[Role.REVIEWER, Role.LEAD])
+        .select_related("project")
+        .order_by("project__name")
+    )
+    cards = []
+    for membership in memberships:
+        project = membership.project
+        settings = review_settings_for(project=project)
+        is_reviewer = membership.role == Role.REVIEWER
+        cards.append(
+            ProjectCard(
+                project=project,
+                role=membership.role,
+                settings=settings,
+                progress=project_progress(project=project),
+                mine=reviewer_progress(project=project, reviewer=user) if is_reviewer else None,
+                current=assignment_current(project=project, reviewer=user) if is_reviewer else None,
+                calibration=_calibration(project, user, settings) if is_reviewer else "",
+                lead_url=_lead_url(project),
+            )
+        )
+    return cards
+
+
+def reviewer_assignments(*, project: Project, reviewer: Any) -> QuerySet[Assignment]:
+    """The reviewer's own slots in a project, newest first, for their work list."""
+    return (
+        Assignment.objects.filter(item__project=project, reviewer=reviewer)
+        .select_related("item", "item__session")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def assignment_for_reviewer(*, project: Project, item_id: int, user: Any) -> Assignment:
+    """The caller's own slot on an item of this project, or 404."""
+    item, _role = item_get_for_user(item_id=item_id, user=user)
+    if item.project_id != project.pk:
+        raise Http404
+    assignment = (
+        Assignment.objects.select_related("item", "item__project", "item__session", "reviewer")
+        .filter(item=item, reviewer=user)
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def _rubric_with_parts(rubric_id: int | None) -> Rubric | None:
+    if rubric_id is None:
+        return None
+    return (
+        Rubric.objects.filter(pk=rubric_id)
+        .prefetch_related(
+            Prefetch("groups", queryset=CriterionGroup.objects.order_by("position")),
+            Prefetch("criteria", queryset=Criterion.objects.order_by("position")),
+        )
+        .first()
+    )
+
+
+def _scores_prefetch() -> Prefetch:
+    return Prefetch(
+        "scores",
+        queryset=Score.objects.select_related("criterion").order_by("criterion__position"),
+    )
+
+
+@dataclass
+class ItemPage:
+    """Everything a review page shows, read in a fixed number of queries."""
+
+    assignment: Assignment
+    settings: ReviewSettings
+    turns: list[Turn]
+    rubric: Rubric | None = None
+    review: Review | None = None
+    judgment: PairwiseJudgment | None = None
+    others: list[Review] = field(default_factory=list)
+    other_judgments: list[PairwiseJudgment] = field(default_factory=list)
+    rewrites: list[Rewrite] = field(default_factory=list)
+    pair_rubric: Rubric | None = None
+
+
+def item_page_data(*, assignment: Assignment, user: Any) -> ItemPage:
+    item = assignment.item
+    settings = ReviewSettings.objects.filter(
+        project_id=item.project_id
+    ).first() or review_settings_for(project=item.project)
+    turns_qs = Turn.objects.filter(session_id=item.session_id).order_by("index")
+    if item.kind == Item.Kind.PAIR:
+        turns_qs = turns_qs.filter(index__lt=item.turn_index or 0)
+    page = ItemPage(assignment=assignment, settings=settings, turns=list(turns_qs))
+    if item.kind == Item.Kind.PAIR:
+        page.judgment = PairwiseJudgment.objects.filter(assignment=assignment).first()
+        page.pair_rubric = _rubric_with_parts(settings.pair_rubric_id)
+        page.other_judgments = list(
+            judgments_visible_to(item=item, user=user)
+            .exclude(reviewer=user)
+            .filter(status=PairwiseJudgment.Status.SUBMITTED)
+            .order_by("submitted_at", "pk")
+        )
+        return page
+    page.review = (
+        Review.objects.filter(assignment=assignment).prefetch_related(_scores_prefetch()).first()
+    )
+    rubric_id = page.review.rubric_id if page.review else settings.rubric_id
+    if settings.has_task(TaskKind.SCORING) or page.review is not None:
+        page.rubric = _rubric_with_parts(rubric_id)
+    page.others = list(
+        reviews_visible_to(item=item, user=user)
+        .exclude(reviewer=user)
+        .filter(status=Review.Status.SUBMITTED)
+        .prefetch_related(_scores_prefetch())
+        .order_by("submitted_at", "pk")
+    )
+    page.rewrites = list(
+        Rewrite.objects.filter(item=item, reviewer=user)
+        .select_related("rewrite")
+        .order_by("turn_index", "pk")
+    )
+    return page

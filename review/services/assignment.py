@@ -1,0 +1,228 @@
+"""Handing out review slots: a reviewer's next item, reservations that expire, skipping.
+
+Each item wants ``overlap`` (k) distinct reviewers. A slot is active while it is submitted, or
+reserved and not yet expired. The queue is deterministic and balanced: among the items that still
+have a free slot, the one with the fewest active slots first, then ``Item.position``, then pk, so
+reviewers spread over the items instead of piling onto the first ones, and two runs with the same
+data hand out the same slots.
+
+Concurrency: the item row is locked (``SELECT ... FOR UPDATE``) while its slots are counted and
+the new one is written, so two reviewers racing for an item's last slot cannot both take it; the
+loser moves on to the next candidate item. SQLite has no row locks, but it serialises writers, so
+the count-then-write still holds there within one process.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.models import Project
+from review.models import Assignment, Item, ReviewSettings
+from review.outcome import FINAL_STATUSES, item_status_refresh
+from review.selectors.access import review_settings_for
+
+# How many candidate items one call tries before concluding that nothing is free. Losing a race
+# moves on to the next one; a few dozen covers any realistic crowd on one project.
+CANDIDATES_PER_CALL = 25
+
+
+class AssignmentError(ValueError):
+    """A slot operation that cannot be done; the message is for the reviewer."""
+
+
+def active_slots_q(*, now: Any, prefix: str = "") -> Q:
+    """Slots that count towards an item's k: submitted, or reserved and not expired."""
+    return Q(**{f"{prefix}status": Assignment.Status.SUBMITTED}) | Q(
+        **{f"{prefix}status": Assignment.Status.RESERVED, f"{prefix}reserved_until__gt": now}
+    )
+
+
+def assignment_current(*, project: Project, reviewer: Any) -> Assignment | None:
+    """The reviewer's open reservation in the project, if one has not expired."""
+    return (
+        Assignment.objects.filter(
+            item__project=project,
+            reviewer=reviewer,
+            status=Assignment.Status.RESERVED,
+            reserved_until__gt=timezone.now(),
+        )
+        .select_related("item")
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
+def calibration_pending(*, project: Project, reviewer: Any, settings: ReviewSettings) -> bool:
+    """Must this reviewer still do gold items before live work?"""
+    if not settings.require_calibration:
+        return False
+    try:
+        from review.services.calibration import calibration_passed
+    except ImportError:  # the calibration service is not installed: gold first, always
+        return True
+    return not calibration_passed(project=project, reviewer=reviewer)
+
+
+def _candidates(
+    *, project: Project, reviewer: Any, settings: ReviewSettings, now: Any
+) -> QuerySet[Item]:
+    # Items where the reviewer already worked (submitted, skipped) or holds a live reservation
+    # are not theirs to take again; an expired or released slot of theirs may be taken back.
+    taken = Assignment.objects.filter(reviewer=reviewer, item__project=project).filter(
+        Q(status__in=[Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED])
+        | Q(status=Assignment.Status.RESERVED, reserved_until__gt=now)
+    )
+    items = (
+        Item.objects.filter(project=project)
+        .exclude(status__in=FINAL_STATUSES)
+        .exclude(pk__in=taken.values("item_id"))
+        .annotate(
+            active=Count("assignments", filter=active_slots_q(now=now, prefix="assignments__"))
+        )
+        .filter(active__lt=settings.overlap)
+    )
+    order = ["active", "position", "pk"]
+    if calibration_pending(project=project, reviewer=reviewer, settings=settings):
+        gold = items.filter(is_gold=True)
+        if gold.exists():
+            return gold.order_by(*order)
+    return items.order_by(*order)
+
+
+def _take(*, item_id: int, reviewer: Any, settings: ReviewSettings) -> Assignment | None:
+    """Reserve a slot on one item under its row lock, or None when the item filled up meanwhile."""
+    now = timezone.now()
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=item_id)
+        if item.status in FINAL_STATUSES:
+            return None
+        slots = Assignment.objects.filter(item=item)
+        if slots.filter(active_slots_q(now=now)).count() >= settings.overlap:
+            return None
+        until = now + timedelta(minutes=settings.reservation_minutes)
+        mine = slots.filter(reviewer=reviewer).first()
+        if mine is not None and (
+            mine.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED)
+            or (
+                mine.status == Assignment.Status.RESERVED
+                and mine.reserved_until is not None
+                and mine.reserved_until > now
+            )
+        ):
+            return None
+        # The slot of an expired reservation goes back into the pool: its holder loses it.
+        expired = slots.filter(status=Assignment.Status.RESERVED, reserved_until__lte=now).exclude(
+            reviewer=reviewer
+        )
+        for stale in expired:
+            stale.status = Assignment.Status.RELEASED
+            stale.save(update_fields=["status"])
+            audit_record(
+                actor=reviewer,
+                action="review.assignment.release",
+                obj=stale,
+                project=item.project,
+                before={"status": Assignment.Status.RESERVED, "reviewer": stale.reviewer_id},
+                after={"status": Assignment.Status.RELEASED},
+                reason="reservation expired",
+            )
+        before = None
+        if mine is None:
+            mine = Assignment(item=item, reviewer=reviewer, swapped=secrets.randbelow(2) == 1)
+        else:
+            # Taking back one's own expired or released slot keeps its recorded left/right order.
+            before = {"status": mine.status}
+        mine.status = Assignment.Status.RESERVED
+        mine.reserved_until = until
+        mine.save()
+        audit_record(
+            actor=reviewer,
+            action="review.assignment.reserve",
+            obj=mine,
+            project=item.project,
+            before=before,
+            after={
+                "status": mine.status,
+                "item": item.pk,
+                "reserved_until": until.isoformat(),
+                "swapped": mine.swapped,
+            },
+        )
+        item_status_refresh(item=item, actor=reviewer)
+        return mine
+
+
+def assignment_next(*, project: Project, reviewer: Any) -> Assignment | None:
+    """The reviewer's current reservation, or a newly reserved slot; None when nothing is left."""
+    current = assignment_current(project=project, reviewer=reviewer)
+    if current is not None:
+        return current
+    settings = review_settings_for(project=project)
+    now = timezone.now()
+    candidates = _candidates(project=project, reviewer=reviewer, settings=settings, now=now)
+    for item_id in candidates.values_list("pk", flat=True)[:CANDIDATES_PER_CALL]:
+        try:
+            assignment = _take(item_id=item_id, reviewer=reviewer, settings=settings)
+        except IntegrityError:
+            # The same reviewer in a second tab took this item a moment ago.
+            return assignment_current(project=project, reviewer=reviewer)
+        if assignment is not None:
+            return assignment
+    return None
+
+
+def assignment_extend(*, assignment: Assignment) -> Assignment:
+    """Keep a reservation alive while its reviewer works on it (called on every draft save)."""
+    if assignment.status != Assignment.Status.RESERVED:
+        return assignment
+    settings = review_settings_for(project=assignment.item.project)
+    assignment.reserved_until = timezone.now() + timedelta(minutes=settings.reservation_minutes)
+    Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.RESERVED).update(
+        reserved_until=assignment.reserved_until
+    )
+    return assignment
+
+
+def assignment_check_open(*, assignment: Assignment) -> None:
+    """Refuse work on a slot that is no longer the reviewer's (skipped, or released to another)."""
+    if assignment.status == Assignment.Status.RELEASED:
+        raise AssignmentError(
+            _("Your reservation expired and the item went to another reviewer; nothing was saved.")
+        )
+    if assignment.status == Assignment.Status.SKIPPED:
+        raise AssignmentError(_("You skipped this item; nothing was saved."))
+
+
+def assignment_skip(*, assignment: Assignment, reason: str) -> Assignment:
+    """Give the slot back with a reason; someone else can take it from now on."""
+    reason = reason.strip()
+    if not reason:
+        raise AssignmentError(_("Please say why you skip this item."))
+    if assignment.status != Assignment.Status.RESERVED:
+        raise AssignmentError(_("Only an item you are working on can be skipped."))
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=assignment.item_id)
+        before = {"status": assignment.status}
+        assignment.status = Assignment.Status.SKIPPED
+        assignment.skip_reason = reason
+        assignment.reserved_until = None
+        assignment.save(update_fields=["status", "skip_reason", "reserved_until"])
+        audit_record(
+            actor=assignment.reviewer,
+            action="review.assignment.skip",
+            obj=assignment,
+            project=item.project,
+            before=before,
+            after={"status": assignment.status},
+            reason=reason,
+        )
+        item_status_refresh(item=item, actor=assignment.reviewer)
+    return assignment

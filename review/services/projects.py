@@ -1,0 +1,185 @@
+"""A lead's setup of a review project: its review settings and its members.
+
+Every change is written to the audit log with the values before and after, in the same
+transaction. The rubric version is fixed once a review against it exists: scores given against
+one version must never be read against another.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.models import Membership, Project, Role
+from core.services import membership_remove, membership_set
+from review.models import Review, ReviewSettings, TaskKind
+from rubrics.models import Rubric
+
+
+class ProjectSetupError(ValueError):
+    """A setup change that cannot be made; ``field`` names the form field it concerns."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """The editable review settings, as the settings form hands them over."""
+
+    guidelines: str
+    rubric: Rubric | None
+    pair_rubric: Rubric | None
+    task_kinds: list[str]
+    overlap: int
+    reservation_minutes: int
+    reveal_after_submit: bool
+    adjudication_spread: Decimal
+    require_calibration: bool
+    calibration_pass_share: Decimal
+    calibration_tolerance: Decimal
+    due_date: datetime.date | None
+
+
+def _number(value: Decimal) -> str:
+    """A decimal as written, whatever the column's places: 2, 0.75."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def _snapshot(settings: ReviewSettings) -> dict[str, Any]:
+    """The settings as plain JSON values, for the audit log."""
+    return {
+        "guidelines": settings.guidelines,
+        "rubric": str(settings.rubric) if settings.rubric_id else None,
+        "pair_rubric": str(settings.pair_rubric) if settings.pair_rubric_id else None,
+        "task_kinds": list(settings.task_kinds),
+        "overlap": settings.overlap,
+        "reservation_minutes": settings.reservation_minutes,
+        "reveal_after_submit": settings.reveal_after_submit,
+        "adjudication_spread": _number(settings.adjudication_spread),
+        "require_calibration": settings.require_calibration,
+        "calibration_pass_share": _number(settings.calibration_pass_share),
+        "calibration_tolerance": _number(settings.calibration_tolerance),
+        "due_date": settings.due_date.isoformat() if settings.due_date else None,
+    }
+
+
+def project_rubric_locked(*, project: Project) -> bool:
+    """True once any review in the project was written against its rubric version."""
+    return Review.objects.filter(item__project=project).exists()
+
+
+def _check(change: SettingsChange, settings: ReviewSettings, project: Project) -> None:
+    for rubric, field in ((change.rubric, "rubric"), (change.pair_rubric, "pair_rubric")):
+        if rubric is not None and not rubric.is_published:
+            raise ProjectSetupError(
+                _("Only a published rubric version can be used for reviews."), field=field
+            )
+    if change.rubric != settings.rubric and project_rubric_locked(project=project):
+        raise ProjectSetupError(
+            _(
+                "Reviews have been written against %(rubric)s, so the project's rubric version "
+                "can no longer change."
+            )
+            % {"rubric": settings.rubric},
+            field="rubric",
+        )
+    unknown = set(change.task_kinds) - set(TaskKind.values)
+    if unknown:
+        raise ProjectSetupError(
+            _("Unknown task kind: %(kinds)s.") % {"kinds": ", ".join(sorted(unknown))},
+            field="task_kinds",
+        )
+    if TaskKind.SCORING in change.task_kinds and change.rubric is None:
+        raise ProjectSetupError(_("Session scoring needs a rubric version."), field="rubric")
+    if change.overlap < 1:
+        raise ProjectSetupError(_("At least one reviewer per item."), field="overlap")
+    if change.reservation_minutes < 1:
+        raise ProjectSetupError(
+            _("A reservation lasts at least one minute."), field="reservation_minutes"
+        )
+    if not Decimal(0) <= change.calibration_pass_share <= Decimal(1):
+        raise ProjectSetupError(
+            _("The pass share is a fraction between 0 and 1."), field="calibration_pass_share"
+        )
+    if change.adjudication_spread < 0 or change.calibration_tolerance < 0:
+        raise ProjectSetupError(_("Thresholds cannot be negative."), field="adjudication_spread")
+
+
+@transaction.atomic
+def review_settings_update(
+    *, project: Project, change: SettingsChange, actor: Any
+) -> ReviewSettings:
+    settings, _created = ReviewSettings.objects.select_for_update().get_or_create(project=project)
+    _check(change, settings, project)
+    before = _snapshot(settings)
+    for field, value in change.__dict__.items():
+        setattr(settings, field, value)
+    settings.save()
+    after = _snapshot(settings)
+    changed = {key for key in after if after[key] != before[key]}
+    if changed:
+        audit_record(
+            actor=actor,
+            action="review.settings.update",
+            obj=settings,
+            project=project,
+            before={key: before[key] for key in sorted(changed)},
+            after={key: after[key] for key in sorted(changed)},
+        )
+    return settings
+
+
+def _lead_count(project: Project) -> int:
+    return Membership.objects.filter(project=project, role=Role.LEAD).count()
+
+
+@transaction.atomic
+def project_member_set(*, project: Project, username: str, role: str, actor: Any) -> Membership:
+    """Add an existing account to the project with a role, or change the role it holds."""
+    user = get_user_model().objects.filter(username=username.strip()).first()
+    if user is None:
+        raise ProjectSetupError(
+            _("There is no account named “%(name)s”.") % {"name": username.strip()},
+            field="username",
+        )
+    if role not in Role.values:
+        raise ProjectSetupError(_("Unknown role."), field="role")
+    current = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    if current is not None and current.role == role:
+        return current
+    if current is not None and current.role == Role.LEAD and _lead_count(project) == 1:
+        raise ProjectSetupError(_("A project keeps at least one lead."), field="role")
+    membership = membership_set(project=project, user=user, role=role)
+    audit_record(
+        actor=actor,
+        action="review.member.set",
+        obj=membership,
+        project=project,
+        before={"user": user.username, "role": current.role} if current else None,
+        after={"user": user.username, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def project_member_remove(*, project: Project, membership: Membership, actor: Any) -> None:
+    if membership.role == Role.LEAD and _lead_count(project) == 1:
+        raise ProjectSetupError(_("A project keeps at least one lead."))
+    audit_record(
+        actor=actor,
+        action="review.member.remove",
+        obj=membership,
+        project=project,
+        before={"user": membership.user.username, "role": membership.role},
+        after=None,
+    )
+    membership_remove(project=project, user=membership.user)

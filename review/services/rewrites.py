@@ -1,0 +1,112 @@
+"""A reviewer's better version of a counselor turn, kept as a candidate pair.
+
+The original turn becomes an "original" Candidate (once per turn, shared by every rewrite of
+it) and the reviewer's text a "rewrite" Candidate answering the same context; the Rewrite row
+pairs them with the rationale: original rejected, rewrite chosen, as exports read it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from dialogues.models import Candidate, Speaker, Turn
+from review.models import Assignment, Item, Rewrite
+from review.outcome import item_status_refresh
+from review.services.assignment import assignment_check_open
+from review.services.reviewing import ReviewError
+
+
+def rewrite_create(
+    *, item: Item, reviewer: Any, turn_index: int, text: str, rationale: str
+) -> Rewrite:
+    """Record a rewrite of the counselor turn at ``turn_index`` (0-based) of the item's session."""
+    text, rationale = text.strip(), rationale.strip()
+    problems: dict[str, str] = {}
+    if item.kind != Item.Kind.SESSION:
+        problems["__all__"] = _("Only turns of a session can be rewritten.")
+    if not Assignment.objects.filter(
+        item=item,
+        reviewer=reviewer,
+        status__in=[Assignment.Status.RESERVED, Assignment.Status.SUBMITTED],
+    ).exists():
+        problems["__all__"] = _("Rewrite turns of the items you are reviewing.")
+    turn = Turn.objects.filter(session_id=item.session_id, index=turn_index).first()
+    if turn is None or turn.speaker != Speaker.COUNSELOR:
+        problems["turn"] = _("Pick a counselor turn of this session.")
+    if not text:
+        problems["text"] = _("Write the better response.")
+    elif turn is not None and text == turn.text.strip():
+        problems["text"] = _("The rewrite is the same as the original.")
+    if not rationale:
+        problems["rationale"] = _("Say why your version is better.")
+    if problems:
+        raise ReviewError(problems)
+    assert turn is not None
+    with transaction.atomic():
+        original, _created = Candidate.objects.get_or_create(
+            session_id=item.session_id,
+            turn_index=turn_index,
+            key=f"original-turn-{turn_index + 1}",
+            defaults={"text": turn.text, "origin": Candidate.Origin.ORIGINAL},
+        )
+        rewritten = Candidate.objects.create(
+            session_id=item.session_id,
+            turn_index=turn_index,
+            key=f"rewrite-turn-{turn_index + 1}-{secrets.token_hex(4)}",
+            text=text,
+            origin=Candidate.Origin.REWRITE,
+            created_by=reviewer,
+        )
+        rewrite = Rewrite.objects.create(
+            item=item,
+            reviewer=reviewer,
+            turn_index=turn_index,
+            original=original,
+            rewrite=rewritten,
+            rationale=rationale,
+        )
+        audit_record(
+            actor=reviewer,
+            action="review.rewrite.create",
+            obj=rewrite,
+            project=item.project,
+            after={
+                "turn": turn_index + 1,
+                "original": original.pk,
+                "rewrite": rewritten.pk,
+                "text": text,
+                "rationale": rationale,
+            },
+        )
+    return rewrite
+
+
+def rewrite_finish(*, assignment: Assignment) -> Assignment:
+    """Close a slot on a project whose only task is rewriting: the reviewer is done with it."""
+    assignment_check_open(assignment=assignment)
+    if assignment.status == Assignment.Status.SUBMITTED:
+        return assignment
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        assignment_check_open(assignment=locked)
+        rewrites = Rewrite.objects.filter(item=locked.item, reviewer=locked.reviewer).count()
+        locked.status = Assignment.Status.SUBMITTED
+        locked.submitted_at = timezone.now()
+        locked.save(update_fields=["status", "submitted_at"])
+        audit_record(
+            actor=locked.reviewer,
+            action="review.assignment.finish",
+            obj=locked,
+            project=locked.item.project,
+            before={"status": Assignment.Status.RESERVED},
+            after={"status": locked.status, "rewrites": rewrites},
+        )
+        item_status_refresh(item=locked.item, actor=locked.reviewer)
+    assignment.status, assignment.submitted_at = locked.status, locked.submitted_at
+    return assignment

@@ -1,0 +1,159 @@
+"""The import as a Job, and the command that drives the same service from a terminal."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from core.jobs import job_retry
+from core.models import Job
+from dialogues.models import ImportBatch, Session
+from dialogues.services import imports
+from tests.dialogues.importing import EXAM, SLEEP, jsonl, write
+from tests.factories import ProjectFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _start(project, data: bytes, **kwargs):
+    user = UserFactory()
+    batch = imports.import_batch_create(
+        project=project, user=user, uploads=[imports.Upload("a.jsonl", io.BytesIO(data))], **kwargs
+    )
+    job = imports.import_batch_start(batch=batch, user=user)
+    job.refresh_from_db()
+    batch.refresh_from_db()
+    return batch, job
+
+
+def test_the_job_imports_the_batch_and_reports_its_counts(
+    django_capture_on_commit_callbacks,
+) -> None:
+    project = ProjectFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        batch, job = _start(project, jsonl(EXAM, SLEEP))
+    job.refresh_from_db()
+    batch.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    assert job.kind_label == "Session import"
+    assert job.result == {
+        "batch": batch.pk,
+        "status": "imported",
+        "created": 2,
+        "duplicates": 0,
+        "invalid": 0,
+        "candidates": 0,
+        "flags": 0,
+    }
+    assert batch.job == job
+    assert batch.status == ImportBatch.Status.IMPORTED
+
+
+def test_a_rejected_batch_fails_its_job_with_the_errors(django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        _batch, job = _start(ProjectFactory(), jsonl(EXAM, "{oops"))
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "1 invalid records: nothing was imported" in job.error_report
+    assert "a.jsonl, record 2, line 2: " in job.error_report
+    assert "not valid JSON" in job.error_report
+    assert job.result["invalid"] == 1
+    assert Session.objects.count() == 0
+
+
+def test_a_crashed_job_fails_the_batch_and_a_retry_imports_it(
+    monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    real_write = imports._Writer.write
+
+    def broken(self, chunk):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(imports._Writer, "write", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch, job = _start(ProjectFactory(), jsonl(EXAM, SLEEP))
+    job.refresh_from_db()
+    batch.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "the database went away" in job.error_report
+    assert batch.status == ImportBatch.Status.FAILED
+    assert Session.objects.count() == 0
+
+    monkeypatch.setattr(imports._Writer, "write", real_write)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_retry(job=job)
+    job.refresh_from_db()
+    batch.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    assert batch.status == ImportBatch.Status.IMPORTED
+    assert batch.sessions_created == 2
+
+
+def _last_json(output: str) -> dict:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_command_imports_files_and_folders_and_ends_with_json(tmp_path, capsys) -> None:
+    project = ProjectFactory(slug="clinic")
+    write(tmp_path / "one.jsonl", jsonl(EXAM))
+    write(tmp_path / "folder" / "zh" / "sleep.jsonl", jsonl(SLEEP))
+    write(tmp_path / "folder" / ".hidden.jsonl", b"not even json")
+    out = io.StringIO()
+    call_command(
+        "import_sessions",
+        str(tmp_path / "one.jsonl"),
+        str(tmp_path / "folder"),
+        "--project",
+        "clinic",
+        "--json",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    counts = _last_json(out.getvalue())
+    batch = ImportBatch.objects.get()
+    assert counts == {"created": 2, "duplicates": 0, "invalid": 0, "batch": batch.pk}
+    assert [f["name"] for f in batch.files] == ["folder/zh/sleep.jsonl", "one.jsonl"]
+    assert batch.job.status == Job.Status.SUCCEEDED
+    assert Session.objects.filter(project=project).count() == 2
+
+    out = io.StringIO()
+    call_command(
+        "import_sessions", str(tmp_path / "one.jsonl"), "--project", "clinic", "--json", stdout=out
+    )
+    assert _last_json(out.getvalue())["duplicates"] == 1
+
+
+def test_command_exits_non_zero_when_nothing_was_imported(tmp_path) -> None:
+    ProjectFactory(slug="clinic")
+    path = write(
+        tmp_path / "bad.jsonl", jsonl(EXAM, {"messages": [{"role": "user", "content": 5}]})
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command(
+            "import_sessions", str(path), "--project", "clinic", "--json", stdout=out, stderr=err
+        )
+    assert _last_json(out.getvalue())["invalid"] == 1
+    assert "bad.jsonl, record 2, line 2: messages[0].content" in err.getvalue()
+    assert Session.objects.count() == 0
+
+    out = io.StringIO()
+    call_command(
+        "import_sessions", str(path), "--project", "clinic", "--skip-invalid", "--json", stdout=out
+    )
+    assert _last_json(out.getvalue())["created"] == 1
+
+
+def test_command_refuses_unknown_projects_paths_and_formats(tmp_path) -> None:
+    ProjectFactory(slug="clinic")
+    path = write(tmp_path / "a.jsonl", jsonl(EXAM))
+    with pytest.raises(CommandError, match="no project with the slug 'nowhere'"):
+        call_command("import_sessions", str(path), "--project", "nowhere")
+    with pytest.raises(CommandError, match=r"missing\.jsonl: no such file"):
+        call_command("import_sessions", str(tmp_path / "missing.jsonl"), "--project", "clinic")
+    with pytest.raises(CommandError, match="unknown format 'cactuss'"):
+        call_command("import_sessions", str(path), "--project", "clinic", "--format", "cactuss")
+    assert ImportBatch.objects.count() == 0

@@ -1,0 +1,313 @@
+"""Curation from the database: which approved items an export takes, and as what."""
+
+from decimal import Decimal
+
+import pytest
+
+from dialogues.models import Flag
+from exports.models import ExportSpecification
+from exports.services.agreement import ExportRefused, agreement_check, specification_agreement
+from exports.services.curation import CurationRules, CurationStats, curated_items, pair_choice
+from review.models import Adjudication, Item, Rewrite
+from tests.dialogues.factories import CandidateFactory, FlagFactory
+from tests.exports.records import (
+    ExportSpecificationFactory,
+    approved_pair,
+    approved_session,
+    published_rubric,
+    reviewers,
+)
+from tests.factories import ProjectFactory
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory(slug="clinic")
+
+
+def _curate(specification: ExportSpecification):
+    stats = CurationStats()
+    items = list(curated_items(rules=CurationRules.of(specification), stats=stats, salt="s"))
+    return items, stats
+
+
+def test_only_approved_unflagged_items_are_exported(project):
+    rubric = published_rubric()
+    people = reviewers()
+    scores = {"empathy": [3, 4], "structure": [2, 2]}
+    kept = approved_session(project=project, rubric=rubric, people=people, scores=scores)
+    approved_session(
+        project=project, rubric=rubric, people=people, scores=scores, status=Item.Status.REVIEWED
+    )
+    flagged = approved_session(project=project, rubric=rubric, people=people, scores=scores)
+    FlagFactory(session=flagged.session, kind=Flag.Kind.PII)
+    cleared = approved_session(project=project, rubric=rubric, people=people, scores=scores)
+    FlagFactory(session=cleared.session, kind=Flag.Kind.CRISIS, status=Flag.Status.CLEARED)
+    gold = approved_session(project=project, rubric=rubric, people=people, scores=scores)
+    Item.objects.filter(pk=gold.pk).update(is_gold=True)
+    specification = ExportSpecificationFactory(projects=[project])
+
+    items, stats = _curate(specification)
+
+    assert [i.item_id for i in items] == [f"item-{kept.pk}", f"item-{cleared.pk}"]
+    assert stats.left_out["open crisis or PII flag"] == 1
+    assert items[0].scores == {"empathy": 3.5, "structure": 2.0}
+    assert [t.speaker for t in items[0].turns] == ["client", "counselor", "client", "counselor"]
+
+
+def test_reviewers_appear_only_as_pseudonyms(project):
+    rubric = published_rubric()
+    people = reviewers()
+    approved_session(
+        project=project,
+        rubric=rubric,
+        people=people,
+        scores={"empathy": [3, 3], "structure": [1, 2]},
+    )
+
+    items, _stats = _curate(ExportSpecificationFactory(projects=[project]))
+
+    names = {str(p.pk) for p in people} | {p.username for p in people}
+    assert len(items[0].reviewers) == 2
+    assert all(r.startswith("r-") and r not in names for r in items[0].reviewers)
+
+
+def test_score_rules_use_the_adjudicated_scores_where_they_exist(project):
+    rubric = published_rubric()
+    people = reviewers()
+    low = approved_session(
+        project=project,
+        rubric=rubric,
+        people=people,
+        scores={"empathy": [1, 2], "structure": [3, 3]},
+    )
+    rescued = approved_session(
+        project=project,
+        rubric=rubric,
+        people=people,
+        scores={"empathy": [0, 4], "structure": [3, 3]},
+    )
+    Adjudication.objects.create(
+        item=rescued, rubric=rubric, scores={"empathy": 3, "structure": 3}, reason="Rater 1 misread"
+    )
+    high = approved_session(
+        project=project,
+        rubric=rubric,
+        people=people,
+        scores={"empathy": [3, 4], "structure": [3, 3]},
+    )
+    specification = ExportSpecificationFactory(projects=[project], min_scores={"empathy": "3"})
+
+    items, stats = _curate(specification)
+
+    assert [i.item_id for i in items] == [f"item-{rescued.pk}", f"item-{high.pk}"]
+    assert items[0].scores["empathy"] == 3.0
+    assert stats.left_out == {"empathy below 3": 1}
+    assert f"item {low.pk}: empathy = 1.5" in stats.examples
+
+
+def test_minimum_total_and_minimum_reviewers(project):
+    rubric = published_rubric()
+    two, one = reviewers(2), reviewers(1)
+    enough = approved_session(
+        project=project, rubric=rubric, people=two, scores={"empathy": [4, 4], "structure": [3, 3]}
+    )
+    approved_session(
+        project=project, rubric=rubric, people=two, scores={"empathy": [1, 1], "structure": [1, 1]}
+    )
+    approved_session(
+        project=project, rubric=rubric, people=one, scores={"empathy": [4], "structure": [4]}
+    )
+    specification = ExportSpecificationFactory(
+        projects=[project], min_total=Decimal(6), min_reviewers=2
+    )
+
+    items, stats = _curate(specification)
+
+    assert [i.item_id for i in items] == [f"item-{enough.pk}"]
+    assert stats.left_out == {"too few reviewers": 1, "total below 6": 1}
+
+
+def test_language_and_source_rules(project):
+    rubric = published_rubric()
+    people = reviewers()
+    scores = {"empathy": [3, 3], "structure": [3, 3]}
+    chinese = approved_session(
+        project=project,
+        rubric=rubric,
+        people=people,
+        scores=scores,
+        language="zh",
+        source_format="cpsycoun",
+    )
+    approved_session(project=project, rubric=rubric, people=people, scores=scores, language="en")
+    specification = ExportSpecificationFactory(
+        projects=[project], languages=["zh"], source_formats=["cpsycoun"]
+    )
+
+    items, _stats = _curate(specification)
+
+    assert [(i.item_id, i.language, i.source) for i in items] == [
+        (f"item-{chinese.pk}", "zh", "cpsycoun")
+    ]
+
+
+def test_intake_system_prompt_and_persona_come_from_session_metadata(project):
+    rubric = published_rubric()
+    metadata = {
+        "intake_form": "Name: withheld. Age 24. Presenting problem: exam anxiety.",
+        "cbt_plan": "Identify the catastrophising thought, then test it.",
+        "thought": "I will fail everything.",
+    }
+    approved_session(
+        project=project,
+        rubric=rubric,
+        people=reviewers(),
+        scores={"empathy": [3, 3], "structure": [3, 3]},
+        metadata=metadata,
+    )
+    specification = ExportSpecificationFactory(projects=[project], system_prompt_mode="intake")
+
+    items, _stats = _curate(specification)
+
+    assert "exam anxiety" in items[0].system_prompt
+    assert "catastrophising" in items[0].system_prompt
+    assert items[0].persona == "I will fail everything."
+
+
+def test_agreement_below_the_bar_refuses_naming_criterion_alpha_and_bar(project):
+    rubric = published_rubric()
+    people = reviewers()
+    # Reviewers disagree on empathy item after item: alpha far below 0.667.
+    for first, second in [(0, 4), (4, 0), (1, 3), (3, 1), (2, 4)]:
+        approved_session(
+            project=project,
+            rubric=rubric,
+            people=people,
+            scores={"empathy": [first, second], "structure": [first, first]},
+        )
+    agreement = specification_agreement(
+        projects=[project], bars={"empathy": 0.667, "structure": 0.667}
+    )
+
+    with pytest.raises(ExportRefused) as refusal:
+        agreement_check(agreement=agreement)
+
+    message = str(refusal.value)
+    empathy = next(a for a in agreement if a.code == "empathy")
+    assert f"empathy: alpha {empathy.alpha:.3f} is below the bar of 0.67" in message
+    assert empathy.alpha < 0
+    assert "structure" not in message
+
+
+@pytest.mark.parametrize(
+    ("votes", "policy", "expected"),
+    [
+        (["a", "a", "b"], "drop", "a"),
+        (["a", "b"], "drop", None),
+        (["a", "tie", "tie"], "drop", None),
+        (["a", "tie", "tie"], "skip", "a"),
+        (["a", "both_bad"], "skip", "a"),
+        (["a", "b", "tie"], "skip", None),
+    ],
+)
+def test_pair_choice_by_majority_with_tie_policy(votes, policy, expected):
+    assert pair_choice(votes=votes, adjudicated="", tie_policy=policy) == expected
+
+
+def test_pair_choice_follows_the_adjudication():
+    assert pair_choice(votes=["a", "a"], adjudicated="b", tie_policy="drop") == "b"
+    assert pair_choice(votes=["a", "a"], adjudicated="tie", tie_policy="drop") is None
+
+
+def test_dpo_pairs_from_choices_and_rewrites(project):
+    people = reviewers(3)
+    majority_b = approved_pair(project=project, people=people, choices=["b", "b", "a"])
+    approved_pair(project=project, people=people[:2], choices=["a", "b"])
+    approved_pair(
+        project=project, people=people, choices=["a", "a", "a"], status=Item.Status.REVIEWED
+    )
+    rubric = published_rubric()
+    session_item = approved_session(
+        project=project,
+        rubric=rubric,
+        people=people[:2],
+        scores={"empathy": [3, 3], "structure": [3, 3]},
+    )
+    session = session_item.session
+    original = CandidateFactory(
+        session=session, turn_index=1, origin="original", text="Just relax."
+    )
+    better = CandidateFactory(
+        session=session, turn_index=1, origin="rewrite", text="What runs through your mind then?"
+    )
+    rewrite = Rewrite.objects.create(
+        item=session_item,
+        reviewer=people[0],
+        turn_index=1,
+        original=original,
+        rewrite=better,
+        rationale="Explores the thought",
+    )
+    specification = ExportSpecificationFactory(projects=[project], kind="dpo")
+
+    items, stats = _curate(specification)
+
+    assert [i.item_id for i in items] == [f"pair-{majority_b.pk}", f"rewrite-{rewrite.pk}"]
+    pair = items[0]
+    assert pair.chosen == majority_b.candidate_b.text
+    assert pair.rejected == majority_b.candidate_a.text
+    assert pair.agreement == pytest.approx(2 / 3)
+    assert items[1].chosen == "What runs through your mind then?"
+    assert items[1].rejected == "Just relax."
+    assert [t.speaker for t in items[1].prompt] == ["client"]
+    assert stats.left_out["no clear preference"] == 1
+
+
+def test_imported_preferences_count_only_once_reviewed_and_margins_need_the_threshold(project):
+    from dialogues.models import SourcePreference, SourceRating
+
+    people = reviewers(2)
+    reviewed = approved_pair(project=project, people=people, choices=["tie", "tie"])
+    SourcePreference.objects.create(
+        session=reviewed.session,
+        chosen=reviewed.candidate_b,
+        rejected=reviewed.candidate_a,
+        provenance="psychocounsel",
+    )
+    unreviewed = approved_pair(
+        project=project, people=people, choices=["a", "a"], status=Item.Status.IN_REVIEW
+    )
+    SourcePreference.objects.create(
+        session=unreviewed.session,
+        chosen=unreviewed.candidate_b,
+        rejected=unreviewed.candidate_a,
+        provenance="psychocounsel",
+    )
+    rated = approved_pair(project=project, people=people, choices=["tie", "both_bad"])
+    for candidate, score in ((rated.candidate_a, 4.5), (rated.candidate_b, 2.0)):
+        SourceRating.objects.create(
+            session=rated.session,
+            candidate=candidate,
+            criterion="empathy",
+            score=score,
+            rater="gpt-4o",
+        )
+    specification = ExportSpecificationFactory(
+        projects=[project],
+        kind="dpo",
+        dpo_sources=["imported", "margins"],
+        margin_threshold=Decimal(2),
+    )
+
+    items, stats = _curate(specification)
+
+    assert [i.item_id for i in items] == [f"pair-{reviewed.pk}", f"pair-{rated.pk}"]
+    assert items[0].chosen == reviewed.candidate_b.text
+    assert items[1].chosen == rated.candidate_a.text
+    assert stats.sources == {"imported": 1, "margins": 1}
+
+    specification.margin_threshold = Decimal(3)
+    specification.save()
+    items, _stats = _curate(specification)
+    assert [i.item_id for i in items] == [f"pair-{reviewed.pk}"]

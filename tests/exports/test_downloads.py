@@ -1,0 +1,194 @@
+"""Who may see and download exports, and that every download lands in the audit log."""
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from core.models import AuditEvent, Role
+from exports.manifest import file_sha256
+from exports.models import ExportVersion
+from exports.services.building import export_version_approve
+from tests.conftest import client_for
+from tests.exports.records import (
+    ExportSpecificationFactory,
+    approved_session,
+    published_rubric,
+    reviewers,
+)
+from tests.factories import ProjectFactory, member
+
+
+@pytest.fixture
+def people(db):
+    project = ProjectFactory(slug="clinic")
+    other = ProjectFactory(slug="elsewhere")
+    return {
+        "project": project,
+        "other": other,
+        "lead": member(project, Role.LEAD, "lead"),
+        "trainer": member(project, Role.TRAINER, "trainer"),
+        "reviewer": member(project, Role.REVIEWER, "reviewer"),
+        "stranger": member(other, Role.TRAINER, "stranger"),
+    }
+
+
+@pytest.fixture
+def versions(people, build):
+    """An approved version and a built one awaiting approval."""
+    rubric = published_rubric()
+    for n in range(8):
+        approved_session(
+            project=people["project"],
+            rubric=rubric,
+            people=reviewers(),
+            scores={"empathy": [n % 4, 3], "structure": [3, 3]},
+            turns=[("client", f"Client speech {n} about worry."), ("counselor", f"Reply {n}.")],
+        )
+    specification = ExportSpecificationFactory(projects=[people["project"]], name="Clinic SFT")
+    approved = build(specification, people["lead"])
+    export_version_approve(version=approved, user=people["lead"])
+    pending = build(specification, people["lead"])
+    approved.refresh_from_db()
+    return approved, pending
+
+
+def _api(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+def test_trainer_lists_and_opens_only_approved_versions(people, versions):
+    approved, pending = versions
+    trainer = client_for(people["trainer"])
+
+    page = trainer.get(reverse("exports:export_list")).content.decode()
+    listed = _api(people["trainer"]).get("/api/exports/").json()
+
+    assert reverse("exports:version_detail", args=[approved.pk]) in page
+    assert reverse("exports:version_detail", args=[pending.pk]) not in page
+    assert [row["id"] for row in listed["results"]] == [approved.pk]
+    assert trainer.get(reverse("exports:version_detail", args=[pending.pk])).status_code == 404
+    assert trainer.get(reverse("exports:version_archive", args=[pending.pk])).status_code == 404
+    assert _api(people["trainer"]).get(f"/api/exports/{pending.pk}/archive/").status_code == 404
+
+
+def test_lead_sees_pending_versions_but_cannot_download_them(people, versions):
+    _approved, pending = versions
+    lead = client_for(people["lead"])
+
+    assert lead.get(reverse("exports:version_detail", args=[pending.pk])).status_code == 200
+    assert lead.get(reverse("exports:version_archive", args=[pending.pk])).status_code == 403
+
+
+def test_outsiders_get_404_and_reviewers_403(people, versions):
+    approved, _pending = versions
+    archive = reverse("exports:version_archive", args=[approved.pk])
+    file_url = reverse("exports:version_file", args=[approved.pk, "data/train.jsonl"])
+
+    assert client_for(people["stranger"]).get(archive).status_code == 404
+    assert _api(people["stranger"]).get(f"/api/exports/{approved.pk}/").status_code == 404
+    assert _api(people["stranger"]).get("/api/exports/").json()["results"] == []
+    assert client_for(people["reviewer"]).get(archive).status_code == 403
+    assert client_for(people["reviewer"]).get(file_url).status_code == 403
+    assert _api(people["reviewer"]).get(f"/api/exports/{approved.pk}/archive/").status_code == 403
+    assert not AuditEvent.objects.filter(action="exports.download").exists()
+
+
+def test_a_trainer_of_only_one_of_the_projects_cannot_see_the_export(people, versions, build):
+    project, other = people["project"], people["other"]
+    member(other, Role.LEAD, "other-lead")
+    both = ExportSpecificationFactory(projects=[project, other])
+    version = ExportVersion.objects.create(
+        specification=both, number=1, status=ExportVersion.Status.APPROVED, folder="x"
+    )
+
+    assert (
+        client_for(people["trainer"])
+        .get(reverse("exports:version_detail", args=[version.pk]))
+        .status_code
+        == 404
+    )
+    assert (
+        client_for(people["lead"])
+        .get(reverse("exports:version_detail", args=[version.pk]))
+        .status_code
+        == 404
+    )
+
+
+def test_archive_holds_every_file_with_the_manifest_checksums_and_is_audited(people, versions):
+    approved, _pending = versions
+    response = client_for(people["trainer"]).get(
+        reverse("exports:version_archive", args=[approved.pk])
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = {name.split("/", 1)[1]: name for name in archive.namelist()}
+    for entry in approved.manifest["files"]:
+        data = archive.read(names[entry["path"]])
+        assert data == (approved.path / entry["path"]).read_bytes()
+        assert file_sha256(approved.path / entry["path"]) == entry["sha256"]
+    assert "manifest.json" in names
+    event = AuditEvent.objects.get(action="exports.download")
+    assert event.actor == people["trainer"]
+    assert event.project == people["project"]
+    assert event.after == {"file": "Clinic-SFT-v1.zip", "via": "browser", "version": 1}
+
+
+def test_files_download_one_by_one_in_the_browser_and_the_api(people, versions):
+    approved, _pending = versions
+    browser = client_for(people["trainer"]).get(
+        reverse("exports:version_file", args=[approved.pk, "data/train.jsonl"])
+    )
+    api = _api(people["trainer"]).get(f"/api/exports/{approved.pk}/files/manifest.json")
+    outside = _api(people["trainer"]).get(f"/api/exports/{approved.pk}/files/../../etc/passwd")
+
+    assert b"".join(browser.streaming_content) == (approved.path / "data/train.jsonl").read_bytes()
+    assert b"".join(api.streaming_content) == (approved.path / "manifest.json").read_bytes()
+    assert outside.status_code == 404
+    files = list(
+        AuditEvent.objects.filter(action="exports.download")
+        .order_by("pk")
+        .values_list("after__file", "after__via")
+    )
+    assert files == [("data/train.jsonl", "browser"), ("manifest.json", "api")]
+
+
+def test_only_a_lead_approves_and_only_once(people, versions):
+    approved, pending = versions
+
+    refused = _api(people["trainer"]).post(f"/api/exports/{pending.pk}/approve/")
+    again = _api(people["lead"]).post(f"/api/exports/{approved.pk}/approve/")
+    done = _api(people["lead"]).post(f"/api/exports/{pending.pk}/approve/")
+
+    assert refused.status_code == 404
+    assert again.status_code == 409
+    assert done.status_code == 200
+    assert done.json()["status"] == "approved"
+    assert done.json()["approved_by"] == "lead"
+    assert AuditEvent.objects.filter(
+        action="exports.version.approve", object_id=str(pending.pk), actor=people["lead"]
+    ).exists()
+
+
+def test_lead_builds_through_the_api_and_agreement_below_the_bar_is_refused(people, versions):
+    specification = versions[0].specification
+    strict = ExportSpecificationFactory(
+        projects=[people["project"]], min_agreement={"empathy": "0.9"}
+    )
+
+    built = _api(people["lead"]).post(f"/api/export-specifications/{specification.pk}/build/")
+    refused = _api(people["lead"]).post(f"/api/export-specifications/{strict.pk}/build/")
+
+    assert built.status_code == 202
+    assert built.json()["number"] == 3
+    assert refused.status_code == 409
+    assert "empathy: alpha" in refused.json()["detail"]
+    assert "0.90" in refused.json()["detail"]
