@@ -25,7 +25,7 @@ from core.selectors import project_get_for_user
 from dialogues.models import Candidate
 from review.models import Assignment, Item, PairwiseJudgment, Review
 from review.selectors.access import item_get_for_user, judgments_visible_to, reviews_visible_to
-from review.selectors.reviewer import assignment_for_reviewer, item_page
+from review.selectors.reviewer import assignment_for_reviewer, item_page_data
 from review.selectors.status import project_review_status
 from review.serializers import (
     JudgmentDraftSerializer,
@@ -88,7 +88,7 @@ def _refused(exc: ReviewError) -> Response:
 
 def work_payload(*, assignment: Assignment, user: Any) -> dict[str, Any]:
     """The item as its reviewer works on it, read in a fixed number of queries."""
-    page = item_page(assignment=assignment, user=user)
+    page = item_page_data(assignment=assignment, user=user)
     if page.rubric is not None:
         # The rubric serializer names each criterion's group: one query for all of them.
         prefetch_related_objects(list(page.rubric.criteria.all()), "group")
