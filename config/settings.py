@@ -344,6 +344,11 @@ SPECTACULAR_SETTINGS = {
         "RubricStatusEnum": "rubrics.models.Rubric.Status",
         "ImportBatchStatusEnum": "dialogues.models.ImportBatch.Status",
         "FlagStatusEnum": "dialogues.models.Flag.Status",
+        "ItemStatusEnum": "review.models.Item.Status",
+        "AssignmentStatusEnum": "review.models.Assignment.Status",
+        "ReviewStatusEnum": "review.models.Review.Status",
+        "PairChoiceEnum": "review.models.Choice",
+        "ScreenChoiceEnum": "review.serializers.SIDE_CHOICES",
     },
 }
 
