@@ -344,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "RubricStatusEnum": "rubrics.models.Rubric.Status",
         "ImportBatchStatusEnum": "dialogues.models.ImportBatch.Status",
         "FlagStatusEnum": "dialogues.models.Flag.Status",
+        "FlagKindEnum": "dialogues.models.Flag.Kind",
         "ItemStatusEnum": "review.models.Item.Status",
         "AssignmentStatusEnum": "review.models.Assignment.Status",
         "ReviewStatusEnum": "review.models.Review.Status",

@@ -109,7 +109,7 @@ class SessionSerializer(serializers.ModelSerializer[Session]):
         read_only_fields = fields
 
 
-class TurnSerializer(serializers.ModelSerializer[Turn]):
+class SessionTurnSerializer(serializers.ModelSerializer[Turn]):
     class Meta:
         model = Turn
         fields = ["id", "index", "speaker", "text"]
@@ -161,7 +161,7 @@ class FlagSerializer(serializers.ModelSerializer[Flag]):
 class SessionDetailSerializer(SessionSerializer):
     metadata = serializers.JSONField(read_only=True)
     labels = serializers.JSONField(read_only=True)
-    turns = TurnSerializer(many=True, read_only=True)
+    turns = SessionTurnSerializer(many=True, read_only=True)
     candidates = CandidateSerializer(many=True, read_only=True)
     source_ratings = SourceRatingSerializer(many=True, read_only=True)
     source_preferences = SourcePreferenceSerializer(many=True, read_only=True)
