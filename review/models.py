@@ -129,6 +129,8 @@ class Item(models.Model):
     gold_choice = models.CharField(_("expected choice"), max_length=20, blank=True)
     # Deterministic but scattered queue order, so reviewers do not all start on the same items.
     position = models.BigIntegerField(_("position"), default=0)
+    # Reviews wanted beyond the project's overlap: a lead sent the item back for another look.
+    extra_slots = models.PositiveSmallIntegerField(_("extra reviewer slots"), default=0)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -429,3 +431,13 @@ class Adjudication(models.Model):
 
     def __str__(self) -> str:
         return f"adjudication of {self.item}"
+
+
+# Judges, external ratings and agreement snapshots live in their own module (issue 6).
+from review.models_judges import (  # noqa: E402, F401
+    AgreementSnapshot,
+    ExternalRating,
+    JudgeConfig,
+    JudgeResult,
+    JudgeRun,
+)

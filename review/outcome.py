@@ -85,7 +85,7 @@ def _status_for(item: Item, settings: ReviewSettings) -> str:
     if submitted == 0:
         active = Assignment.objects.filter(item=item, status=Assignment.Status.RESERVED).exists()
         return Item.Status.IN_REVIEW if active else Item.Status.PENDING
-    if submitted < settings.overlap:
+    if submitted < settings.overlap + item.extra_slots:
         return Item.Status.IN_REVIEW
     if item.adjudications.exists():
         return Item.Status.REVIEWED

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from review.management.commands._agreement_args import project_from, rubric_arguments, rubric_from
+from review.services.agreement import DEFAULT_BOOT, project_agreement
+
+
+class Command(BaseCommand):
+    help = "Print a project's agreement per rubric criterion: alpha, its 95% interval and counts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--project", required=True, metavar="SLUG")
+        rubric_arguments(parser, required=False)
+        parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument("--full", action="store_true", help="with --json: the whole report")
+        parser.add_argument("--boot", type=int, default=DEFAULT_BOOT, help="bootstrap resamples")
+        parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        project = project_from(options["project"])
+        rubric = rubric_from(options["rubric"], options["rubric_version"])
+        report = project_agreement(
+            project=project, rubric=rubric, n_boot=options["boot"], seed=options["seed"]
+        )
+        if options["json"]:
+            if not options["full"]:
+                report = {
+                    key: report[key]
+                    for key in ("project", "rubric", "n_boot", "seed", "confidence", "criteria")
+                } | {"composite": report["composite"]}
+            self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+            return
+        rubric_info = report["rubric"]
+        if rubric_info is None:
+            self.stdout.write("No rubric has ratings in this project.")
+            return
+        self.stdout.write(f"{project.slug}: {rubric_info['slug']} v{rubric_info['version']}")
+        self.stdout.write(
+            f"{'criterion':<24}{'level':<10}{'alpha':>8}{'95% interval':>20}{'items':>7}"
+        )
+        for row in [*report["criteria"], *([report["composite"]] if report["composite"] else [])]:
+            alpha = "—" if row["alpha"] is None else f"{row['alpha']:.3f}"
+            interval = "—" if row["low"] is None else f"[{row['low']:.3f}, {row['high']:.3f}]"
+            self.stdout.write(
+                f"{row['code']:<24}{row['level']:<10}{alpha:>8}{interval:>20}{row['n_items']:>7}"
+            )

@@ -1,0 +1,381 @@
+"""Long rating tables for the agreement statistics, read from the database.
+
+Every table is a pandas DataFrame in the shape review.agreement expects: one row per rating with
+``item``, ``rater``, ``value`` (and ``criterion``, ``created_at`` where they apply). Items
+reviewed in Rapport are named by their primary key as a string ("12"); items of an imported
+spreadsheet study by "ext:" and the study's own name, so the two never collide.
+
+Raw scores and adjudicated scores are separate tables: an adjudication is a lead's final word,
+not one more independent rating, and mixing it in would inflate agreement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from django.db.models import Count, Max, Q, QuerySet
+
+from core.models import Membership, Project, Role
+from dialogues.models import SourceRating
+from review.models import (
+    Adjudication,
+    ExternalRating,
+    Item,
+    JudgeConfig,
+    JudgeResult,
+    PairwiseJudgment,
+    Review,
+    Score,
+)
+from review.selectors.access import review_settings_for
+from rubrics.models import Criterion, Rubric
+
+RATING_COLUMNS = ["item", "rater", "criterion", "value", "created_at"]
+EXTERNAL_PREFIX = "ext:"
+
+
+def projects_for_agreement(*, user: Any) -> QuerySet[Project]:
+    """The projects whose agreement dashboards this user may open: those they lead."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    led = Membership.objects.filter(user=user, role=Role.LEAD).values("project_id")
+    return Project.objects.filter(pk__in=led).order_by("name")
+
+
+def rubrics_rated(*, project: Project) -> list[Rubric]:
+    """Rubric versions with ratings in this project (reviews or imported), newest first."""
+    ids = set(
+        Review.objects.filter(item__project=project, status=Review.Status.SUBMITTED)
+        .values_list("rubric_id", flat=True)
+        .distinct()
+    )
+    ids |= set(ExternalRating.objects.filter(project=project).values_list("rubric_id", flat=True))
+    settings = review_settings_for(project=project)
+    if settings.rubric_id:
+        ids.add(settings.rubric_id)
+    return list(Rubric.objects.filter(pk__in=ids).order_by("slug", "-version"))
+
+
+def rubric_for_agreement(*, project: Project, rubric: Rubric | None = None) -> Rubric | None:
+    """The rubric to analyse: the one asked for, else the project's, else any rated one."""
+    if rubric is not None:
+        return rubric
+    settings = review_settings_for(project=project)
+    if settings.rubric is not None:
+        return settings.rubric
+    rated = rubrics_rated(project=project)
+    return rated[0] if rated else None
+
+
+def rubric_criteria(*, rubric: Rubric) -> list[Criterion]:
+    return list(rubric.criteria.order_by("position"))
+
+
+def _frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=RATING_COLUMNS)
+
+
+def human_ratings(
+    *,
+    project: Project,
+    rubric: Rubric,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pd.DataFrame:
+    """Submitted reviewers' raw scores and imported study ratings on this rubric version.
+
+    A "not applicable" score, or an empty cell of an imported study, is a missing value.
+    """
+    scores = Score.objects.filter(
+        review__item__project=project,
+        review__rubric=rubric,
+        review__status=Review.Status.SUBMITTED,
+    )
+    external = ExternalRating.objects.filter(project=project, rubric=rubric)
+    if since is not None:
+        scores = scores.filter(review__submitted_at__gte=since)
+        external = external.filter(created_at__gte=since)
+    if until is not None:
+        scores = scores.filter(review__submitted_at__lt=until)
+        external = external.filter(created_at__lt=until)
+    rows: list[dict[str, Any]] = [
+        {
+            "item": str(item_id),
+            "rater": reviewer,
+            "criterion": code,
+            "value": None if not_applicable or value is None else float(value),
+            "created_at": submitted_at,
+        }
+        for item_id, reviewer, code, value, not_applicable, submitted_at in scores.values_list(
+            "review__item_id",
+            "review__reviewer__username",
+            "criterion__code",
+            "value",
+            "not_applicable",
+            "review__submitted_at",
+        )
+    ]
+    rows += [
+        {
+            "item": EXTERNAL_PREFIX + item_key,
+            "rater": rater,
+            "criterion": code,
+            "value": score,
+            "created_at": created_at,
+        }
+        for item_key, rater, code, score, created_at in external.values_list(
+            "item_key", "rater", "criterion_code", "score", "created_at"
+        )
+    ]
+    return _frame(rows)
+
+
+def adjudicated_scores(*, project: Project, rubric: Rubric) -> pd.DataFrame:
+    """The latest adjudication per item on this rubric: (item, criterion, value)."""
+    latest: dict[int, Adjudication] = {}
+    for adjudication in Adjudication.objects.filter(item__project=project, rubric=rubric).order_by(
+        "created_at", "pk"
+    ):
+        latest[adjudication.item_id] = adjudication
+    rows = [
+        {"item": str(item_id), "criterion": code, "value": None if v is None else float(v)}
+        for item_id, adjudication in latest.items()
+        for code, v in adjudication.scores.items()
+    ]
+    return pd.DataFrame(rows, columns=["item", "criterion", "value"])
+
+
+def pairwise_choices(
+    *, project: Project, since: datetime | None = None, until: datetime | None = None
+) -> pd.DataFrame:
+    """Submitted pairwise choices (item, rater, value) plus each per-principle choice
+    (criterion = the principle's code; criterion "" for the overall choice)."""
+    judgments = PairwiseJudgment.objects.filter(
+        item__project=project, status=PairwiseJudgment.Status.SUBMITTED
+    )
+    if since is not None:
+        judgments = judgments.filter(submitted_at__gte=since)
+    if until is not None:
+        judgments = judgments.filter(submitted_at__lt=until)
+    rows: list[dict[str, Any]] = []
+    for item_id, reviewer, choice, principles, submitted_at in judgments.values_list(
+        "item_id", "reviewer__username", "choice", "principle_choices", "submitted_at"
+    ):
+        base = {"item": str(item_id), "rater": reviewer, "created_at": submitted_at}
+        if choice:
+            rows.append({**base, "criterion": "", "value": choice})
+        for code, preference in (principles or {}).items():
+            if preference:
+                rows.append({**base, "criterion": code, "value": preference})
+    return _frame(rows)
+
+
+@dataclass
+class JudgeRatings:
+    """One judge's answers, in the agreement tables' shape.
+
+    ``kind`` is "llm" (a JudgeConfig) or "imported" (ratings that came with the data, named by
+    their provenance). ``scores`` is (item, criterion, value); ``choices`` (item, criterion,
+    value) with criterion "" for the overall choice; ``orders`` (item, original, swapped) in
+    display slots, for position consistency (LLM judges only).
+    """
+
+    name: str
+    kind: str
+    provenance: str
+    config_id: int | None = None
+    scores: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["item", "criterion", "value"])
+    )
+    choices: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["item", "criterion", "value"])
+    )
+    orders: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["item", "original", "swapped"])
+    )
+
+
+_SLOT_FORWARD = {"a": "A", "b": "B"}
+_SLOT_REVERSE = {"a": "B", "b": "A"}
+
+
+def judge_current_results(*, config: JudgeConfig) -> QuerySet[JudgeResult]:
+    """Results asked with the configuration as it stands (an edited model or prompt version
+    makes earlier answers history, not this judge's view)."""
+    return JudgeResult.objects.filter(
+        config=config, settings_fingerprint=config.settings().fingerprint()
+    )
+
+
+def _pair_choice(forward: str | None, reverse: str | None) -> str | None:
+    """A pair's choice from both orders: a side wins only if it won both times, as in MT-bench;
+    two different verdicts are a tie. With one usable answer, that answer."""
+    if forward and reverse:
+        return forward if forward == reverse else "tie"
+    return forward or reverse
+
+
+def llm_judge_ratings(*, config: JudgeConfig, rubric: Rubric | None) -> JudgeRatings:
+    judge = JudgeRatings(
+        name=config.name,
+        kind="llm",
+        provenance=f"{config.model} @ {config.base_url} (prompt {config.prompt_version})",
+        config_id=config.pk,
+    )
+    results = judge_current_results(config=config).filter(status=JudgeResult.Status.OK)
+    score_rows = []
+    if rubric is not None and config.rubric is not None and config.rubric.slug == rubric.slug:
+        for item_id, scores in (
+            results.filter(order="").order_by("updated_at").values_list("item_id", "scores")
+        ):
+            for code, value in (scores or {}).items():
+                score_rows.append({"item": str(item_id), "criterion": code, "value": value})
+    if score_rows:
+        frame = pd.DataFrame(score_rows).drop_duplicates(["item", "criterion"], keep="last")
+        judge.scores = frame.reset_index(drop=True)
+    by_item: dict[int, dict[str, tuple[str, dict[str, str]]]] = {}
+    for item_id, order, choice, preferences in results.exclude(order="").values_list(
+        "item_id", "order", "choice", "preferences"
+    ):
+        by_item.setdefault(item_id, {})[order] = (choice, preferences or {})
+    choice_rows, order_rows = [], []
+    for item_id, answers in by_item.items():
+        forward, reverse = answers.get("ab"), answers.get("ba")
+        overall = _pair_choice(forward and forward[0], reverse and reverse[0])
+        if overall:
+            choice_rows.append({"item": str(item_id), "criterion": "", "value": overall})
+        codes = set((forward or ("", {}))[1]) | set((reverse or ("", {}))[1])
+        for code in sorted(codes):
+            preference = _pair_choice(
+                (forward or ("", {}))[1].get(code), (reverse or ("", {}))[1].get(code)
+            )
+            if preference:
+                choice_rows.append({"item": str(item_id), "criterion": code, "value": preference})
+        if forward and reverse:
+            order_rows.append(
+                {
+                    "item": str(item_id),
+                    "original": _SLOT_FORWARD.get(forward[0], forward[0]),
+                    "swapped": _SLOT_REVERSE.get(reverse[0], reverse[0]),
+                }
+            )
+    if choice_rows:
+        judge.choices = pd.DataFrame(choice_rows)
+    if order_rows:
+        judge.orders = pd.DataFrame(order_rows)
+    return judge
+
+
+def criterion_match(*, name: str, criteria: list[Criterion]) -> str | None:
+    """The code of the rubric criterion a source rating's criterion name stands for.
+
+    Matches the code or the English title, ignoring case, spaces, hyphens and underscores, so
+    "Empathy", "empathy" and "EMPATHY " all reach the PsychoCounsel rubric's ``empathy``.
+    """
+    wanted = _normal(name)
+    for criterion in criteria:
+        if wanted in (_normal(criterion.code), _normal(criterion.title.get("en", ""))):
+            return criterion.code
+    return None
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "", text).casefold()
+
+
+def imported_judge_ratings(*, project: Project, rubric: Rubric | None) -> list[JudgeRatings]:
+    """Ratings that came with the imported data, one judge per provenance (rater string).
+
+    On session items they are scores of the session; on pair items the two candidates' scores
+    per principle become a preference (the higher-rated response, a tie when equal), and the
+    overall choice follows the mean over the matched principles.
+    """
+    settings = review_settings_for(project=project)
+    session_criteria = rubric_criteria(rubric=rubric) if rubric is not None else []
+    pair_criteria = (
+        rubric_criteria(rubric=settings.pair_rubric) if settings.pair_rubric is not None else []
+    )
+    ratings = SourceRating.objects.filter(session__project=project).values_list(
+        "session_id", "candidate_id", "criterion", "score", "rater"
+    )
+    session_scores: dict[tuple[str, int], dict[str, float]] = {}
+    candidate_scores: dict[tuple[str, int], dict[str, float]] = {}
+    for session_id, candidate_id, criterion, score, rater in ratings:
+        if candidate_id is None:
+            code = criterion_match(name=criterion, criteria=session_criteria)
+            if code is not None:
+                session_scores.setdefault((rater, session_id), {})[code] = score
+        else:
+            code = criterion_match(name=criterion, criteria=pair_criteria)
+            if code is not None:
+                candidate_scores.setdefault((rater, candidate_id), {})[code] = score
+    raters = sorted({rater for rater, _ in session_scores} | {r for r, _ in candidate_scores})
+    judges = []
+    items = Item.objects.filter(project=project).values_list(
+        "pk", "kind", "session_id", "candidate_a_id", "candidate_b_id"
+    )
+    for rater in raters:
+        score_rows, choice_rows = [], []
+        for pk, kind, session_id, a_id, b_id in items:
+            if kind == Item.Kind.SESSION:
+                for code, value in session_scores.get((rater, session_id), {}).items():
+                    score_rows.append({"item": str(pk), "criterion": code, "value": value})
+                continue
+            a = candidate_scores.get((rater, a_id), {})
+            b = candidate_scores.get((rater, b_id), {})
+            shared = sorted(set(a) & set(b))
+            for code in shared:
+                choice_rows.append(
+                    {"item": str(pk), "criterion": code, "value": _prefer(a[code], b[code])}
+                )
+            if shared:
+                mean_a = sum(a[c] for c in shared) / len(shared)
+                mean_b = sum(b[c] for c in shared) / len(shared)
+                choice_rows.append(
+                    {"item": str(pk), "criterion": "", "value": _prefer(mean_a, mean_b)}
+                )
+        judge = JudgeRatings(name=rater, kind="imported", provenance=rater)
+        if score_rows:
+            judge.scores = pd.DataFrame(score_rows)
+        if choice_rows:
+            judge.choices = pd.DataFrame(choice_rows)
+        judges.append(judge)
+    return judges
+
+
+def _prefer(a: float, b: float) -> str:
+    return "a" if a > b else "b" if b > a else "tie"
+
+
+def judges_for_agreement(*, project: Project, rubric: Rubric | None) -> list[JudgeRatings]:
+    configs = JudgeConfig.objects.filter(project=project).select_related("rubric")
+    llm = [llm_judge_ratings(config=config, rubric=rubric) for config in configs]
+    return llm + imported_judge_ratings(project=project, rubric=rubric)
+
+
+def agreement_data_version(*, project: Project) -> str:
+    """Changes whenever anything agreement reads changes; keys the cached reports."""
+    reviews = Review.objects.filter(item__project=project, status=Review.Status.SUBMITTED)
+    parts: list[Any] = [
+        reviews.aggregate(n=Count("pk"), last=Max("updated_at")),
+        PairwiseJudgment.objects.filter(item__project=project)
+        .filter(Q(status=PairwiseJudgment.Status.SUBMITTED))
+        .aggregate(n=Count("pk"), last=Max("updated_at")),
+        Adjudication.objects.filter(item__project=project).aggregate(n=Count("pk"), m=Max("pk")),
+        ExternalRating.objects.filter(project=project).aggregate(n=Count("pk"), m=Max("pk")),
+        JudgeResult.objects.filter(config__project=project).aggregate(
+            n=Count("pk"), last=Max("updated_at")
+        ),
+        JudgeConfig.objects.filter(project=project).aggregate(
+            n=Count("pk"), last=Max("updated_at")
+        ),
+        SourceRating.objects.filter(session__project=project).aggregate(n=Count("pk"), m=Max("pk")),
+        review_settings_for(project=project).updated_at,
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()

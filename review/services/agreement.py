@@ -1,0 +1,458 @@
+"""A project's agreement report: humans with each other, and every judge against the humans.
+
+The report is a plain JSON-ready dict (see :func:`project_agreement` for its shape) so the same
+numbers feed the dashboard, its CSV download, the API, ``agreement_report`` and the cache. The
+statistics themselves are review.agreement's; this module only chooses the tables and the
+levels of measurement from the rubric.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Literal, cast
+
+import pandas as pd
+from django.db import transaction
+
+from core.audit import audit_record
+from core.models import Project
+from review.agreement import (
+    AlphaResult,
+    Level,
+    alpha_by_criterion,
+    alpha_by_week,
+    composite_build,
+    judge_alignment,
+    judge_pairwise_alignment,
+    judge_position_consistency,
+    pairwise_agreement,
+    reviewer_agreement,
+)
+from review.models import AgreementSnapshot, Item
+from review.outcome import item_status_refresh
+from review.selectors.agreement import (
+    JudgeRatings,
+    adjudicated_scores,
+    agreement_data_version,
+    human_ratings,
+    judges_for_agreement,
+    pairwise_choices,
+    rubric_criteria,
+    rubric_for_agreement,
+)
+from rubrics.models import Criterion, Rubric, TotalMethod
+
+DEFAULT_BOOT = 1000
+WEEK_BOOT = 200
+TOP = 20
+# Above this many ratings the dashboard computes in a background job instead of the request.
+INLINE_LIMIT = 20_000
+
+
+def _clean(value: Any) -> Any:
+    """JSON without NaN or infinities (PostgreSQL's jsonb refuses them): they become None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _clean(value.item())
+    return value
+
+
+def _alpha(result: AlphaResult) -> dict[str, Any]:
+    return {
+        "alpha": result.alpha,
+        "low": result.low,
+        "high": result.high,
+        "n_items": result.n_items,
+        "n_pairable": result.n_pairable,
+        "n_raters": result.n_raters,
+        "reason": str(result.reason) if result.reason else None,
+    }
+
+
+def _level(criterion: Criterion) -> Level:
+    return cast(Level, criterion.measurement)
+
+
+def _levels(criteria: list[Criterion]) -> dict[str, Level]:
+    return {criterion.code: _level(criterion) for criterion in criteria}
+
+
+def project_criterion_alpha(*, project: Project, rubric: Rubric) -> dict[str, float | None]:
+    """Alpha per criterion code of this rubric version (no interval), for export curation.
+
+    None where alpha is undefined (fewer than two ratings on every item, or no variation).
+    """
+    criteria = rubric_criteria(rubric=rubric)
+    ratings = human_ratings(project=project, rubric=rubric)
+    if ratings.empty:
+        return {criterion.code: None for criterion in criteria}
+    results = alpha_by_criterion(ratings=ratings, levels=_levels(criteria), n_boot=0)
+    return {code: result.alpha for code, result in results.items()}
+
+
+def project_agreement(
+    *,
+    project: Project,
+    rubric: Rubric | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Every agreement number of a project for one rubric version and period.
+
+    Keys: ``rubric``, ``filters``, ``criteria`` (alpha per criterion at its level of
+    measurement with its interval and counts), ``composite`` (the rubric's total), ``adjudicated``
+    (adjudicated items per criterion and their mean shift from the raw median), ``pairwise``,
+    ``reviewers`` (each reviewer against the others' consensus), ``weeks`` and ``judges`` (each
+    judge's alignment per criterion, pairwise alignment, position consistency and largest
+    disagreements), ``disagreements`` (items where reviewers are furthest apart).
+    """
+    rubric = rubric_for_agreement(project=project, rubric=rubric)
+    report: dict[str, Any] = {
+        "project": project.slug,
+        "rubric": None,
+        "filters": {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+        },
+        "n_boot": n_boot,
+        "seed": seed,
+        "confidence": 0.95,
+        "criteria": [],
+        "composite": None,
+        "adjudicated": [],
+        "pairwise": None,
+        "reviewers": [],
+        "weeks": [],
+        "judges": [],
+        "disagreements": [],
+    }
+    criteria = rubric_criteria(rubric=rubric) if rubric is not None else []
+    ratings = pd.DataFrame()
+    if rubric is not None:
+        report["rubric"] = {
+            "id": rubric.pk,
+            "slug": rubric.slug,
+            "version": rubric.version,
+            "name": rubric.name,
+        }
+        ratings = human_ratings(project=project, rubric=rubric, since=since, until=until)
+        _human_section(report, ratings=ratings, criteria=criteria, rubric=rubric, n_boot=n_boot)
+        report["adjudicated"] = _adjudicated(project=project, rubric=rubric, ratings=ratings)
+    choices = pairwise_choices(project=project, since=since, until=until)
+    report["pairwise"] = _pairwise_section(choices, n_boot=n_boot, seed=seed)
+    for judge in judges_for_agreement(project=project, rubric=rubric):
+        section = _judge_section(
+            judge, ratings=ratings, criteria=criteria, choices=choices, n_boot=n_boot, seed=seed
+        )
+        if section is not None:
+            report["judges"].append(section)
+    return _clean(report)
+
+
+def _human_section(
+    report: dict[str, Any],
+    *,
+    ratings: pd.DataFrame,
+    criteria: list[Criterion],
+    rubric: Rubric,
+    n_boot: int,
+) -> None:
+    titles = {criterion.code: criterion.title for criterion in criteria}
+    levels = _levels(criteria)
+    if ratings.empty:
+        report["criteria"] = [
+            {"code": c.code, "title": c.title, "level": c.measurement, **_empty_alpha()}
+            for c in criteria
+        ]
+        return
+    results = alpha_by_criterion(ratings=ratings, levels=levels, n_boot=n_boot)
+    report["criteria"] = [
+        {"code": code, "title": titles[code], "level": levels[code], **_alpha(result)}
+        for code, result in results.items()
+    ]
+    weights = {c.code: float(c.weight) for c in criteria if c.scale_kind == "range"}
+    if rubric.total_method != TotalMethod.WEIGHTED_SUM:
+        weights = dict.fromkeys(weights, 1.0)
+    total: Literal["sum", "mean"] = "mean" if rubric.total_method == TotalMethod.MEAN else "sum"
+    if weights:
+        composite = composite_build(ratings=ratings, weights=weights, total=total)
+        result = alpha_by_criterion(
+            ratings=composite.assign(criterion="total"),
+            levels={"total": "interval"},
+            n_boot=n_boot,
+        )["total"]
+        report["composite"] = {
+            "code": "total",
+            "level": "interval",
+            "method": total,
+            **_alpha(result),
+        }
+    for criterion in criteria:
+        frame = ratings.loc[ratings["criterion"] == criterion.code].drop(columns="criterion")
+        if frame["value"].notna().sum() == 0:
+            continue
+        for row in reviewer_agreement(ratings=frame, level=_level(criterion)):
+            report["reviewers"].append({"criterion": criterion.code, **asdict(row)})
+        dated = frame.loc[frame["created_at"].notna()]
+        if not dated.empty:
+            for week in alpha_by_week(ratings=dated, level=_level(criterion), n_boot=WEEK_BOOT):
+                report["weeks"].append(
+                    {"criterion": criterion.code, "week": week.week, **_alpha(week.result)}
+                )
+    report["disagreements"] = _human_disagreements(ratings)
+
+
+def _empty_alpha() -> dict[str, Any]:
+    return {
+        "alpha": None,
+        "low": None,
+        "high": None,
+        "n_items": 0,
+        "n_pairable": 0,
+        "n_raters": 0,
+        "reason": "too_few_ratings",
+    }
+
+
+def _human_disagreements(ratings: pd.DataFrame) -> list[dict[str, Any]]:
+    """Items and criteria with the widest spread of reviewers' scores, widest first."""
+    numeric = ratings.loc[ratings["value"].notna()]
+    if numeric.empty:
+        return []
+    spread = numeric.groupby(["item", "criterion"])["value"].agg(["min", "max", "count"])
+    spread = spread.loc[spread["count"] >= 2]
+    spread["spread"] = spread["max"] - spread["min"]
+    spread = spread.loc[spread["spread"] > 0].sort_values("spread", ascending=False, kind="stable")
+    return [
+        {
+            "item": item,
+            "criterion": criterion,
+            "low": float(row["min"]),
+            "high": float(row["max"]),
+            "spread": float(row["spread"]),
+            "n": int(row["count"]),
+        }
+        for (item, criterion), row in spread.head(TOP).iterrows()
+    ]
+
+
+def _adjudicated(
+    *, project: Project, rubric: Rubric, ratings: pd.DataFrame
+) -> list[dict[str, Any]]:
+    final = adjudicated_scores(project=project, rubric=rubric)
+    final = final.loc[final["value"].notna()]
+    if final.empty:
+        return []
+    raw = ratings.loc[ratings["value"].notna()]
+    medians = raw.groupby(["item", "criterion"])["value"].median().rename("median")
+    joined = final.join(medians, on=["item", "criterion"], how="left")
+    rows = []
+    for code, group in joined.groupby("criterion", sort=True):
+        shift = (group["value"] - group["median"]).dropna()
+        rows.append(
+            {
+                "criterion": code,
+                "n_items": len(group),
+                "mean_shift": float(shift.mean()) if len(shift) else None,
+            }
+        )
+    return rows
+
+
+def _pairwise_section(choices: pd.DataFrame, *, n_boot: int, seed: int) -> dict[str, Any] | None:
+    if choices.empty:
+        return None
+
+    def summary(frame: pd.DataFrame) -> dict[str, Any]:
+        result = pairwise_agreement(
+            choices=frame.drop(columns=["criterion", "created_at"]), n_boot=n_boot, seed=seed
+        )
+        return {
+            **_alpha(result.alpha),
+            "agreement": result.agreement,
+            "n_pairs": result.n_pairs,
+            "agreement_without_ties": result.agreement_without_ties,
+            "n_pairs_without_ties": result.n_pairs_without_ties,
+        }
+
+    overall = choices.loc[choices["criterion"] == ""]
+    return {
+        "choice": summary(overall) if not overall.empty else None,
+        "principles": [
+            {"code": code, **summary(group)}
+            for code, group in choices.loc[choices["criterion"] != ""].groupby("criterion")
+        ],
+    }
+
+
+def _judge_section(
+    judge: JudgeRatings,
+    *,
+    ratings: pd.DataFrame,
+    criteria: list[Criterion],
+    choices: pd.DataFrame,
+    n_boot: int,
+    seed: int,
+) -> dict[str, Any] | None:
+    section: dict[str, Any] = {
+        "name": judge.name,
+        "kind": judge.kind,
+        "provenance": judge.provenance,
+        "config_id": judge.config_id,
+        "criteria": [],
+        "pairwise": None,
+        "principles": [],
+        "position": None,
+        "disagreements": [],
+    }
+    disagreements = []
+    for criterion in criteria:
+        verdicts = judge.scores.loc[judge.scores["criterion"] == criterion.code]
+        humans = (
+            ratings.loc[ratings["criterion"] == criterion.code, ["item", "rater", "value"]]
+            if not ratings.empty
+            else ratings
+        )
+        if verdicts.empty or humans.empty or humans["value"].notna().sum() == 0:
+            continue
+        alignment = judge_alignment(
+            ratings=humans,
+            judge=verdicts[["item", "value"]],
+            level=_level(criterion),
+            step=float(criterion.scale_step),
+            top=TOP,
+            n_boot=n_boot,
+            seed=seed,
+        )
+        if alignment.n_items == 0:
+            continue
+        section["criteria"].append(
+            {
+                "code": criterion.code,
+                "title": criterion.title,
+                "level": criterion.measurement,
+                "n_items": alignment.n_items,
+                "humans": _alpha(alignment.humans),
+                "with_judge": _alpha(alignment.with_judge),
+                "spearman": alignment.spearman,
+                "kappa": alignment.kappa,
+                "mean_abs_error": alignment.mean_abs_error,
+                "bias": alignment.bias,
+                "confusion": {
+                    "labels": list(alignment.confusion.labels),
+                    "counts": [list(row) for row in alignment.confusion.counts],
+                },
+            }
+        )
+        disagreements += [
+            {"criterion": criterion.code, **asdict(d)} for d in alignment.disagreements
+        ]
+    disagreements.sort(key=lambda d: -abs(d["difference"]))
+    section["disagreements"] = disagreements[:TOP]
+    if not judge.choices.empty and not choices.empty:
+        for code, verdicts in judge.choices.groupby("criterion"):
+            humans = choices.loc[choices["criterion"] == code, ["item", "rater", "value"]]
+            if humans.empty:
+                continue
+            result = judge_pairwise_alignment(choices=humans, judge=verdicts[["item", "value"]])
+            row = {"code": code, **asdict(result)}
+            if code == "":
+                section["pairwise"] = row
+            else:
+                section["principles"].append(row)
+    if not judge.orders.empty:
+        section["position"] = asdict(judge_position_consistency(runs=judge.orders))
+    if not section["criteria"] and section["pairwise"] is None and section["position"] is None:
+        return None
+    return section
+
+
+# -- cached reports ---------------------------------------------------------------------------
+
+
+def agreement_cache_key(
+    *, project: Project, rubric: Rubric | None, since: datetime | None, until: datetime | None
+) -> str:
+    material = {
+        "rubric": rubric.pk if rubric else None,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "data": agreement_data_version(project=project),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def agreement_cached(
+    *, project: Project, rubric: Rubric | None, since: datetime | None, until: datetime | None
+) -> dict[str, Any] | None:
+    """The stored report for these filters, when nothing it read has changed since."""
+    key = agreement_cache_key(project=project, rubric=rubric, since=since, until=until)
+    snapshot = AgreementSnapshot.objects.filter(project=project, key=key).first()
+    return snapshot.data if snapshot is not None else None
+
+
+def agreement_refresh(
+    *,
+    project: Project,
+    rubric: Rubric | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Any]:
+    """Compute the report and store it under its cache key; older snapshots are dropped."""
+    key = agreement_cache_key(project=project, rubric=rubric, since=since, until=until)
+    data = project_agreement(project=project, rubric=rubric, since=since, until=until)
+    with transaction.atomic():
+        AgreementSnapshot.objects.update_or_create(
+            project=project, key=key, defaults={"data": data}
+        )
+    return data
+
+
+def agreement_size(*, project: Project, rubric: Rubric | None) -> int:
+    """How many ratings a report reads: decides between computing now and in the background."""
+    if rubric is None:
+        return 0
+    return len(human_ratings(project=project, rubric=rubric))
+
+
+# -- sending an item back ---------------------------------------------------------------------
+
+
+def item_send_back(*, item: Item, actor: Any, reason: str) -> Item:
+    """Put a reviewed item back into review so it gets one more independent review.
+
+    The item gains one extra reviewer slot beyond the project's overlap; its status follows
+    from that through review.outcome (in review until the extra review is in).
+    """
+    if not reason.strip():
+        raise ValueError("a reason is required to send an item back to review")
+    with transaction.atomic():
+        locked = Item.objects.select_for_update().get(pk=item.pk)
+        before = {"status": locked.status, "extra_slots": locked.extra_slots}
+        if locked.status in (Item.Status.APPROVED, Item.Status.REJECTED):
+            raise ValueError("an approved or rejected item cannot be sent back to review")
+        locked.extra_slots += 1
+        locked.save(update_fields=["extra_slots", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="review.item.sent_back",
+            obj=locked,
+            project=locked.project,
+            before=before,
+            after={"extra_slots": locked.extra_slots},
+            reason=reason,
+        )
+        item_status_refresh(item=locked, actor=actor, reason=reason)
+    item.refresh_from_db()
+    return item
