@@ -8,6 +8,7 @@ import pytest
 
 from dialogues.screening import DETECTOR, NEGATED, QUESTION, STATEMENT, Hit, screen_text
 from dialogues.screening.checks import cn_id_valid
+from dialogues.screening.rules import CRISIS_CATEGORIES, PII_CATEGORIES, RULES
 
 # (language, text, kind, category, matched text): one or more per category and language.
 FIXTURES = [
@@ -250,3 +251,11 @@ def test_hits_are_frozen() -> None:
     assert isinstance(hit, Hit)
     with pytest.raises(dataclasses.FrozenInstanceError):
         hit.category = "other"  # type: ignore[misc]
+
+
+def test_every_rule_can_fire() -> None:
+    """Anchors are matched against the lower-cased text, so one with a capital never fires."""
+    for rule in RULES:
+        assert all(anchor == anchor.lower() and anchor for anchor in rule.anchors), rule
+        assert rule.kind in ("crisis", "pii")
+        assert rule.category in (*CRISIS_CATEGORIES, *PII_CATEGORIES)
