@@ -74,7 +74,8 @@ def test_a_run_survives_every_fault_and_a_rerun_asks_only_what_failed(
     assert results[(pairs[0].pk, "ab")].choice == "a"
     # The judge always says "A": shown B first, that is the item's b.
     assert results[(pairs[0].pk, "ba")].choice == "b"
-    assert run.prompt_tokens == 120 * (4 + 2) and run.completion_tokens == 30 * 6
+    assert run.prompt_tokens == 120 * (4 + 2)
+    assert run.completion_tokens == 30 * 6
     assert run.cost == Decimal("0.0126")
 
     asked = len(judge_server.requests)
