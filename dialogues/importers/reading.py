@@ -45,10 +45,11 @@ class JSONLineError:
 
 
 class _CheckedBytes:
-    """A binary reader that checks UTF-8 as it goes and knows which line it has reached.
+    """A binary reader for ijson that drops a BOM; by lines, it checks UTF-8 and counts lines.
 
-    ijson decodes by itself and would report bad bytes as a parse error somewhere; checking
-    here names the line, and counting newlines costs little next to parsing.
+    The fast path hands ijson large blocks: its parser rejects bytes that are not UTF-8 on its
+    own. Only after a parse error is the file read again line by line, to name the line and to
+    tell bad bytes from bad JSON.
     """
 
     def __init__(self, handle: IO[bytes], display_name: str, *, by_line: bool = False) -> None:
@@ -66,6 +67,8 @@ class _CheckedBytes:
         if not self.started:
             self.started = True
             data = data.removeprefix(BOM)
+        if not self.by_line:
+            return data
         try:
             self.decoder.decode(data, final=not data)
         except UnicodeDecodeError as error:

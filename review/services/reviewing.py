@@ -148,7 +148,7 @@ def review_snapshot(*, review: Review) -> dict[str, Any]:
         "version": review.version,
         "comment": review.comment,
         "flags": list(review.flags),
-        "total": None if review.total is None else str(review.total),
+        "total": None if review.total is None else str(number_out(review.total)),
         "passed": review.passed,
         "scores": {
             score.criterion.code: {

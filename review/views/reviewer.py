@@ -129,7 +129,8 @@ class CriterionRow:
     rationale: str
     evidence: list[int]
     error: str
-    others: list[str] = field(default_factory=list)
+    # (score, rationale) of each other reviewer, when the project shows them after submitting
+    others: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def evidence_text(self) -> str:
@@ -146,6 +147,10 @@ def _score_text(score: Any) -> str:
     if score.not_applicable:
         return _("NA")
     return "–" if score.value is None else str(number_out(score.value))
+
+
+def _other(score: Any) -> tuple[str, str]:
+    return _score_text(score), (score.rationale if score is not None else "")
 
 
 def _criterion_rows(
@@ -172,7 +177,7 @@ def _criterion_rows(
                     rationale=entry.rationale if entry else "",
                     evidence=[turn + 1 for turn in entry.evidence_turns] if entry else [],
                     error=errors.get(criterion.code, ""),
-                    others=[_score_text(scores.get(criterion.pk)) for scores in others],
+                    others=[_other(scores.get(criterion.pk)) for scores in others],
                 )
             )
         sections.append((group, text_in(group.title, lang) if group else "", rows))
