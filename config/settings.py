@@ -342,6 +342,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "core.models.Job.Status",
         "RubricStatusEnum": "rubrics.models.Rubric.Status",
+        "ItemStatusEnum": "review.models.Item.Status",
+        "AssignmentStatusEnum": "review.models.Assignment.Status",
+        "ReviewStatusEnum": "review.models.Review.Status",
+        "PairChoiceEnum": "review.models.Choice",
+        "ScreenChoiceEnum": "review.serializers.SIDE_CHOICES",
     },
 }
 

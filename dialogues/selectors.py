@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from core.models import Membership, Project, Role
+from core.selectors import project_get_for_user
 from dialogues.models import Flag, ImportBatch, Session, Turn
 
 LEAD_ROLES = (Role.LEAD,)
@@ -194,3 +195,21 @@ def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
     # A spreadsheet would run a cell starting like a formula; the report quotes imported text.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def flag_get_for_user(*, flag_id: int, user: User) -> Flag:
+    """A flag with its session, turn and candidate, for a lead of its project.
+
+    404 when the caller is not a member of the project, 403 for a member who is not a lead.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    flag = (
+        Flag.objects.select_related("session__project", "turn", "candidate", "cleared_by")
+        .filter(pk=flag_id)
+        .first()
+    )
+    if flag is None:
+        raise Http404
+    project_get_for_user(slug=flag.session.project.slug, user=user, roles=LEAD_ROLES)
+    return flag

@@ -44,28 +44,6 @@ def metadata_items(metadata: dict[str, Any]) -> list[tuple[str, str, Any]]:
     return items
 
 
-def text_segments(text: str, flags: list[Any]) -> list[tuple[str, bool]]:
-    """The text cut into (piece, matched) pieces around its flags' spans, for <mark>.
-
-    The template escapes every piece, so imported markup stays text.
-    """
-    spans = sorted((f.start, f.end) for f in flags if 0 <= f.start < f.end <= len(text))
-    pieces: list[tuple[str, bool]] = []
-    position = 0
-    for start, end in spans:
-        if start < position:
-            start = position
-        if start >= end:
-            continue
-        if start > position:
-            pieces.append((text[position:start], False))
-        pieces.append((text[start:end], True))
-        position = end
-    if position < len(text):
-        pieces.append((text[position:], False))
-    return pieces
-
-
 def _lead_project(request: AuthedHttpRequest) -> tuple[Project, Any]:
     """The project named by ?project= (or the first the caller leads), for its leads only."""
     slug = request.GET.get("project") or request.POST.get("project") or ""
@@ -114,11 +92,8 @@ def session_list(request: AuthedHttpRequest) -> HttpResponse:
 @require_GET
 def session_detail(request: AuthedHttpRequest, session_id: int) -> HttpResponse:
     session = selectors.session_get_for_user(session_id=session_id, user=request.user)
+    # Turn and candidate texts are escaped and their flags marked by the |highlight filter.
     detail = selectors.session_detail(session=session)
-    for turn in detail["turns"]:
-        turn.segments = text_segments(turn.text, turn.flag_list)
-    for candidate in detail["candidates"]:
-        candidate.segments = text_segments(candidate.text, candidate.flag_list)
     return render(
         request,
         "dialogues/session_detail.html",

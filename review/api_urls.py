@@ -1,6 +1,22 @@
 """API routes of the review app: reviewers' work and leads' project status (apis.py), agreement
 and judges (apis_agreement.py)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from review import apis
+
+item = "projects/<slug:slug>/review/items/<int:item_id>/"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("projects/<slug:slug>/review/next/", apis.ReviewNextApi.as_view(), name="api_review_next"),
+    path(
+        "projects/<slug:slug>/review/status/",
+        apis.ReviewStatusApi.as_view(),
+        name="api_review_status",
+    ),
+    path(item, apis.ReviewItemApi.as_view(), name="api_review_item"),
+    path(f"{item}draft/", apis.ReviewDraftApi.as_view(), name="api_review_draft"),
+    path(f"{item}submit/", apis.ReviewSubmitApi.as_view(), name="api_review_submit"),
+    path(f"{item}skip/", apis.ReviewSkipApi.as_view(), name="api_review_skip"),
+    path(f"{item}reviews/", apis.ReviewItemReviewsApi.as_view(), name="api_review_item_reviews"),
+]

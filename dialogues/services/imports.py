@@ -46,7 +46,9 @@ from dialogues.models import (
     Turn,
 )
 from dialogues.normalize import content_hash, language_detect, text_normalize
+from dialogues.screening import Hit, screen_text
 from dialogues.services.archives import ArchiveError, archive_expand, is_archive
+from dialogues.services.flags import flag_values_for_hit
 from dialogues.services.rows import TableWriter
 
 # Sessions written per round trip: large enough for COPY to pay off, small enough that the
@@ -82,13 +84,8 @@ def _no_progress(
 # --- Screening ------------------------------------------------------------------------------
 
 
-def _screen(text: str, *, language: str) -> list[Any]:
-    """Screening hits for one text (see dialogues.screening once it lands)."""
-    try:
-        from dialogues.screening import screen_text  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return []
-    return list(screen_text(text, language=language))
+def _screen(text: str, *, language: str) -> list[Hit]:
+    return screen_text(text, language=language)
 
 
 # --- Creating a batch -----------------------------------------------------------------------
@@ -694,29 +691,23 @@ class _Writer:
 
 
 def _flag_values(
-    hit: Any,
+    hit: Hit,
     *,
     session_id: int,
     speaker: str,
     turn_id: int | None = None,
     candidate_id: int | None = None,
 ) -> dict[str, Any]:
-    return {
-        "session_id": session_id,
-        "turn_id": turn_id,
-        "candidate_id": candidate_id,
-        "kind": hit.kind,
-        "category": hit.category,
-        "speaker": speaker,
-        "matched_text": hit.matched_text[:500],
-        "start": hit.start,
-        "end": hit.end,
-        "detector": hit.detector,
-        "status": Flag.Status.OPEN,
-        "cleared_by_id": None,
-        "cleared_at": None,
-        "clear_reason": "",
-    }
+    # dialogues.services.flags decides the row, including the counselor's safety questions
+    # that screening clears itself.
+    return flag_values_for_hit(
+        hit=hit,
+        session_id=session_id,
+        speaker=speaker,
+        now=timezone.now(),
+        turn_id=turn_id,
+        candidate_id=candidate_id,
+    )
 
 
 class _Rejected(Exception):

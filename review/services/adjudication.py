@@ -7,6 +7,7 @@ clinicians' scores must say why.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -67,7 +68,7 @@ def item_adjudicate(
     item: Item,
     lead: Any,
     reason: str,
-    scores: dict[str, Decimal | float | None] | None = None,
+    scores: Mapping[str, Decimal | float | None] | None = None,
     choice: str = "",
 ) -> Adjudication:
     """Record the final scores (session items) or choice (pairs) with the lead's reason."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from statistics import median
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +19,12 @@ from core.audit import audit_record
 from core.models import Project
 from dialogues.models import Flag
 from review.models import Choice, Item, Review
-from review.outcome import FINAL_STATUSES, item_final_choice, item_final_scores
+from review.outcome import (
+    FINAL_STATUSES,
+    item_final_choice,
+    item_final_scores,
+    item_latest_adjudication,
+)
 from review.services.adjudication import item_rubric
 from rubrics.scoring import ScoreError, rubric_score
 
@@ -51,14 +57,29 @@ class ApprovalRule:
 
 
 def item_final_total(*, item: Item) -> Decimal | None:
-    """A session item's final total on its rubric (None when it cannot be computed)."""
+    """A session item's final total on its rubric (None when it cannot be computed).
+
+    The latest adjudication's total where there is one; else the total of the final (median)
+    scores. A median of an even number of reviews can fall between two levels of a scale,
+    which the rubric refuses as a score; then the median of the reviews' own totals stands in.
+    """
+    adjudication = item_latest_adjudication(item=item)
+    if adjudication is not None and adjudication.total is not None:
+        return adjudication.total
     rubric = item_rubric(item=item)
     if rubric is None:
         return None
     try:
         return rubric_score(rubric=rubric, scores=item_final_scores(item=item)).total
     except ScoreError:
-        return None
+        totals = [
+            total
+            for total in Review.objects.filter(
+                item=item, status=Review.Status.SUBMITTED
+            ).values_list("total", flat=True)
+            if total is not None
+        ]
+        return Decimal(str(median(totals))) if totals else None
 
 
 def item_has_flags(*, item: Item) -> bool:

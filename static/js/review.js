@@ -204,4 +204,6 @@
     }
     if (handled) event.preventDefault();
   });
+  // Lets a reader (and the browser tests) know the shortcuts are live.
+  root.dataset.keysReady = "true";
 })();

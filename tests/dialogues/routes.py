@@ -1,5 +1,5 @@
 from dialogues.models import ImportBatch
-from tests.dialogues.factories import ImportBatchFactory, SessionFactory
+from tests.dialogues.factories import FlagFactory, ImportBatchFactory, SessionFactory
 from tests.routes import Route
 
 LEADS = frozenset({"lead"})
@@ -21,6 +21,17 @@ def _batch(world):
     return {"batch_id": world.objects["batch"].pk}
 
 
+def _flag(world, status: str):
+    """A flag of the world's project; the clear route needs an open one, reopen a cleared one."""
+    key = f"flag_{status}"
+    if key not in world.objects:
+        session = SessionFactory(project=world.project)
+        world.objects[key] = FlagFactory(
+            session=session, turn=session.turns.first(), speaker="client", status=status
+        )
+    return {"flag_id": world.objects[key].pk}
+
+
 ROUTES = [
     Route("dialogues:session_list", "user", allowed=LEADS),
     Route("dialogues:session_detail", "project", _session, allowed=LEADS),
@@ -29,4 +40,8 @@ ROUTES = [
     Route("dialogues:batch_detail", "project", _batch, allowed=LEADS),
     Route("dialogues:batch_summary", "project", _batch, allowed=LEADS),
     Route("dialogues:batch_errors", "project", _batch, allowed=LEADS),
+    # Screening flags: a lead clears or reopens; the lead's POST without a reason is answered
+    # with a redirect back to the session page and a message.
+    Route("dialogues:flag_clear", "project", lambda w: _flag(w, "open"), "POST", allowed=LEADS),
+    Route("dialogues:flag_reopen", "project", lambda w: _flag(w, "cleared"), "POST", allowed=LEADS),
 ]

@@ -30,6 +30,7 @@ from dialogues.models import (
     SourceRating,
     Turn,
 )
+from dialogues.screening import Hit
 from dialogues.services import imports
 from tests.dialogues.importing import EXAM, SLEEP, conversation, jsonl, run_import
 from tests.factories import ProjectFactory
@@ -341,12 +342,8 @@ def test_screening_hits_become_flags_on_their_turn_and_response(monkeypatch, pai
     assert on_candidate.status == Flag.Status.OPEN
 
 
-def imports_hit(kind: str, category: str, start: int, end: int, text: str):
-    from types import SimpleNamespace
-
-    return SimpleNamespace(
-        kind=kind, category=category, start=start, end=end, matched_text=text, detector="test-rules"
-    )
+def imports_hit(kind: str, category: str, start: int, end: int, text: str) -> Hit:
+    return Hit(kind, category, start, end, text, "test-rules")
 
 
 def test_a_crash_midway_writes_nothing_and_the_batch_can_run_again(monkeypatch) -> None:

@@ -176,7 +176,7 @@ def test_session_page_shows_the_chat_metadata_flags_and_candidates(lead) -> None
     )
     assert 'class="chat-turn speaker-client" id="turn-1"' in page
     assert 'class="chat-turn speaker-counselor" id="turn-2"' in page
-    assert "I want to <mark>end my life</mark>." in page
+    assert 'I want to <mark class="flag-crisis">end my life</mark>.' in page
     assert "Decatastrophizing" in page
     assert "labeling" in page
     assert "age" in page

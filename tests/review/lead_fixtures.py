@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.models import Role
 from review.models import Assignment, PairwiseJudgment, Review, TaskKind
 from rubrics.models import Rubric
+from rubrics.scoring import rubric_score
 from tests.factories import member
 from tests.review.factories import (
     AssignmentFactory,
@@ -49,6 +50,10 @@ def submit_review(item, rubric, reviewer=None, flags=(), comment="", **values):
         flags=list(flags),
         comment=comment,
     )
+    review.total = rubric_score(
+        rubric=rubric, scores={c.code: values.get(c.code) for c in rubric.criteria.all()}
+    ).total
+    review.save(update_fields=["total"])
     for criterion in rubric.criteria.all():
         value = values.get(criterion.code)
         ScoreFactory(

@@ -1,0 +1,57 @@
+"""Clearing and reopening screening flags: a lead's form in each row of a session's flag list.
+
+With htmx the response is the flag's row, swapped in place; without JavaScript the form posts
+normally and the session page comes back with a message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.http import AuthedHttpRequest
+from dialogues.models import Flag
+from dialogues.selectors import flag_get_for_user
+from dialogues.services.flags import FlagError, flag_clear, flag_reopen
+
+
+def _respond(request: AuthedHttpRequest, *, flag: Flag, error: str, done: str) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        # Fetched again so the row shows who cleared it, with the turn it points at.
+        fresh = flag_get_for_user(flag_id=flag.pk, user=request.user)
+        return render(
+            request,
+            "dialogues/_flags.html#flag-row",
+            {"flag": fresh, "can_clear_flags": True, "flag_error": error},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(reverse("dialogues:session_detail", args=[flag.session_id]) + "#session-flags")
+
+
+@require_POST
+def flag_clear_view(request: AuthedHttpRequest, flag_id: int) -> HttpResponse:
+    flag = flag_get_for_user(flag_id=flag_id, user=request.user)
+    error = ""
+    try:
+        flag_clear(flag=flag, user=request.user, reason=request.POST.get("reason", ""))
+    except FlagError as problem:
+        error = str(problem)
+    return _respond(request, flag=flag, error=error, done=_("The flag is cleared."))
+
+
+@require_POST
+def flag_reopen_view(request: AuthedHttpRequest, flag_id: int) -> HttpResponse:
+    flag = flag_get_for_user(flag_id=flag_id, user=request.user)
+    error = ""
+    try:
+        flag_reopen(flag=flag, user=request.user, reason=request.POST.get("reason", ""))
+    except FlagError as problem:
+        error = str(problem)
+    return _respond(request, flag=flag, error=error, done=_("The flag is open again."))

@@ -1,0 +1,110 @@
+"""A lead's view of where a project's review stands: items per status, each reviewer's
+progress, and the items whose reviewers disagree beyond the project's threshold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from core.models import Membership, Project, Role
+from review.models import Assignment, Item
+from review.outcome import item_disagreement
+from review.selectors.access import review_settings_for
+
+
+@dataclass(frozen=True)
+class ReviewerCounts:
+    reviewer: str
+    submitted: int
+    reserved: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class AdjudicationNeed:
+    id: int
+    kind: str
+    session: int
+    spread: Decimal
+    criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    project: str
+    overlap: int
+    items: int
+    slots: int
+    submitted: int
+    by_status: list[dict[str, object]]
+    reviewers: list[ReviewerCounts]
+    needs_adjudication: list[AdjudicationNeed]
+
+
+def project_review_status(*, project: Project) -> ProjectStatus:
+    """Everything in a handful of queries, plus two per item awaiting adjudication."""
+    settings = review_settings_for(project=project)
+    counts = dict(
+        Item.objects.filter(project=project)
+        .values("status")
+        .annotate(count=Count("pk"))
+        .values_list("status", "count")
+    )
+    items = sum(counts.values())
+    now = timezone.now()
+    per_reviewer: dict[str, dict[str, int]] = {
+        row["reviewer__username"]: {key: row[key] for key in ("submitted", "reserved", "skipped")}
+        for row in Assignment.objects.filter(item__project=project)
+        .values("reviewer__username")
+        .annotate(
+            submitted=Count("pk", filter=Q(status=Assignment.Status.SUBMITTED)),
+            reserved=Count(
+                "pk", filter=Q(status=Assignment.Status.RESERVED, reserved_until__gt=now)
+            ),
+            skipped=Count("pk", filter=Q(status=Assignment.Status.SKIPPED)),
+        )
+    }
+    # Every reviewer member is listed, those who have not started too.
+    names = set(per_reviewer) | set(
+        Membership.objects.filter(project=project, role=Role.REVIEWER).values_list(
+            "user__username", flat=True
+        )
+    )
+    reviewers = [
+        ReviewerCounts(
+            reviewer=name,
+            submitted=per_reviewer.get(name, {}).get("submitted", 0),
+            reserved=per_reviewer.get(name, {}).get("reserved", 0),
+            skipped=per_reviewer.get(name, {}).get("skipped", 0),
+        )
+        for name in sorted(names)
+    ]
+    needs = []
+    for item in Item.objects.filter(project=project, status=Item.Status.NEEDS_ADJUDICATION):
+        disagreement = item_disagreement(item=item)
+        needs.append(
+            AdjudicationNeed(
+                id=item.pk,
+                kind=item.kind,
+                session=item.session_id,
+                spread=disagreement.spread,
+                criteria=disagreement.criteria,
+            )
+        )
+    needs.sort(key=lambda need: (-need.spread, need.id))
+    submitted = sum(row.submitted for row in reviewers)
+    return ProjectStatus(
+        project=project.slug,
+        overlap=settings.overlap,
+        items=items,
+        slots=items * settings.overlap,
+        submitted=min(submitted, items * settings.overlap),
+        by_status=[
+            {"status": status, "count": counts.get(status, 0)} for status in Item.Status.values
+        ],
+        reviewers=reviewers,
+        needs_adjudication=needs,
+    )

@@ -1,0 +1,172 @@
+"""Forms of the lead's pages. They check shapes; the services check the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Role
+from dialogues.models import Language
+from review.models import Choice, Item, ReviewSettings, TaskKind
+from review.services.approval import ApprovalRule
+from review.services.projects import SettingsChange
+from rubrics.models import Rubric, Scope
+
+
+class RubricChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title} (v{obj.version})"
+
+
+class SettingsForm(forms.ModelForm):
+    task_kinds = forms.MultipleChoiceField(
+        label=_("task kinds"),
+        choices=TaskKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    rubric = RubricChoiceField(
+        label=_("rubric version"),
+        queryset=Rubric.objects.none(),
+        required=False,
+        help_text=_("Published versions only. Fixed once the first review is written."),
+    )
+    pair_rubric = RubricChoiceField(
+        label=_("principles for pairs"),
+        queryset=Rubric.objects.none(),
+        required=False,
+        help_text=_("Optional: reviewers may say which response is better on each principle."),
+    )
+
+    class Meta:
+        model = ReviewSettings
+        fields = [
+            "guidelines",
+            "rubric",
+            "pair_rubric",
+            "task_kinds",
+            "overlap",
+            "reservation_minutes",
+            "reveal_after_submit",
+            "adjudication_spread",
+            "require_calibration",
+            "calibration_pass_share",
+            "calibration_tolerance",
+            "due_date",
+        ]
+        widgets = {
+            "guidelines": forms.Textarea(attrs={"rows": 10}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "guidelines": _("Markdown. Shown to every reviewer beside their work."),
+            "overlap": _("How many different reviewers review each item."),
+            "adjudication_spread": _(
+                "An item needs adjudication when any criterion's scores differ by at least "
+                "this much (pairs: when reviewers choose differently)."
+            ),
+            "calibration_pass_share": _(
+                "Share of gold answers that must agree, between 0 and 1 (0.8 is 80%)."
+            ),
+            "calibration_tolerance": _("How far from the expected score still agrees."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        published = Rubric.objects.filter(status=Rubric.Status.PUBLISHED).order_by(
+            "slug", "-version"
+        )
+        self.fields["rubric"].queryset = published.filter(scope=Scope.SESSION)  # type: ignore[attr-defined]
+        self.fields["pair_rubric"].queryset = published.filter(  # type: ignore[attr-defined]
+            scope__in=[Scope.RESPONSE, Scope.RESPONSE_PAIR]
+        )
+
+    def change(self) -> SettingsChange:
+        data = self.cleaned_data
+        return SettingsChange(**{name: data[name] for name in SettingsChange.__dataclass_fields__})
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(label=_("user name"), max_length=150)
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+
+
+class SessionFilterForm(forms.Form):
+    source_format = forms.ChoiceField(label=_("source format"), required=False)
+    batch = forms.ChoiceField(label=_("import batch"), required=False)
+    language = forms.ChoiceField(
+        label=_("language"), required=False, choices=[("", _("any")), *Language.choices]
+    )
+    topic = forms.CharField(label=_("topic contains"), required=False, max_length=200)
+    flags = forms.ChoiceField(
+        label=_("screening flags"),
+        required=False,
+        choices=[
+            ("", _("any")),
+            ("none", _("no open flags")),
+            ("open", _("with open flags")),
+        ],
+    )
+
+    def __init__(self, *args: Any, options: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source_format"].choices = [("", _("any"))] + [  # type: ignore[attr-defined]
+            (name, name) for name in options.source_formats
+        ]
+        self.fields["batch"].choices = [("", _("any"))] + [  # type: ignore[attr-defined]
+            (str(batch.pk), batch.name) for batch in options.batches
+        ]
+
+
+class AddItemsForm(forms.Form):
+    KINDS = [
+        ("session", _("Sessions to score")),
+        ("pair", _("Response pairs to compare")),
+    ]
+    kind = forms.ChoiceField(label=_("add as"), choices=KINDS, initial="session")
+    # "all": every session the filter matches; "selected": only the ticked ones.
+    scope = forms.ChoiceField(choices=[("all", "all"), ("selected", "selected")])
+    sessions = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args: Any, session_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sessions"].choices = [(pk, pk) for pk in session_ids]  # type: ignore[attr-defined]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ApprovalRuleForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("items"),
+        required=False,
+        choices=[("", _("all kinds")), *Item.Kind.choices],
+    )
+    min_total = forms.DecimalField(
+        label=_("final total at least"),
+        required=False,
+        help_text=_("Session items only; leave empty for any total."),
+    )
+    without_flags = forms.BooleanField(
+        label=_("leave out items with an open screening flag or a reviewer's flag"),
+        required=False,
+        initial=True,
+    )
+
+    def rule(self) -> ApprovalRule:
+        data = self.cleaned_data
+        return ApprovalRule(
+            kind=data.get("kind") or "",
+            min_total=data.get("min_total"),
+            without_flags=bool(data.get("without_flags")),
+        )
+
+
+class PairChoiceForm(forms.Form):
+    choice = forms.ChoiceField(label=_("final choice"), choices=Choice.choices)
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,127 @@
+"""Acceptance 2 and the reviewer's half of acceptance 1, in Chromium on the real pages.
+
+A reviewer scores a session with the keyboard only, states a pairwise preference whose random
+left/right order is recorded, and rewrites a counselor turn into a candidate pair.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from dialogues.models import Candidate
+from review.models import Assignment, PairwiseJudgment, Review, Rewrite
+from tests.browser.conftest import login
+from tests.review.reviewer_world import review_world
+
+
+def _next_item(page: Page) -> None:
+    """From the start page to the next item, by keyboard."""
+    page.goto("/review/")
+    page.get_by_role("button", name="Next item").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-keys-ready]")).to_be_attached()
+
+
+def test_a_reviewer_scores_a_session_with_the_keyboard_only(page: Page) -> None:
+    world = review_world(items=1, reviewers=1)
+    reviewer = world.reviewers[0]
+    login(page, reviewer)
+    _next_item(page)
+    expect(page.locator("h1")).to_contain_text("Session #")
+    expect(page.locator("fieldset.criterion.is-focused")).to_have_attribute("data-code", "empathy")
+
+    keys = page.keyboard
+    keys.press("3")  # empathy 3
+    keys.press("]")  # focus turn 1 ...
+    keys.press("e")  # ... and cite it
+    for _turn in range(3):
+        keys.press("]")
+    keys.press("e")  # cite turn 4
+    expect(page.locator("#criterion-empathy .evidence-list")).to_have_text("1 4")
+    keys.press("j")
+    keys.press("n")  # homework: not applicable
+    keys.press("j")
+    keys.press("1")  # safety: met
+    keys.press("r")
+    keys.type("No risk statements; the counselor keeps to the exam worry.")
+    keys.press("Escape")
+    keys.press("c")
+    keys.type("Warm, structured session.")
+    keys.press("Escape")
+    expect(page.locator("#save-status")).to_contain_text("Draft saved")
+    keys.press("s")
+    expect(page.locator("#confirm-submit")).to_be_visible()
+    keys.press("Enter")
+
+    expect(page.get_by_text("Submitted. Thank you.")).to_be_visible()
+    review = Review.objects.get(reviewer=reviewer)
+    assert review.status == Review.Status.SUBMITTED
+    scores = {score.criterion.code: score for score in review.scores.all()}
+    assert scores["empathy"].value == 3
+    assert scores["empathy"].evidence_turns == [0, 3]
+    assert scores["homework"].not_applicable is True
+    assert scores["safety"].value == 1
+    assert scores["safety"].rationale.startswith("No risk statements")
+    assert review.comment == "Warm, structured session."
+    assert Assignment.objects.get(reviewer=reviewer).status == Assignment.Status.SUBMITTED
+
+
+@pytest.mark.parametrize("swapped", [False, True], ids=["a-left", "b-left"])
+def test_a_pairwise_choice_is_stored_for_the_candidate_shown(page: Page, swapped: bool) -> None:
+    world = review_world(items=0, pairs=1, reviewers=1)
+    reviewer = world.reviewers[0]
+    login(page, reviewer)
+    _next_item(page)
+    expect(page.locator("h1")).to_contain_text("Pair #")
+    # The order was drawn when the slot was taken; fix it to test both orders, then reload.
+    Assignment.objects.filter(reviewer=reviewer).update(swapped=swapped)
+    page.reload()
+    expect(page.locator("[data-keys-ready]")).to_be_attached()
+    left_text = page.locator("#response-left .turn-text").inner_text()
+
+    page.keyboard.press("a")  # the left response is better
+    page.keyboard.press("+")  # slightly
+    page.keyboard.press("+")  # clearly
+    page.keyboard.press("r")
+    page.keyboard.type("Names the grief before offering sleep advice.")
+    page.keyboard.press("Escape")
+    page.keyboard.press("s")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text("Submitted. Thank you.")).to_be_visible()
+    judgment = PairwiseJudgment.objects.get(reviewer=reviewer)
+    item = judgment.item
+    chosen = item.candidate_a if judgment.choice == "a" else item.candidate_b
+    assert chosen.text == left_text
+    assert judgment.choice == ("b" if swapped else "a")
+    assert judgment.strength == PairwiseJudgment.Strength.CLEAR
+    assert judgment.assignment.swapped is swapped
+
+
+def test_a_rewrite_of_a_counselor_turn_becomes_a_candidate_pair(page: Page) -> None:
+    world = review_world(items=1, reviewers=1)
+    reviewer = world.reviewers[0]
+    login(page, reviewer)
+    _next_item(page)
+
+    page.keyboard.press("]")
+    page.keyboard.press("]")  # turn 2, a counselor turn
+    page.keyboard.press("w")
+    editor = page.locator("#rewrite-text-2")
+    expect(editor).to_be_focused()
+    editor.fill("It sounds exhausting. What do you notice in your body when you sit down to study?")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Reflects first, then explores before moving to thoughts.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text("Your rewrite of turn 2 is saved.")).to_be_visible()
+    expect(page.locator("#turn-2 .turn-rewrite")).to_contain_text("What do you notice")
+    rewrite = Rewrite.objects.get(reviewer=reviewer)
+    assert rewrite.turn_index == 1
+    assert rewrite.original.origin == Candidate.Origin.ORIGINAL
+    assert rewrite.original.text == "That sounds heavy. What goes through your mind when you study?"
+    assert rewrite.rewrite.origin == Candidate.Origin.REWRITE
+    assert rewrite.rewrite.text.startswith("It sounds exhausting.")
+    assert rewrite.rationale.startswith("Reflects first")
