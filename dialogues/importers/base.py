@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from django.utils.functional import Promise
+
 SPEAKERS = ("client", "counselor", "system")
 
 
@@ -112,7 +114,7 @@ class Importer:
     """
 
     format: ClassVar[str]  # registry key, used by --format
-    label: ClassVar[str]  # shown to people
+    label: ClassVar[str | Promise]  # shown to people; translatable
     extensions: ClassVar[tuple[str, ...]]  # e.g. (".json", ".jsonl")
 
     @classmethod

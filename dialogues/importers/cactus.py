@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord
 from dialogues.importers.labelled import labelled_turns
 from dialogues.importers.reading import (
@@ -49,14 +52,14 @@ def string_list(record: dict[str, Any], name: str) -> list[str]:
     if isinstance(value, str):
         return [part.strip() for part in re.split(r"[,;\n]", value) if part.strip()]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise Invalid(name, "expected a list of text")
+        raise Invalid(name, _("expected a list of text"))
     return [item.strip() for item in value if item.strip()]
 
 
 @register
 class CactusImporter(Importer):
     format = "cactus"
-    label = "Cactus (training layout, JSON list)"
+    label = gettext_lazy("Cactus (training layout, JSON list)")
     extensions = (".json", ".jsonl")
 
     @classmethod

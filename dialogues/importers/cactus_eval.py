@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord
 from dialogues.importers.cactus import records_to_sessions, string_list
 from dialogues.importers.labelled import labelled_turns
@@ -27,7 +29,7 @@ CHINESE_LABEL = re.compile(r"^\s*(咨询师|来访者|心理咨询师)\s*[:：]"
 @register
 class CactusEvalImporter(Importer):
     format = "cactus_eval"
-    label = "Cactus CounselingEval records (JSON list)"
+    label = gettext_lazy("Cactus CounselingEval records (JSON list)")
     extensions = (".json", ".jsonl")
 
     @classmethod

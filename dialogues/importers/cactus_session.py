@@ -10,11 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
 from dialogues.importers.cactus import records_to_sessions
 from dialogues.importers.reading import (
     Invalid,
+    dialogue_empty,
     list_field,
+    not_one_of,
     plain_id,
     require_object,
     text_field,
@@ -28,7 +33,7 @@ SPEAKER_BY_ROLE = {"counselor": "counselor", "client": "client", "system": "syst
 @register
 class CactusSessionImporter(Importer):
     format = "cactus_session"
-    label = "Cactus simulated sessions (example, CBT plan, history)"
+    label = gettext_lazy("Cactus simulated sessions (example, CBT plan, history)")
     extensions = (".json", ".jsonl")
 
     @classmethod
@@ -43,17 +48,19 @@ class CactusSessionImporter(Importer):
         record = require_object(raw)
         history = list_field(record, "history")
         if not history:
-            raise Invalid("history", "the dialogue is empty")
+            raise Invalid("history", dialogue_empty())
         turns = []
         for index, entry in enumerate(history):
             where = f"history[{index}]"
             if not isinstance(entry, dict):
                 raise Invalid(
-                    where, f"expected an object with role and message, got {type_name(entry)}"
+                    where,
+                    _("expected an object with role and message, got %(type)s")
+                    % {"type": type_name(entry)},
                 )
             role = entry.get("role")
             if role not in SPEAKER_BY_ROLE:
-                raise Invalid(f"{where}.role", f"{role!r} is not one of counselor, client, system")
+                raise Invalid(f"{where}.role", not_one_of(role, "counselor, client, system"))
             try:
                 text = text_field(entry, "message")
             except Invalid as problem:

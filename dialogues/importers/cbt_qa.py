@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
 from dialogues.importers.cactus import records_to_sessions
 from dialogues.importers.reading import plain_id, require_object, text_field
@@ -20,7 +22,7 @@ from dialogues.importers.registry import register
 @register
 class CBTQAImporter(Importer):
     format = "cbt_qa"
-    label = "CBT QA (question, description, answer)"
+    label = gettext_lazy("CBT QA (question, description, answer)")
     extensions = (".json", ".jsonl")
 
     @classmethod

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import (
     CandidateRecord,
     Importer,
@@ -24,7 +27,7 @@ from dialogues.importers.base import (
     SessionRecord,
     TurnRecord,
 )
-from dialogues.importers.reading import Invalid, csv_rows
+from dialogues.importers.reading import Invalid, csv_rows, missing
 from dialogues.importers.registry import register
 
 REQUIRED = ("questionID", "questionTitle", "questionText", "answerText")
@@ -47,11 +50,15 @@ def _count(row: dict[str, str], name: str, location: Location) -> int | None:
         number = float(value)
     except ValueError:
         raise Invalid(
-            name, f"line {location.line}: expected a whole number, got {value[:20]!r}"
+            name,
+            _("line %(line)d: expected a whole number, got %(value)r")
+            % {"line": location.line, "value": value[:20]},
         ) from None
     if number < 0 or not number.is_integer():
         raise Invalid(
-            name, f"line {location.line}: expected a whole number of 0 or more, got {value!r}"
+            name,
+            _("line %(line)d: expected a whole number of 0 or more, got %(value)r")
+            % {"line": location.line, "value": value},
         )
     return int(number)
 
@@ -59,7 +66,7 @@ def _count(row: dict[str, str], name: str, location: Location) -> int | None:
 @register
 class CounselChatImporter(Importer):
     format = "counselchat"
-    label = "CounselChat (CSV)"
+    label = gettext_lazy("CounselChat (CSV)")
     extensions = (".csv",)
 
     @classmethod
@@ -76,7 +83,7 @@ class CounselChatImporter(Importer):
                 row.pop(name, None)
             question_id = (row.get("questionID") or "").strip()
             if not question_id:
-                yield RecordIssue(location, "questionID", "missing")
+                yield RecordIssue(location, "questionID", missing())
                 continue
             if question and question.question_id == question_id:
                 question.rows.append((location, row))
@@ -87,8 +94,11 @@ class CounselChatImporter(Importer):
                 yield RecordIssue(
                     location,
                     "questionID",
-                    f"question {question_id} appeared before, as record {seen[question_id]}; "
-                    "the answers of one question must be on consecutive rows",
+                    _(
+                        "question %(id)s appeared before, as record %(record)d; "
+                        "the answers of one question must be on consecutive rows"
+                    )
+                    % {"id": question_id, "record": seen[question_id]},
                 )
                 question = None
                 continue
@@ -111,14 +121,14 @@ class CounselChatImporter(Importer):
         title = (first.get("questionTitle") or "").strip()
         text = (first.get("questionText") or "").strip()
         if not title and not text:
-            raise Invalid("questionText", "empty (and so is questionTitle)")
+            raise Invalid("questionText", _("empty (and so is questionTitle)"))
         client = text if not title or text.startswith(title) else f"{title}\n{text}"
         candidates = []
         upvotes: list[tuple[str, int]] = []
         for answer_number, (location, row) in enumerate(question.rows, start=1):
             answer = (row.get("answerText") or "").strip()
             if not answer:
-                raise Invalid("answerText", f"empty on line {location.line}")
+                raise Invalid("answerText", _("empty on line %(line)d") % {"line": location.line})
             key = f"answer-{answer_number}"
             metadata: dict[str, Any] = {"line": location.line}
             votes = _count(row, "upvotes", location)

@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import (
     Importer,
     Location,
@@ -20,7 +23,13 @@ from dialogues.importers.base import (
     SessionRecord,
     TurnRecord,
 )
-from dialogues.importers.reading import JSONLineError, json_list_items, text_lines, type_name
+from dialogues.importers.reading import (
+    JSONLineError,
+    dialogue_empty,
+    expected_text,
+    json_list_items,
+    text_lines,
+)
 from dialogues.importers.registry import register
 
 D_SPEAKERS = {
@@ -45,7 +54,7 @@ def _source_id(display_name: str, *, keep_folder: bool) -> str:
 @register
 class CPsyCounDImporter(Importer):
     format = "cpsycound"
-    label = "CPsyCounD dialogue (.txt)"
+    label = gettext_lazy("CPsyCounD dialogue (.txt)")
     extensions = (".txt",)
 
     @classmethod
@@ -68,8 +77,11 @@ class CPsyCounDImporter(Importer):
                 yield RecordIssue(
                     Location(display_name, 1, number),
                     "(speaker)",
-                    f"unknown speaker label: the first line starts {line.strip()[:20]!r}; "
-                    "expected 来访者： or 心理咨询师：",
+                    _(
+                        "unknown speaker label: the first line starts %(start)r; "
+                        "expected 来访者： or 心理咨询师："
+                    )
+                    % {"start": line.strip()[:20]},
                 )
                 return
             else:
@@ -80,7 +92,7 @@ class CPsyCounDImporter(Importer):
             if any(parts)
         ]
         if not turns:
-            yield RecordIssue(location, "(dialogue)", "the dialogue is empty")
+            yield RecordIssue(location, "(dialogue)", dialogue_empty())
             return
         yield SessionRecord(
             location=location,
@@ -93,7 +105,7 @@ class CPsyCounDImporter(Importer):
 @register
 class CPsyCounEImporter(Importer):
     format = "cpsycoune"
-    label = "CPsyCounE dialogue (JSON list of 求助者/支持者 lines)"
+    label = gettext_lazy("CPsyCounE dialogue (JSON list of 求助者/支持者 lines)")
     extensions = (".json",)
 
     @classmethod
@@ -109,22 +121,22 @@ class CPsyCounEImporter(Importer):
                 yield RecordIssue(location, f"[{index}]", str(item))
                 return
             if not isinstance(item, str):
-                yield RecordIssue(location, f"[{index}]", f"expected text, got {type_name(item)}")
+                yield RecordIssue(location, f"[{index}]", expected_text(item))
                 return
             match = E_LABEL.match(item)
             if not match:
                 yield RecordIssue(
                     location,
                     f"[{index}]",
-                    f"unknown speaker label: {item.strip()[:20]!r} does not start with "
-                    "求助者： or 支持者：",
+                    _("unknown speaker label: %(start)r does not start with 求助者： or 支持者：")
+                    % {"start": item.strip()[:20]},
                 )
                 return
             text = match[2].strip()
             if text:
                 turns.append(TurnRecord(E_SPEAKERS[match[1]], text))
         if not turns:
-            yield RecordIssue(location, "(dialogue)", "the dialogue is empty")
+            yield RecordIssue(location, "(dialogue)", dialogue_empty())
             return
         # The display name keeps the path inside the upload: cpsycoune/婚恋/1.json.
         topic = PurePosixPath(display_name.replace("\\", "/")).parent.name

@@ -14,11 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
 from dialogues.importers.cactus import records_to_sessions
 from dialogues.importers.reading import (
     Invalid,
+    dialogue_empty,
     list_field,
+    not_one_of,
     plain_id,
     require_object,
     text_field,
@@ -37,7 +41,7 @@ TEXT_METADATA = ("emotion_type", "experience_type", "situation")
 @register
 class ESConvImporter(Importer):
     format = "esconv"
-    label = "ESConv (emotional support conversations)"
+    label = gettext_lazy("ESConv (emotional support conversations)")
     extensions = (".json", ".jsonl")
 
     @classmethod
@@ -56,7 +60,7 @@ class ESConvImporter(Importer):
         record = require_object(raw)
         dialog = list_field(record, "dialog")
         if not dialog:
-            raise Invalid("dialog", "the dialogue is empty")
+            raise Invalid("dialog", dialogue_empty())
         turns = []
         strategies = []
         for index, entry in enumerate(dialog):
@@ -65,7 +69,7 @@ class ESConvImporter(Importer):
             speaker = SPEAKER_BY_ROLE.get(entry.get("speaker"))  # type: ignore[arg-type]
             if speaker is None:
                 raise Invalid(
-                    f"{where}.speaker", f"{entry.get('speaker')!r} is not one of seeker, supporter"
+                    f"{where}.speaker", not_one_of(entry.get("speaker"), "seeker, supporter")
                 )
             try:
                 text = text_field(entry, "content")

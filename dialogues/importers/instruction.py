@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
 from dialogues.importers.cactus import records_to_sessions
 from dialogues.importers.reading import Invalid, plain_id, require_object, text_field
@@ -21,7 +24,7 @@ from dialogues.importers.registry import register
 @register
 class InstructionImporter(Importer):
     format = "instruction"
-    label = "Instruction / input / output (MentalChat16K, Psych8k)"
+    label = gettext_lazy("Instruction / input / output (MentalChat16K, Psych8k)")
     extensions = (".json", ".jsonl")
 
     @classmethod
@@ -47,6 +50,6 @@ class InstructionImporter(Importer):
             turns = [TurnRecord("client", instruction), TurnRecord("counselor", output)]
         else:
             raise Invalid(
-                "input", "missing: neither input nor instruction holds the client's words"
+                "input", _("missing: neither input nor instruction holds the client's words")
             )
         return SessionRecord(location=location, turns=turns, source_id=plain_id(record.get("id")))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from dialogues.importers.base import TurnRecord
-from dialogues.importers.reading import Invalid
+from dialogues.importers.reading import Invalid, dialogue_empty
 
 SPEAKER_BY_LABEL = {
     "counselor": "counselor",
@@ -49,16 +51,19 @@ def labelled_turns(dialogue: str, *, field: str) -> list[TurnRecord]:
     if unknown:
         raise Invalid(
             field,
-            f"line {_line_of(dialogue, unknown.start(1))} of the dialogue: unknown speaker label "
-            f"{unknown[1]!r} (expected Counselor or Client)",
+            _(
+                "line %(line)d of the dialogue: unknown speaker label %(label)r "
+                "(expected Counselor or Client)"
+            )
+            % {"line": _line_of(dialogue, unknown.start(1)), "label": unknown[1]},
         )
     parts = KNOWN_LABEL.split(dialogue)
     if parts[0].strip():
         offset = len(parts[0]) - len(parts[0].lstrip())
         raise Invalid(
             field,
-            f"line {_line_of(dialogue, offset)} of the dialogue has no speaker label "
-            "(Counselor: or Client:)",
+            _("line %(line)d of the dialogue has no speaker label (Counselor: or Client:)")
+            % {"line": _line_of(dialogue, offset)},
         )
     turns = []
     for index in range(1, len(parts), 3):
@@ -71,5 +76,5 @@ def labelled_turns(dialogue: str, *, field: str) -> list[TurnRecord]:
         if text:
             turns.append(TurnRecord(SPEAKER_BY_LABEL[label.lower()], text))
     if not turns:
-        raise Invalid(field, "the dialogue is empty")
+        raise Invalid(field, dialogue_empty())
     return turns

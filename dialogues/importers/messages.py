@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import (
     Importer,
     Location,
@@ -19,7 +22,15 @@ from dialogues.importers.base import (
     SessionRecord,
     TurnRecord,
 )
-from dialogues.importers.reading import JSONLineError, json_records, plain_id, type_name
+from dialogues.importers.reading import (
+    JSONLineError,
+    expected_list,
+    expected_text,
+    json_records,
+    missing,
+    not_one_of,
+    plain_id,
+)
 from dialogues.importers.registry import register
 
 __all__ = ["MessagesImporter", "json_records"]
@@ -30,7 +41,7 @@ SPEAKER_BY_ROLE = {"user": "client", "assistant": "counselor", "system": "system
 @register
 class MessagesImporter(Importer):
     format = "messages"
-    label = "OpenAI / TRL messages (JSON or JSONL)"
+    label = gettext_lazy("OpenAI / TRL messages (JSON or JSONL)")
     extensions = (".json", ".jsonl")
 
     @classmethod
@@ -51,39 +62,37 @@ class MessagesImporter(Importer):
 
     def _record(self, location: Location, record: Any) -> SessionRecord | RecordIssue:
         if not isinstance(record, dict):
-            return RecordIssue(location, "(record)", "expected an object with 'messages'")
+            return RecordIssue(location, "(record)", _("expected an object with 'messages'"))
         messages = record.get("messages")
         if messages is None:
-            return RecordIssue(location, "messages", "missing")
+            return RecordIssue(location, "messages", missing())
         if not isinstance(messages, list):
-            return RecordIssue(location, "messages", f"expected a list, got {type_name(messages)}")
+            return RecordIssue(location, "messages", expected_list(messages))
         if not messages:
-            return RecordIssue(location, "messages", "the conversation is empty")
+            return RecordIssue(location, "messages", _("the conversation is empty"))
         turns = []
         for index, message in enumerate(messages):
             where = f"messages[{index}]"
             if not isinstance(message, dict):
-                return RecordIssue(location, where, "expected an object with role and content")
+                return RecordIssue(location, where, _("expected an object with role and content"))
             role = message.get("role")
             if role not in SPEAKER_BY_ROLE:
                 return RecordIssue(
-                    location, f"{where}.role", f"{role!r} is not one of user, assistant, system"
+                    location, f"{where}.role", not_one_of(role, "user, assistant, system")
                 )
             content = message.get("content")
             if content is None:
-                return RecordIssue(location, f"{where}.content", "missing")
+                return RecordIssue(location, f"{where}.content", missing())
             if not isinstance(content, str):
-                return RecordIssue(
-                    location, f"{where}.content", f"expected text, got {type_name(content)}"
-                )
+                return RecordIssue(location, f"{where}.content", expected_text(content))
             # chat-therapy-demo has empty user messages (a silent client, a dangling last
             # message); they carry no words, so they are left out rather than failing the record.
             if content.strip():
                 turns.append(TurnRecord(SPEAKER_BY_ROLE[role], content.strip()))
         if not turns:
-            return RecordIssue(location, "messages", "the conversation is empty")
+            return RecordIssue(location, "messages", _("the conversation is empty"))
         if not any(turn.speaker == "client" for turn in turns):
-            return RecordIssue(location, "messages", "no user (client) message")
+            return RecordIssue(location, "messages", _("no user (client) message"))
         topic = record.get("topic")
         return SessionRecord(
             location=location,

@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import (
     CandidateRecord,
     Importer,
@@ -27,6 +30,7 @@ from dialogues.importers.base import (
 from dialogues.importers.cactus import records_to_sessions
 from dialogues.importers.reading import (
     Invalid,
+    missing,
     parquet_rows,
     plain_id,
     require_object,
@@ -46,18 +50,20 @@ PROVENANCE = "PsychoCounsel-Preference"
 def rating_value(record: dict[str, Any], name: str) -> int:
     value = record.get(name)
     if value is None:
-        raise Invalid(name, "missing")
+        raise Invalid(name, missing())
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Invalid(name, f"expected a whole number 1-5, got {type_name(value)}")
+        raise Invalid(
+            name, _("expected a whole number 1-5, got %(type)s") % {"type": type_name(value)}
+        )
     if value != int(value) or not 1 <= value <= 5:
-        raise Invalid(name, f"{value:g} is outside 1-5")
+        raise Invalid(name, _("%(value)s is outside 1-5") % {"value": f"{value:g}"})
     return int(value)
 
 
 @register
 class PsychoCounselImporter(Importer):
     format = "psychocounsel"
-    label = "PsychoCounsel-Preference (Parquet or JSONL)"
+    label = gettext_lazy("PsychoCounsel-Preference (Parquet or JSONL)")
     extensions = (".parquet", ".jsonl", ".json")
 
     @classmethod

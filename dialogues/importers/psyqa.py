@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import (
     CandidateRecord,
     Importer,
@@ -34,7 +37,7 @@ from dialogues.importers.registry import register
 @register
 class PsyQAImporter(Importer):
     format = "psyqa"
-    label = "PsyQA (question, description, answers)"
+    label = gettext_lazy("PsyQA (question, description, answers)")
     extensions = (".json", ".jsonl")
 
     @classmethod
@@ -55,7 +58,7 @@ class PsyQAImporter(Importer):
         description = text_field(record, "description", required=False)
         answers = list_field(record, "answers")
         if not answers:
-            raise Invalid("answers", "no answers")
+            raise Invalid("answers", _("no answers"))
         candidates = []
         for index, entry in enumerate(answers):
             where = f"answers[{index}]"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson
+from django.utils.translation import gettext as _
 
 from dialogues.importers.base import FormatError, Location
 
@@ -81,10 +82,14 @@ class _CheckedBytes:
 
 
 def not_utf8(display_name: str, line: int, seen: bytes) -> str:
-    return (
-        f"{display_name}: line {line}: bytes that are not UTF-8 ({seen.hex(' ')}); "
+    return _(
+        "%(file)s: line %(line)d: bytes that are not UTF-8 (%(bytes)s); "
         "save the file as UTF-8 and import it again"
-    )
+    ) % {"file": display_name, "line": line, "bytes": seen.hex(" ")}
+
+
+def file_empty(display_name: str) -> str:
+    return _("%(file)s: the file is empty") % {"file": display_name}
 
 
 def _first_significant(handle: IO[bytes], display_name: str) -> bytes:
@@ -93,7 +98,7 @@ def _first_significant(handle: IO[bytes], display_name: str) -> bytes:
     while start and not start.strip():
         start = handle.read(CHUNK)
     if not start:
-        raise FormatError(f"{display_name}: the file is empty")
+        raise FormatError(file_empty(display_name))
     return start.lstrip()[:1]
 
 
@@ -101,7 +106,7 @@ def _json_error_message(error: Exception) -> str:
     text = str(error).strip()
     first = text.splitlines()[0] if text else "parse error"
     if "premature EOF" in text:
-        return "the file ends in the middle of a record (is it truncated?)"
+        return _("the file ends in the middle of a record (is it truncated?)")
     return first.removeprefix("parse error: ")
 
 
@@ -126,7 +131,8 @@ def json_list_items(
         yield (
             Location(display_name, number + 1, line),
             JSONLineError(
-                f"not valid JSON ({_json_error_message(error)}); the records after it were not read"
+                _("not valid JSON (%(error)s); the records after it were not read")
+                % {"error": _json_error_message(error)}
             ),
         )
 
@@ -160,12 +166,14 @@ def json_records(*, path: Path, display_name: str) -> Iterator[tuple[Location, A
             empty = False
             yield item
         if empty:
-            raise FormatError(f"{display_name}: the JSON list holds no records")
+            raise FormatError(
+                _("%(file)s: the JSON list holds no records") % {"file": display_name}
+            )
         return
     if first != b"{":
         raise FormatError(
-            f"{display_name}: expected a JSON list or JSON lines, but the file starts with "
-            f"{first.decode('utf-8', 'replace')!r}"
+            _("%(file)s: expected a JSON list or JSON lines, but the file starts with %(start)r")
+            % {"file": display_name, "start": first.decode("utf-8", "replace")}
         )
     if _first_line_is_json(path):
         yield from jsonl_records(path=path, display_name=display_name)
@@ -206,7 +214,7 @@ def text_lines(*, path: Path, display_name: str) -> Iterator[tuple[int, str]]:
                 any_text = any_text or bool(part.strip())
                 yield number, part
     if not any_text:
-        raise FormatError(f"{display_name}: the file is empty")
+        raise FormatError(file_empty(display_name))
 
 
 def jsonl_records(*, path: Path, display_name: str) -> Iterator[tuple[Location, Any]]:
@@ -221,7 +229,10 @@ def jsonl_records(*, path: Path, display_name: str) -> Iterator[tuple[Location, 
         except json.JSONDecodeError as error:
             yield (
                 location,
-                JSONLineError(f"not valid JSON ({error.msg} at column {error.colno})"),
+                JSONLineError(
+                    _("not valid JSON (%(error)s at column %(column)d)")
+                    % {"error": error.msg, "column": error.colno}
+                ),
             )
 
 
@@ -236,14 +247,21 @@ def csv_rows(
         try:
             header = next(reader)
         except StopIteration:
-            raise FormatError(f"{display_name}: the file is empty") from None
+            raise FormatError(file_empty(display_name)) from None
         except csv.Error as error:
-            raise FormatError(f"{display_name}: line {reader.line_num}: {error}") from None
-        missing = [name for name in required if name not in header]
-        if missing:
+            raise FormatError(_csv_problem(display_name, reader.line_num, error)) from None
+        absent = [name for name in required if name not in header]
+        if absent:
             raise FormatError(
-                f"{display_name}: line 1: the CSV header lacks the column(s) "
-                f"{', '.join(missing)}; it has {', '.join(h or '(unnamed)' for h in header)}"
+                _(
+                    "%(file)s: line 1: the CSV header lacks the column(s) %(missing)s; "
+                    "it has %(has)s"
+                )
+                % {
+                    "file": display_name,
+                    "missing": ", ".join(absent),
+                    "has": ", ".join(h or "-" for h in header),
+                }
             )
         number = 0
         line = reader.line_num + 1
@@ -257,7 +275,15 @@ def csv_rows(
                     )
                 line = reader.line_num + 1
         except csv.Error as error:
-            raise FormatError(f"{display_name}: line {reader.line_num}: {error}") from None
+            raise FormatError(_csv_problem(display_name, reader.line_num, error)) from None
+
+
+def _csv_problem(display_name: str, line: int, error: csv.Error) -> str:
+    return _("%(file)s: line %(line)d: not valid CSV (%(error)s)") % {
+        "file": display_name,
+        "line": line,
+        "error": error,
+    }
 
 
 def _decoded_lines(handle: IO[bytes], display_name: str) -> Iterator[str]:
@@ -281,16 +307,19 @@ def parquet_rows(
     try:
         parquet = pq.ParquetFile(path)
     except Exception as error:  # pyarrow raises several types for a file that is not Parquet
-        raise FormatError(f"{display_name}: not a readable Parquet file ({error})") from None
-    columns = parquet.schema_arrow.names
-    missing = [name for name in required if name not in columns]
-    if missing:
         raise FormatError(
-            f"{display_name}: the Parquet file lacks the column(s) {', '.join(missing)}; "
-            f"it has {', '.join(columns)}"
+            _("%(file)s: not a readable Parquet file (%(error)s)")
+            % {"file": display_name, "error": error}
+        ) from None
+    columns = parquet.schema_arrow.names
+    absent = [name for name in required if name not in columns]
+    if absent:
+        raise FormatError(
+            _("%(file)s: the Parquet file lacks the column(s) %(missing)s; it has %(has)s")
+            % {"file": display_name, "missing": ", ".join(absent), "has": ", ".join(columns)}
         )
     if parquet.metadata.num_rows == 0:
-        raise FormatError(f"{display_name}: the file is empty (no rows)")
+        raise FormatError(_("%(file)s: the file is empty (no rows)") % {"file": display_name})
     number = 0
     for batch in parquet.iter_batches(batch_size=batch_size):
         for row in batch.to_pylist():
@@ -300,23 +329,51 @@ def parquet_rows(
 
 def type_name(value: Any) -> str:
     if value is None:
-        return "null"
+        return _("null")
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, int | float):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     return type(value).__name__
+
+
+def missing() -> str:
+    return _("missing")
+
+
+def empty() -> str:
+    return _("empty")
+
+
+def expected_text(value: Any) -> str:
+    return _("expected text, got %(type)s") % {"type": type_name(value)}
+
+
+def expected_list(value: Any) -> str:
+    return _("expected a list, got %(type)s") % {"type": type_name(value)}
+
+
+def expected_object(value: Any) -> str:
+    return _("expected an object, got %(type)s") % {"type": type_name(value)}
+
+
+def not_one_of(value: Any, allowed: str) -> str:
+    return _("%(value)r is not one of %(allowed)s") % {"value": value, "allowed": allowed}
+
+
+def dialogue_empty() -> str:
+    return _("the dialogue is empty")
 
 
 def require_object(value: Any, what: str = "(record)") -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise Invalid(what, f"expected an object, got {type_name(value)}")
+        raise Invalid(what, expected_object(value))
     return value
 
 
@@ -325,13 +382,13 @@ def text_field(record: dict[str, Any], name: str, *, required: bool = True) -> s
     value = record.get(name)
     if value is None:
         if required:
-            raise Invalid(name, "missing")
+            raise Invalid(name, missing())
         return ""
     if not isinstance(value, str):
-        raise Invalid(name, f"expected text, got {type_name(value)}")
+        raise Invalid(name, expected_text(value))
     value = value.strip()
     if required and not value:
-        raise Invalid(name, "empty")
+        raise Invalid(name, empty())
     return value
 
 
@@ -339,10 +396,10 @@ def list_field(record: dict[str, Any], name: str, *, required: bool = True) -> l
     value = record.get(name)
     if value is None:
         if required:
-            raise Invalid(name, "missing")
+            raise Invalid(name, missing())
         return []
     if not isinstance(value, list):
-        raise Invalid(name, f"expected a list, got {type_name(value)}")
+        raise Invalid(name, expected_list(value))
     return value
 
 

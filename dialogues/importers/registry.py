@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from dialogues.importers.base import Importer
 
 # Modules that register importers; detection tries formats in this order, so a format whose
@@ -60,7 +62,10 @@ def importer_for(format_name: str) -> Importer:
         return _REGISTRY[format_name]()
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
-        raise UnknownFormat(f"unknown format {format_name!r}; known formats: {known}") from None
+        raise UnknownFormat(
+            _("unknown format %(name)r; known formats: %(known)s")
+            % {"name": format_name, "known": known}
+        ) from None
 
 
 def _head(path: Path) -> str:
@@ -79,6 +84,9 @@ def format_detect(*, path: Path, display_name: str | None = None) -> str:
     seen = " ".join(head[:160].split())
     expected = ", ".join(sorted(_REGISTRY))
     raise UnknownFormat(
-        f"{display_name or path.name}: could not recognise the format; expected one of "
-        f"{expected}; the file starts with: {seen!r}"
+        _(
+            "%(file)s: could not recognise the format; expected one of %(expected)s; "
+            "the file starts with: %(seen)r"
+        )
+        % {"file": display_name or path.name, "expected": expected, "seen": seen}
     )

@@ -11,11 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
 from dialogues.importers.reading import (
     Invalid,
     JSONLineError,
+    dialogue_empty,
     json_list_items,
+    not_one_of,
     require_object,
     text_field,
 )
@@ -27,7 +31,7 @@ SPEAKER_BY_ROLE = {"client": "client", "counselor": "counselor"}
 @register
 class SmileChatImporter(Importer):
     format = "smilechat"
-    label = "SmileChat dialogue (JSON list of client/counselor turns)"
+    label = gettext_lazy("SmileChat dialogue (JSON list of client/counselor turns)")
     extensions = (".json",)
 
     @classmethod
@@ -52,7 +56,7 @@ class SmileChatImporter(Importer):
                 yield RecordIssue(location, problem.field, problem.message)
                 return
         if not turns:
-            yield RecordIssue(location, "(dialogue)", "the dialogue is empty")
+            yield RecordIssue(location, "(dialogue)", dialogue_empty())
             return
         yield SessionRecord(
             location=location,
@@ -67,7 +71,7 @@ class SmileChatImporter(Importer):
         entry = require_object(item, where)
         role = entry.get("role")
         if role not in SPEAKER_BY_ROLE:
-            raise Invalid(f"{where}.role", f"{role!r} is not one of client, counselor")
+            raise Invalid(f"{where}.role", not_one_of(role, "client, counselor"))
         try:
             text = text_field(entry, "content")
         except Invalid as problem:

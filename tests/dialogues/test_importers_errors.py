@@ -353,3 +353,16 @@ def test_counselchat_bad_upvotes_and_scattered_question(tmp_path):
             "consecutive rows",
         ),
     ]
+
+
+def test_problems_are_reported_in_the_active_language(tmp_path):
+    from django.utils import translation
+
+    path = cactus_file(tmp_path, {"dialogue": "Counselor: Hello.\nTherapist: Hi."})
+
+    with translation.override("zh-hans"):
+        _, issues = read("cactus", path)
+
+    assert issues[0].message == (
+        "对话第 2 行：未知的说话人标签 'Therapist'（应为 Counselor 或 Client）"
+    )
