@@ -55,3 +55,10 @@ ROUTES: list[Route] = [
     Route("review:judge_run", "project", _judge, method="POST", allowed=LEADS),
     Route("review:judge_run_cancel", "project", _run, method="POST", allowed=LEADS),
 ]
+
+ROUTES += [
+    Route("api_agreement", "project", _project, api=True, allowed=LEADS),
+    Route("api_judges", "project", _project, api=True, allowed=LEADS),
+    Route("api_judge_run_start", "project", _judge, method="POST", api=True, allowed=LEADS),
+    Route("api_judge_run", "project", _run, api=True, allowed=LEADS),
+]
