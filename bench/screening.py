@@ -2,8 +2,9 @@
 
 Run from the repository root:  .venv/bin/python bench/screening.py [--sessions N] [--language zh]
 Turns are generated deterministically from counseling sentences, with crisis language or
-personal data planted in about one turn in two hundred. It prints turns/s, MB/s and the hits
-found, and exits with status 1 when screening takes longer than the target.
+personal data planted in about one turn in two hundred. It prints the wall-clock and CPU
+time, turns/s, MB/s and the hits found, and exits with status 1 when the CPU time is over the
+target.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections import Counter
 
 from dialogues.screening import screen_text
 
-TARGET_SECONDS = 5.0
+TARGET_SECONDS = 3.0
 TURNS_PER_SESSION = 20
 
 EN_SENTENCES = [
@@ -90,19 +91,22 @@ def main() -> int:
 
     turns = turns_generate(sessions=args.sessions, language=args.language, seed=args.seed)
     megabytes = sum(len(turn.encode()) for turn in turns) / 1e6
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     found: Counter[str] = Counter()
     for turn in turns:
         for hit in screen_text(turn, language=args.language):
             found[f"{hit.category}/{hit.framing}"] += 1
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
 
     print(f"turns: {len(turns):,} ({megabytes:.1f} MB of UTF-8, language {args.language})")
-    rates = f"{len(turns) / elapsed:,.0f} turns/s, {megabytes / elapsed:.1f} MB/s"
-    print(f"screening: {elapsed:.2f} s, {rates}")
+    rates = f"{len(turns) / cpu:,.0f} turns/s and {megabytes / cpu:.1f} MB/s of CPU time"
+    print(f"screening: {elapsed:.2f} s wall, {cpu:.2f} s CPU, {rates}")
     print("hits: " + ", ".join(f"{key} {count}" for key, count in sorted(found.items())))
-    print(f"target: {TARGET_SECONDS:.1f} s -> {'met' if elapsed <= TARGET_SECONDS else 'MISSED'}")
-    return 0 if elapsed <= TARGET_SECONDS else 1
+    # CPU time decides: on a machine shared with other jobs the wall clock measures them too.
+    met = cpu <= TARGET_SECONDS
+    print(f"target: {TARGET_SECONDS:.1f} s of CPU -> {'met' if met else 'MISSED'}")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
