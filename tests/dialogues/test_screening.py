@@ -178,6 +178,7 @@ def test_safety_questions_are_hits_framed_as_questions(language, text, matched) 
         ("en", "I would never hurt myself, I just feel stuck.", "hurt myself"),
         ("en", "I'm not suicidal.", "suicidal"),
         ("en", "I have never really thought about killing myself.", "killing myself"),
+        ("en", "Client denies current suicidal ideation.", "suicidal"),
         ("zh", "我从来没有想过自杀。", "自杀"),
         ("zh", "我不会伤害自己的，你放心。", "伤害自己"),
     ],
