@@ -64,7 +64,8 @@ class _CheckedBytes:
     def read(self, size: int = -1) -> bytes:
         if size == 0:  # ijson probes with read(0) to tell bytes from text
             return b""
-        data = self.handle.readline() if self.by_line else self.handle.read(size)
+        # By lines, but never more than a block: a minified list is one very long line.
+        data = self.handle.readline(CHUNK) if self.by_line else self.handle.read(size)
         if not self.started:
             self.started = True
             data = data.removeprefix(BOM)

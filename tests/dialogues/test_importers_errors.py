@@ -366,3 +366,14 @@ def test_problems_are_reported_in_the_active_language(tmp_path):
     assert issues[0].message == (
         "对话第 2 行：未知的说话人标签 'Therapist'（应为 Counselor 或 Client）"
     )
+
+
+def test_invalid_json_in_a_minified_list_is_on_line_one(tmp_path):
+    text = json.dumps([CACTUS_ROW, CACTUS_ROW, CACTUS_ROW])
+    position = text.rindex('"attitude"')
+    path = write(tmp_path, "cactus.json", text[:position] + "," + text[position:])
+
+    sessions, issues = read("cactus", path)
+
+    assert len(sessions) == 2
+    assert where(issues[0]) == ("cactus.json", 3, 1, "(json)")
