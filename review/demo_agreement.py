@@ -36,7 +36,8 @@ def _session_ratings(project_id: int) -> list[SourceRating]:
         for code, value in Score.objects.filter(
             review__item=item, review__status=Review.Status.SUBMITTED, value__isnull=False
         ).values_list("criterion__code", "value"):
-            scores.setdefault(code, []).append(value)
+            if value is not None:
+                scores.setdefault(code, []).append(value)
         lenient = 1 if number % 2 == 0 else 0
         for code, values in scores.items():
             ratings.append(
