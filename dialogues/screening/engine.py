@@ -105,15 +105,16 @@ class _Scanner:
 def _without_overlaps(hits: list[Hit]) -> list[Hit]:
     """Drop a hit lying inside a longer one of the same kind ("raped" inside "was raped"),
     and return the rest in order of position."""
+    # Sorted by start, longest first: a hit lies inside an earlier one of its kind exactly when
+    # it ends no later than the furthest end of that kind so far.
     hits.sort(key=lambda hit: (hit.start, hit.start - hit.end, hit.category))
     kept: list[Hit] = []
+    furthest: dict[str, int] = {}
     for hit in hits:
-        if any(
-            other.kind == hit.kind and other.start <= hit.start and hit.end <= other.end
-            for other in kept
-        ):
+        if hit.end <= furthest.get(hit.kind, -1):
             continue
         kept.append(hit)
+        furthest[hit.kind] = hit.end
     return kept
 
 

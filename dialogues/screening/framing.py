@@ -17,20 +17,23 @@ _SENTENCE_END = re.compile(r"[.!?。！？\n]")
 _QUESTION_MARKS = ("?", "？")
 
 
-# A negation and at most three of these words between it and the crisis words: "never really
-# thought about", "not going to". Anything else ("can't stop thinking about") keeps it a statement.
 def _words(text: str) -> list[str]:
     return text.split()
 
 
+# A negation and at most three of these words between it and the crisis words: "never really
+# thought about", "not going to", "denies current". Anything else ("can't stop thinking about")
+# keeps it a statement.
 _EN_BETWEEN = _words(
     "ever really actually even want wanted to try tried going gonna plan planning planned would "
     "will could thought thoughts think thinking about of and i do did be been have had intend "
-    "intending any seriously consider considered considering"
+    "intending any seriously consider considered considering current recent active"
 )
 _EN_NEGATED = re.compile(
     r"\b(?:never|not|no|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|isn'?t|wasn'?t|aren'?t|"
-    r"haven'?t|hasn'?t|without|nor)\s+(?:(?:" + "|".join(_EN_BETWEEN) + r")\s+){0,3}$",
+    r"haven'?t|hasn'?t|without|nor|den(?:y|ies|ied|ying))\s+(?:(?:"
+    + "|".join(_EN_BETWEEN)
+    + r")\s+){0,3}$",
     re.IGNORECASE,
 )
 _ZH_NEGATED = re.compile(

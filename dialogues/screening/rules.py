@@ -98,7 +98,7 @@ _ZH_ABUSERS = _words(
 _ZH_ABUSE_VERBS = ("打", "揍", "踢", "掐")
 _ZH_HARM_VERBS = ("杀了", "杀死", "弄死", "捅死", "掐死", "伤害", "报复", "砍")
 _ZH_TARGETS = _words("他 她 他们 她们 别人 他人 所有人 全家 老板 同事 老师 同学 孩子")
-_ZH_SELF_VERBS = ("伤害", "割", "割伤", "划", "划伤", "弄伤", "打")
+_ZH_SELF_VERBS = ("伤害", "割", "割伤", "划", "划伤", "弄伤", "打", "烫", "烫伤", "掐")
 _ZH_DIGITS = "0123456789０１２３４５６７８９一二三四五六七八九十百零〇"
 _ZH_NUM = f"[{_ZH_DIGITS}]"
 _ZH_STREETS = ("路", "街", "大道", "大街", "巷", "弄", "胡同")
@@ -255,6 +255,21 @@ RULES: tuple[Rule, ...] = (
         ("abusive",),
         "en",
     ),
+    Rule(
+        CRISIS,
+        "abuse",
+        r"\bforc(?:ed|es|ing)\s+(?:me\s+(?:to\s+have\s+sex|into\s+sex)|(?:himself|herself)\s+on\s+me)\b"
+        r"|\btouch(?:ed|es|ing)\s+me\s+(?:inappropriately|sexually)\b",
+        (
+            "to have sex",
+            "into sex",
+            "himself on me",
+            "herself on me",
+            "me inappropriately",
+            "me sexually",
+        ),
+        "en",
+    ),
     # --- crisis, Chinese ---------------------------------------------------------------------
     Rule(
         CRISIS,
@@ -304,8 +319,16 @@ RULES: tuple[Rule, ...] = (
     Rule(
         CRISIS,
         "abuse",
-        r"家暴|家庭暴力|虐待|性侵|强奸|猥亵|性骚扰",
-        ("家暴", "家庭暴力", "虐待", "性侵", "强奸", "猥亵", "性骚扰"),
+        r"家暴|家庭暴力|虐待|性侵|强奸|强暴|猥亵|性骚扰",
+        ("家暴", "家庭暴力", "虐待", "性侵", "强奸", "强暴", "猥亵", "性骚扰"),
+        "zh",
+    ),
+    # "我被他打了", "被爸爸打过"; the 了 or 过 keeps out 被打扰 and 被打击 (discouraged).
+    Rule(
+        CRISIS,
+        "abuse",
+        r"被" + _alt(_ZH_ABUSERS) + r"?" + _alt(_ZH_ABUSE_VERBS) + r"(?:了|过|伤)",
+        _joined(("被",), ("", *_ZH_ABUSERS), _ZH_ABUSE_VERBS, ("了", "过", "伤")),
         "zh",
     ),
     Rule(

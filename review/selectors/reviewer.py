@@ -32,7 +32,8 @@ from review.selectors.access import (
     review_settings_for,
     reviews_visible_to,
 )
-from review.services.assignment import assignment_current, calibration_pending
+from review.services.assignment import assignment_candidates, assignment_current
+from review.services.calibration import calibration_passed
 from rubrics.models import Criterion, CriterionGroup, Rubric
 
 
@@ -103,19 +104,7 @@ def reviewer_progress(*, project: Project, reviewer: Any) -> ReviewerProgress:
         skipped=Count("pk", filter=Q(status=Assignment.Status.SKIPPED)),
         reserved=Count("pk", filter=Q(status=Assignment.Status.RESERVED, reserved_until__gt=now)),
     )
-    settings = review_settings_for(project=project)
-    held = mine.filter(
-        Q(status__in=[Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED])
-        | Q(status=Assignment.Status.RESERVED, reserved_until__gt=now)
-    )
-    available = (
-        Item.objects.filter(project=project)
-        .exclude(status__in=[Item.Status.APPROVED, Item.Status.REJECTED])
-        .exclude(pk__in=held.values("item_id"))
-        .annotate(active=Count("assignments", filter=_active(now, "assignments__")))
-        .filter(active__lt=settings.overlap)
-        .count()
-    )
+    available = assignment_candidates(project=project, reviewer=reviewer).count()
     return ReviewerProgress(available=available, **counts)
 
 
@@ -127,13 +116,10 @@ def _lead_url(project: Project) -> str:
 
 
 def _calibration(project: Project, user: Any, settings: ReviewSettings) -> str:
+    """Empty when calibration is not required, else "passed" or "pending"."""
     if not settings.require_calibration:
         return ""
-    return (
-        "pending"
-        if calibration_pending(project=project, reviewer=user, settings=settings)
-        else "passed"
-    )
+    return "passed" if calibration_passed(project=project, reviewer=user) else "pending"
 
 
 def reviewer_home_cards(*, user: Any) -> list[ProjectCard]:

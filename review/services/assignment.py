@@ -10,6 +10,10 @@ Concurrency: the item row is locked (``SELECT ... FOR UPDATE``) while its slots 
 the new one is written, so two reviewers racing for an item's last slot cannot both take it; the
 loser moves on to the next candidate item. SQLite has no row locks, but it serialises writers, so
 the count-then-write still holds there within one process.
+
+Calibration: where the project requires it, a reviewer who has not passed gets the gold items
+first, every one of them whatever the overlap (each reviewer calibrates on the same set), and no
+live item until ``review.services.calibration.calibration_passed`` says so.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from core.models import Project
 from review.models import Assignment, Item, ReviewSettings
 from review.outcome import FINAL_STATUSES, item_status_refresh
 from review.selectors.access import review_settings_for
+from review.services.calibration import calibration_passed
 
 # How many candidate items one call tries before concluding that nothing is free. Losing a race
 # moves on to the next one; a few dozen covers any realistic crowd on one project.
@@ -61,43 +66,57 @@ def assignment_current(*, project: Project, reviewer: Any) -> Assignment | None:
 
 
 def calibration_pending(*, project: Project, reviewer: Any, settings: ReviewSettings) -> bool:
-    """Must this reviewer still do gold items before live work?"""
+    """Must this reviewer still pass calibration before live work?"""
     if not settings.require_calibration:
         return False
-    try:
-        from review.services.calibration import calibration_passed
-    except ImportError:  # the calibration service is not installed: gold first, always
-        return True
     return not calibration_passed(project=project, reviewer=reviewer)
 
 
-def _candidates(
-    *, project: Project, reviewer: Any, settings: ReviewSettings, now: Any
-) -> QuerySet[Item]:
+def _taken_by(reviewer: Any, project: Project, now: Any) -> QuerySet[Assignment]:
     # Items where the reviewer already worked (submitted, skipped) or holds a live reservation
     # are not theirs to take again; an expired or released slot of theirs may be taken back.
-    taken = Assignment.objects.filter(reviewer=reviewer, item__project=project).filter(
+    return Assignment.objects.filter(reviewer=reviewer, item__project=project).filter(
         Q(status__in=[Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED])
         | Q(status=Assignment.Status.RESERVED, reserved_until__gt=now)
     )
+
+
+def _candidates(
+    *, project: Project, reviewer: Any, settings: ReviewSettings, now: Any, calibrating: bool
+) -> QuerySet[Item]:
     items = (
         Item.objects.filter(project=project)
         .exclude(status__in=FINAL_STATUSES)
-        .exclude(pk__in=taken.values("item_id"))
-        .annotate(
+        .exclude(pk__in=_taken_by(reviewer, project, now).values("item_id"))
+    )
+    if calibrating:
+        # Every reviewer calibrates on the same gold items, so their overlap does not apply;
+        # until the reviewer passes, live items wait.
+        return items.filter(is_gold=True).order_by("position", "pk")
+    return (
+        items.annotate(
             active=Count("assignments", filter=active_slots_q(now=now, prefix="assignments__"))
         )
         .filter(active__lt=settings.overlap)
+        .order_by("active", "position", "pk")
     )
-    order = ["active", "position", "pk"]
-    if calibration_pending(project=project, reviewer=reviewer, settings=settings):
-        gold = items.filter(is_gold=True)
-        if gold.exists():
-            return gold.order_by(*order)
-    return items.order_by(*order)
 
 
-def _take(*, item_id: int, reviewer: Any, settings: ReviewSettings) -> Assignment | None:
+def assignment_candidates(*, project: Project, reviewer: Any) -> QuerySet[Item]:
+    """The items this reviewer could be given next, in queue order."""
+    settings = review_settings_for(project=project)
+    return _candidates(
+        project=project,
+        reviewer=reviewer,
+        settings=settings,
+        now=timezone.now(),
+        calibrating=calibration_pending(project=project, reviewer=reviewer, settings=settings),
+    )
+
+
+def _take(
+    *, item_id: int, reviewer: Any, settings: ReviewSettings, calibrating: bool
+) -> Assignment | None:
     """Reserve a slot on one item under its row lock, or None when the item filled up meanwhile."""
     now = timezone.now()
     with transaction.atomic():
@@ -105,7 +124,7 @@ def _take(*, item_id: int, reviewer: Any, settings: ReviewSettings) -> Assignmen
         if item.status in FINAL_STATUSES:
             return None
         slots = Assignment.objects.filter(item=item)
-        if slots.filter(active_slots_q(now=now)).count() >= settings.overlap:
+        if not calibrating and slots.filter(active_slots_q(now=now)).count() >= settings.overlap:
             return None
         until = now + timedelta(minutes=settings.reservation_minutes)
         mine = slots.filter(reviewer=reviewer).first()
@@ -167,10 +186,15 @@ def assignment_next(*, project: Project, reviewer: Any) -> Assignment | None:
         return current
     settings = review_settings_for(project=project)
     now = timezone.now()
-    candidates = _candidates(project=project, reviewer=reviewer, settings=settings, now=now)
+    calibrating = calibration_pending(project=project, reviewer=reviewer, settings=settings)
+    candidates = _candidates(
+        project=project, reviewer=reviewer, settings=settings, now=now, calibrating=calibrating
+    )
     for item_id in candidates.values_list("pk", flat=True)[:CANDIDATES_PER_CALL]:
         try:
-            assignment = _take(item_id=item_id, reviewer=reviewer, settings=settings)
+            assignment = _take(
+                item_id=item_id, reviewer=reviewer, settings=settings, calibrating=calibrating
+            )
         except IntegrityError:
             # The same reviewer in a second tab took this item a moment ago.
             return assignment_current(project=project, reviewer=reviewer)

@@ -22,6 +22,7 @@ from core.http import AuthedHttpRequest
 from core.models import Project, Role
 from core.selectors import project_get_for_user
 from dialogues.models import Speaker
+from review.markdown import guidelines_render
 from review.models import (
     Assignment,
     Choice,
@@ -85,9 +86,11 @@ def _item_url(assignment: Assignment) -> str:
 
 @require_GET
 def home(request: AuthedHttpRequest) -> HttpResponse:
-    return render(
-        request, "review/reviewer/home.html", {"cards": reviewer_home_cards(user=request.user)}
-    )
+    cards = [
+        (card, guidelines_render(text=card.settings.guidelines))
+        for card in reviewer_home_cards(user=request.user)
+    ]
+    return render(request, "review/reviewer/home.html", {"cards": cards})
 
 
 @require_GET
@@ -224,6 +227,7 @@ def _render_session(
         "can_rewrite": page.settings.has_task(TaskKind.REWRITE) or mode == "rewrite",
         "rewrite_form": rewrite_form or {},
         "others_count": len(page.others),
+        "guidelines": guidelines_render(text=page.settings.guidelines),
     }
     return render(request, "review/reviewer/scoring.html", context, status=status)
 
@@ -292,6 +296,7 @@ def _render_pair(
         "open": assignment.status == Assignment.Status.RESERVED,
         "others": others,
         "choices": Choice,
+        "guidelines": guidelines_render(text=page.settings.guidelines),
     }
     return render(request, "review/reviewer/pairwise.html", context, status=status)
 

@@ -8,6 +8,7 @@ import pytest
 
 from dialogues.screening import DETECTOR, NEGATED, QUESTION, STATEMENT, Hit, screen_text
 from dialogues.screening.checks import cn_id_valid
+from dialogues.screening.rules import CRISIS_CATEGORIES, PII_CATEGORIES, RULES
 
 # (language, text, kind, category, matched text): one or more per category and language.
 FIXTURES = [
@@ -36,6 +37,8 @@ FIXTURES = [
     ("en", "She left an abusive relationship in 2019.", "crisis", "abuse", "abusive relationship"),
     ("en", "I was raped in college.", "crisis", "abuse", "was raped"),
     ("en", "There was domestic violence at home.", "crisis", "abuse", "domestic violence"),
+    ("en", "My uncle touched me inappropriately.", "crisis", "abuse", "touched me inappropriately"),
+    ("en", "He forced me to have sex with him.", "crisis", "abuse", "forced me to have sex"),
     # --- crisis, Chinese ---
     ("zh", "我最近经常想到自杀。", "crisis", "suicidal", "自杀"),
     ("zh", "我真的不想活了。", "crisis", "suicidal", "不想活"),
@@ -48,6 +51,8 @@ FIXTURES = [
     ("zh", "我老公经常打我。", "crisis", "abuse", "老公经常打我"),
     ("zh", "小时候我被继父虐待过。", "crisis", "abuse", "虐待"),
     ("zh", "她说那是家暴。", "crisis", "abuse", "家暴"),
+    ("zh", "昨天我又被他打了。", "crisis", "abuse", "被他打了"),
+    ("zh", "我心烦的时候会烫自己。", "crisis", "self_harm", "烫自己"),
     # --- personal data ---
     ("en", "Call me on 555-201-3344 tonight.", "pii", "phone", "555-201-3344"),
     ("en", "My cell is (415) 555-0132.", "pii", "phone", "(415) 555-0132"),
@@ -138,6 +143,8 @@ PLAIN = [
     ("zh", "咨询结束以后，我感觉轻松了一些。"),
     ("zh", "他说话的方式伤害了我的自尊心。"),
     ("zh", "我今年28岁，在一家公司做会计。"),
+    ("zh", "我工作的时候总是被打扰，觉得被打击了。"),
+    ("en", "Your words really touched me."),
 ]
 
 
@@ -171,6 +178,7 @@ def test_safety_questions_are_hits_framed_as_questions(language, text, matched) 
         ("en", "I would never hurt myself, I just feel stuck.", "hurt myself"),
         ("en", "I'm not suicidal.", "suicidal"),
         ("en", "I have never really thought about killing myself.", "killing myself"),
+        ("en", "Client denies current suicidal ideation.", "suicidal"),
         ("zh", "我从来没有想过自杀。", "自杀"),
         ("zh", "我不会伤害自己的，你放心。", "伤害自己"),
     ],
@@ -244,3 +252,11 @@ def test_hits_are_frozen() -> None:
     assert isinstance(hit, Hit)
     with pytest.raises(dataclasses.FrozenInstanceError):
         hit.category = "other"  # type: ignore[misc]
+
+
+def test_every_rule_can_fire() -> None:
+    """Anchors are matched against the lower-cased text, so one with a capital never fires."""
+    for rule in RULES:
+        assert all(anchor == anchor.lower() and anchor for anchor in rule.anchors), rule
+        assert rule.kind in ("crisis", "pii")
+        assert rule.category in (*CRISIS_CATEGORIES, *PII_CATEGORIES)

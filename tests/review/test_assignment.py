@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
 from review.models import Assignment, Item
 from review.selectors.reviewer import project_progress, reviewer_progress
 from review.services.assignment import AssignmentError, assignment_next, assignment_skip
-from tests.review.reviewer_world import review_world
+from review.services.reviewing import review_input_from_form, review_submit
+from tests.conftest import client_for
+from tests.review.reviewer_world import FULL_FORM, review_world
 
 pytestmark = pytest.mark.django_db
 
@@ -108,11 +111,52 @@ def test_skipping_needs_a_reason_and_hands_the_slot_on() -> None:
     assert event.after == {"status": "skipped"}
 
 
-def test_gold_items_come_first_when_calibration_is_required() -> None:
-    world = review_world(items=3, require_calibration=True)
-    gold = world.items[2]
-    Item.objects.filter(pk=gold.pk).update(is_gold=True, gold_scores={"empathy": 3})
-    assert assignment_next(project=world.project, reviewer=world.reviewers[0]).item == gold
+def _calibration_world(expected_empathy: int):
+    world = review_world(items=3, reviewers=2, overlap=1, require_calibration=True)
+    gold = world.items[1:]
+    Item.objects.filter(pk__in=[item.pk for item in gold]).update(
+        is_gold=True, gold_scores={"empathy": expected_empathy}
+    )
+    return world, gold
+
+
+def _score(assignment: Assignment) -> None:
+    review_submit(
+        assignment=assignment,
+        data=review_input_from_form(
+            data=FULL_FORM, rubric=assignment.item.project.review_settings.rubric
+        ),
+    )
+
+
+def test_every_reviewer_does_the_gold_items_before_live_work() -> None:
+    world, gold = _calibration_world(expected_empathy=3)
+    first, second = world.reviewers
+    # The gold items go to both reviewers although each item wants one reviewer only.
+    for reviewer in world.reviewers:
+        given = assignment_next(project=world.project, reviewer=reviewer)
+        assert given.item == gold[0]
+        _score(given)
+    assert assignment_next(project=world.project, reviewer=first).item == gold[1]
+    assert reviewer_progress(project=world.project, reviewer=second).available == 1
+
+
+def test_live_work_opens_once_calibration_is_passed() -> None:
+    world, gold = _calibration_world(expected_empathy=3)
+    reviewer = world.reviewers[0]
+    for _gold in gold:
+        _score(assignment_next(project=world.project, reviewer=reviewer))
+    assert assignment_next(project=world.project, reviewer=reviewer).item == world.items[0]
+
+
+def test_a_reviewer_below_the_pass_mark_gets_no_live_work() -> None:
+    world, gold = _calibration_world(expected_empathy=0)  # they will score 3: out of tolerance
+    reviewer = world.reviewers[0]
+    for _gold in gold:
+        _score(assignment_next(project=world.project, reviewer=reviewer))
+    assert assignment_next(project=world.project, reviewer=reviewer) is None
+    page = client_for(reviewer).get(reverse("review:home")).content.decode()
+    assert "below this project" in page
 
 
 def test_approved_and_rejected_items_are_not_handed_out() -> None:

@@ -46,7 +46,7 @@ def test_a_lead_sees_a_link_to_manage_their_project() -> None:
 
 
 def test_the_scoring_page_shows_turns_criteria_anchors_and_shortcuts() -> None:
-    world = review_world(items=1, guidelines="Score <b>only</b> what you read.")
+    world = review_world(items=1, guidelines="**Score** <b>only</b> what you read.")
     assignment = assignment_next(project=world.project, reviewer=world.reviewers[0])
     page = client_for(world.reviewers[0]).get(_url("review:item", assignment)).content.decode()
     assert 'id="turn-4"' in page
@@ -58,7 +58,8 @@ def test_the_scoring_page_shows_turns_criteria_anchors_and_shortcuts() -> None:
     assert "Rationale (required)" in page
     assert "Keyboard shortcuts" in page
     assert "js/review.js" in page
-    # Guidelines are shown escaped.
+    # Guidelines are Markdown; HTML in them is shown as text.
+    assert "<strong>Score</strong>" in page
     assert "&lt;b&gt;only&lt;/b&gt;" in page
 
 
