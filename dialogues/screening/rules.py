@@ -298,13 +298,19 @@ RULES: tuple[Rule, ...] = (
         ("结束", "了结", "死了", "活着没", "安眠药"),
         "zh",
     ),
+    # 自伤 but not 源自伤害 ("comes from harm") or 来自伤心 ("comes from sadness").
     Rule(
-        CRISIS, "self_harm", r"自残|自伤|自我伤害|割腕", ("自残", "自伤", "自我伤害", "割腕"), "zh"
+        CRISIS,
+        "self_harm",
+        r"自残|(?<![源来出发])自伤(?![害心感痛])|自我伤害|割腕",
+        ("自残", "自伤", "自我伤害", "割腕"),
+        "zh",
     ),
     Rule(
         CRISIS,
         "self_harm",
-        _alt(_ZH_SELF_VERBS) + r"(?:我|你)?自己",
+        # Not 规划自己 ("plan one's own ...") or 计划自己.
+        r"(?<![规计策筹比刻])" + _alt(_ZH_SELF_VERBS) + r"(?:我|你)?自己",
         _joined(_ZH_SELF_VERBS, ("", "我", "你"), ("自己",)),
         "zh",
     ),

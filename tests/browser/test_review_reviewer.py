@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from dialogues.models import Candidate
 from review.models import Assignment, PairwiseJudgment, Review, Rewrite
 from tests.browser.conftest import login
+from tests.review.factories import PairItemFactory, SessionItemFactory
 from tests.review.reviewer_world import review_world
 
 
@@ -125,3 +126,31 @@ def test_a_rewrite_of_a_counselor_turn_becomes_a_candidate_pair(page: Page) -> N
     assert rewrite.rewrite.origin == Candidate.Origin.REWRITE
     assert rewrite.rewrite.text.startswith("It sounds exhausting.")
     assert rewrite.rationale.startswith("Reflects first")
+
+
+LONG_CHINESE = "我最近总是睡不着觉，脑子里一直反复想着考试失败以后家里人会怎么看我" * 10
+
+
+@pytest.mark.parametrize("kind", ["session", "pair"])
+def test_long_chinese_text_never_widens_the_page(page: Page, kind: str) -> None:
+    world = review_world(items=0, reviewers=1)
+    reviewer = world.reviewers[0]
+    turns = [("client", LONG_CHINESE), ("counselor", "听起来你承受了很大的压力。" * 30)]
+    if kind == "session":
+        SessionItemFactory(project=world.project, session__language="zh", session__turns=turns)
+    else:
+        PairItemFactory(
+            project=world.project,
+            session__language="zh",
+            session__turns=turns[:1],
+            candidate_a__text="我能理解你的担心。" * 40,
+            candidate_b__text="考试" * 100 + "https://example.org/" + "x" * 300,
+        )
+    login(page, reviewer)
+    page.goto("/review/")
+    page.locator("form.langswitch button[value=zh-hans]").click()
+    page.get_by_role("button", name="下一个条目").click()
+    expect(page.locator("[data-keys-ready]")).to_be_attached()
+    for width in (1280, 820):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -144,6 +144,8 @@ PLAIN = [
     ("zh", "他说话的方式伤害了我的自尊心。"),
     ("zh", "我今年28岁，在一家公司做会计。"),
     ("zh", "我工作的时候总是被打扰，觉得被打击了。"),
+    ("zh", "这种想法源自伤害事件的解决不当。"),
+    ("zh", "你可以重新规划自己的人生。"),
     ("en", "Your words really touched me."),
 ]
 
@@ -165,6 +167,7 @@ def test_empty_text_has_no_hits() -> None:
         ("en", "Are you having thoughts of suicide right now?", "suicide"),
         ("zh", "你有没有想过伤害自己？", "伤害自己"),
         ("zh", "最近有过自杀的念头吗", "自杀"),
+        ("en", "Have you thought about suicide, or about anything like it?", "suicide"),
     ],
 )
 def test_safety_questions_are_hits_framed_as_questions(language, text, matched) -> None:
@@ -179,6 +182,7 @@ def test_safety_questions_are_hits_framed_as_questions(language, text, matched) 
         ("en", "I'm not suicidal.", "suicidal"),
         ("en", "I have never really thought about killing myself.", "killing myself"),
         ("en", "Client denies current suicidal ideation.", "suicidal"),
+        ("en", "I've never tried or contemplated suicide.", "suicide"),
         ("zh", "我从来没有想过自杀。", "自杀"),
         ("zh", "我不会伤害自己的，你放心。", "伤害自己"),
     ],
@@ -202,6 +206,18 @@ def test_a_negation_that_does_not_govern_the_words_keeps_a_statement(text: str) 
         "kill myself" if "kill " in text else "killing myself",
         STATEMENT,
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我甚至有过自杀的念头，心情非常糟糕，我该怎么办？",
+        "I keep thinking about suicide, what should I do?",
+    ],
+)
+def test_a_question_after_the_crisis_words_leaves_them_a_statement(text: str) -> None:
+    (hit,) = screen_text(text, language="zh")
+    assert hit.framing == STATEMENT
 
 
 def test_a_client_asking_is_still_a_question_but_the_hit_is_there() -> None:

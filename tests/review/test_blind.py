@@ -29,7 +29,14 @@ from django.utils import timezone
 
 from core.models import Role
 from dialogues.models import SourceRating
-from review.models import Assignment, PairwiseJudgment, Review, ReviewSettings
+from review.models import (
+    Assignment,
+    JudgeConfig,
+    JudgeRun,
+    PairwiseJudgment,
+    Review,
+    ReviewSettings,
+)
 from rubrics.models import Rubric
 from tests.factories import ProjectFactory, member
 from tests.review.factories import (
@@ -105,6 +112,11 @@ SHOWS_SCORES: dict[str, ShowsScores] = {
     ),
     "api_review_item_reviews": ShowsScores(control="revealed"),
     "api_review_status": ShowsScores(opens=False),
+    # Agreement and judges: every number there is computed from reviews and judge scores, and
+    # a judge's page shows its raw answers. Leads only.
+    "review:agreement_project": ShowsScores(opens=False),
+    "review:agreement_download": ShowsScores(opens=False),
+    "review:judge_detail": ShowsScores(opens=False),
 }
 
 # Routes that show no scores, each with the reason. Those answering GET are still requested
@@ -125,6 +137,12 @@ NO_SCORES: dict[str, str] = {
     "review:lead_item_decide": "approves or rejects an item and redirects",
     "api_review_submit": "answers with the caller's own work, and the caller has then submitted",
     "api_review_skip": "answers 204 with no body",
+    "review:agreement_home": "the names of the projects the caller leads",
+    "review:agreement_recompute": "queues a background computation and redirects",
+    "review:agreement_send_back": "adds a reviewer slot to an item and redirects",
+    "review:judge_create": "an empty judge configuration form (leads only)",
+    "review:judge_run": "starts a judge run and redirects",
+    "review:judge_run_cancel": "cancels a judge run and redirects",
 }
 
 
@@ -174,6 +192,16 @@ class Blind:
             "user_id": self.other.pk,
             "item_id": (self.session_item if target == "session" else self.pair_item).pk,
         }
+        if "judge_id" in URL_PARAMS[name] or "run_id" in URL_PARAMS[name]:
+            judge, _created = JudgeConfig.objects.get_or_create(
+                project=self.project,
+                name="blind judge",
+                defaults={"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key_env": "K"},
+            )
+            run = JudgeRun.objects.filter(config=judge).first() or JudgeRun.objects.create(
+                config=judge
+            )
+            values.update(judge_id=judge.pk, run_id=run.pk)
         params = URL_PARAMS[name]
         unknown = params - set(values)
         assert not unknown, f"teach Blind.kwargs the URL parameters {sorted(unknown)} of {name}"

@@ -226,3 +226,21 @@ def test_a_project_without_items_says_nothing_is_waiting() -> None:
     response = client.post(reverse("review:item_next", kwargs={"slug": world.project.slug}))
     assert response["Location"] == reverse("review:home")
     assert "Nothing is waiting for you" in client.get(reverse("review:home")).content.decode()
+
+
+@pytest.mark.parametrize("reveal", [False, True])
+def test_others_choices_stay_hidden_until_the_reviewer_has_submitted(reveal) -> None:
+    world = review_world(items=0, pairs=1, reviewers=2, reveal_after_submit=reveal)
+    first = assignment_next(project=world.project, reviewer=world.reviewers[0])
+    second = assignment_next(project=world.project, reviewer=world.reviewers[1])
+    client_for(world.reviewers[1]).post(
+        _url("review:item_submit", second),
+        {"choice": "tie", "rationale": "OTHER PAIR RATIONALE"},
+    )
+    client = client_for(world.reviewers[0])
+    assert "OTHER PAIR RATIONALE" not in client.get(_url("review:item", first)).content.decode()
+
+    response = client.post(_url("review:item_submit", first), {"choice": "left", "strength": "1"})
+    assert response.status_code == 302
+    page = client.get(_url("review:item", first)).content.decode()
+    assert ("OTHER PAIR RATIONALE" in page) is reveal

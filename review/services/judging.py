@@ -1,0 +1,291 @@
+"""Judge runs on the database: configurations, runs as Jobs, answers stored and reused.
+
+A run asks the judge about every item of the project: a session item is scored against the
+judge's rubric version, a pair item is judged twice, once in each order of the responses, so
+position consistency can be measured. Before calling, each question's fingerprint (the judge's
+settings and the exact prompt, which covers the rubric, the template and the item's text) is
+looked up: a question already answered (ok, unparsable or refused) is reused and costs nothing.
+Only an error (a timeout, a 5xx after its retries) is asked again on the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import audit_record
+from core.models import Project
+from review.judges import (
+    JudgeAnswer,
+    JudgeConfigError,
+    JudgeCriterion,
+    JudgeRubric,
+    JudgeTurn,
+    PairwiseRequest,
+    ScoreRequest,
+    judge_many,
+    pairwise_both_orders,
+)
+from review.judges.calling import prompt_render
+from review.judges.inputs import JudgeRequest
+from review.judges.settings import JudgeSettings
+from review.models import Item, JudgeConfig, JudgeResult, JudgeRun
+from review.selectors.access import review_settings_for
+from rubrics.models import Criterion, Rubric, text_in
+
+ANSWERED = (JudgeResult.Status.OK, JudgeResult.Status.UNPARSABLE, JudgeResult.Status.REFUSED)
+SCOPES = {"session": "session", "counselor_turn": "counselor_turn", "response": "response"}
+_ITEM_TERMS = {False: {"A": "a", "B": "b"}, True: {"A": "b", "B": "a"}}
+
+Reporter = Callable[[int, int], None]
+
+
+class JudgeRunError(Exception):
+    """The run could not start (no usable configuration, no key); the text says what to fix."""
+
+
+def judge_criterion_from(criterion: Criterion, *, language: str) -> JudgeCriterion:
+    anchors = {
+        int(anchor["score"]): text_in(anchor.get("text"), language)
+        for anchor in criterion.anchors or []
+        if float(anchor["score"]).is_integer()
+    }
+    binary = criterion.scale_kind == "binary"
+    return JudgeCriterion(
+        code=criterion.code,
+        title=text_in(criterion.title, language),
+        description=text_in(criterion.description, language),
+        anchors=anchors,
+        scale="binary" if binary else "range",
+        minimum=0 if binary else int(criterion.scale_min),
+        maximum=1 if binary else int(criterion.scale_max),
+        step=1 if binary else max(1, int(criterion.scale_step)),
+        na_allowed=criterion.allow_na,
+    )
+
+
+def judge_rubric_from(rubric: Rubric, *, language: str, scope: str | None = None) -> JudgeRubric:
+    """A rubric version as the judges see it, in the prompt's language."""
+    code = "zh-hans" if language == "zh" else language
+    return JudgeRubric(
+        code=rubric.slug,
+        version=str(rubric.version),
+        title=text_in(rubric.name, code),
+        scope=scope or SCOPES.get(rubric.scope, "pair"),  # type: ignore[arg-type]
+        criteria=tuple(
+            judge_criterion_from(criterion, language=code)
+            for criterion in rubric.criteria.order_by("position")
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Question:
+    item: Item
+    order: str
+    request: JudgeRequest
+    fingerprint: str
+    prompt_version: str
+    prompt_hash: str
+
+
+def _turns(item: Item, upto: int | None = None) -> tuple[JudgeTurn, ...]:
+    turns = item.session.turns.order_by("index")
+    if upto is not None:
+        turns = turns.filter(index__lt=upto)
+    return tuple(JudgeTurn(speaker=t.speaker, text=t.text) for t in turns)
+
+
+def judge_questions(*, config: JudgeConfig, settings: JudgeSettings) -> list[Question]:
+    """Every question a run of this judge asks, with its fingerprint."""
+    review_settings = review_settings_for(project=config.project)
+    rubric = config.rubric or review_settings.rubric
+    scoring = None
+    if rubric is not None and rubric.scope == "session":
+        scoring = judge_rubric_from(rubric, language=settings.language)
+    principles = None
+    if review_settings.pair_rubric is not None:
+        principles = judge_rubric_from(
+            review_settings.pair_rubric, language=settings.language, scope="pair"
+        )
+    items = Item.objects.filter(project=config.project).select_related(
+        "session", "candidate_a", "candidate_b"
+    )
+    questions = []
+    base = settings.fingerprint()
+    for item in items.order_by("position", "pk"):
+        requests: list[tuple[str, JudgeRequest]] = []
+        if item.kind == Item.Kind.SESSION and scoring is not None and scoring.criteria:
+            turns = _turns(item)
+            if turns:
+                requests.append(("", ScoreRequest(key=f"{item.pk}:", rubric=scoring, turns=turns)))
+        elif item.kind == Item.Kind.PAIR and item.candidate_a and item.candidate_b:
+            pair = PairwiseRequest(
+                key=f"{item.pk}:ab",
+                context=_turns(item, item.turn_index),
+                response_a=item.candidate_a.text,
+                response_b=item.candidate_b.text,
+                rubric=principles,
+            )
+            forward, reverse = pairwise_both_orders(pair)
+            requests += [("ab", forward), ("ba", _rekey(reverse, f"{item.pk}:ba"))]
+        for order, request in requests:
+            prompt = prompt_render(request=request, settings=settings)
+            fingerprint = hashlib.sha256(f"{base}:{prompt.prompt_hash}".encode()).hexdigest()
+            questions.append(
+                Question(item, order, request, fingerprint, prompt.version, prompt.prompt_hash)
+            )
+    return questions
+
+
+def _rekey(request: PairwiseRequest, key: str) -> PairwiseRequest:
+    from dataclasses import replace
+
+    return replace(request, key=key)
+
+
+def judge_run_start(*, config: JudgeConfig, user: Any) -> JudgeRun:
+    """Queue a run of this judge over its project's items, as a Job with progress."""
+    from core.jobs import job_enqueue
+    from review.tasks import judge_run_task
+
+    try:
+        config.settings().api_key()
+    except JudgeConfigError as exc:
+        raise JudgeRunError(str(exc)) from exc
+    with transaction.atomic():
+        run = JudgeRun.objects.create(config=config, started_by=user)
+        job = job_enqueue(
+            kind="review.judge_run",
+            task=judge_run_task,
+            params={"run_id": run.pk},
+            user=user,
+            project=config.project,
+        )
+        run.job = job
+        run.save(update_fields=["job"])
+    return run
+
+
+def _result_fields(answer: JudgeAnswer, *, swapped: bool) -> dict[str, Any]:
+    terms = _ITEM_TERMS[swapped]
+    return {
+        "status": answer.status,
+        "raw_text": answer.raw_text,
+        "error": answer.error,
+        "scores": dict(answer.scores) if answer.status == "ok" else {},
+        "choice": terms.get(answer.choice, answer.choice) if answer.choice else "",
+        "preferences": {code: terms.get(p, p) for code, p in answer.preferences.items()},
+        "rationale": answer.rationale
+        or "\n".join(f"{code}: {text}" for code, text in answer.rationales.items()),
+        "attempts": [
+            {"number": a.number, "outcome": a.outcome, "detail": a.detail, "waited_s": a.waited_s}
+            for a in answer.attempts
+        ],
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+        "cost": answer.cost,
+        "settings_fingerprint": answer.settings_fingerprint,
+        "prompt_version": answer.prompt_version,
+        "prompt_hash": answer.prompt_hash,
+    }
+
+
+def judge_run_execute(
+    *,
+    run: JudgeRun,
+    report: Reporter | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> JudgeRun:
+    """Run the judge: reuse what was answered, ask the rest, store every answer as it comes.
+
+    ``report(done, total)`` is called as answers arrive; ``should_stop()`` ends the run early
+    (answers in flight are still stored). Raises JudgeRunError when the judge cannot be used.
+    """
+    config = run.config
+    try:
+        settings = config.settings()
+        settings.api_key()
+    except JudgeConfigError as exc:
+        JudgeRun.objects.filter(pk=run.pk).update(
+            status=JudgeRun.Status.FAILED, error=str(exc), finished_at=timezone.now()
+        )
+        raise JudgeRunError(str(exc)) from exc
+    JudgeRun.objects.filter(pk=run.pk).update(status=JudgeRun.Status.RUNNING)
+    questions = judge_questions(config=config, settings=settings)
+    answered = set(
+        JudgeResult.objects.filter(config=config, status__in=ANSWERED).values_list(
+            "item_id", "order", "fingerprint"
+        )
+    )
+    to_ask = [q for q in questions if (q.item.pk, q.order, q.fingerprint) not in answered]
+    by_key = {q.request.key: q for q in to_ask}
+    run.n_requests = len(questions)
+    run.n_reused = len(questions) - len(to_ask)
+    done = run.n_reused
+    if report is not None:
+        report(done, len(questions))
+
+    def store(answer: JudgeAnswer) -> None:
+        nonlocal done
+        question = by_key[answer.key]
+        fields = _result_fields(answer, swapped=question.order == "ba")
+        JudgeResult.objects.update_or_create(
+            config=config,
+            item=question.item,
+            order=question.order,
+            fingerprint=question.fingerprint,
+            defaults={**fields, "run": run},
+        )
+        run.n_called += 1
+        setattr(run, f"n_{answer.status}", getattr(run, f"n_{answer.status}") + 1)
+        run.prompt_tokens += answer.prompt_tokens
+        run.completion_tokens += answer.completion_tokens
+        run.cost = Decimal(run.cost) + answer.cost
+        run.save()
+        done += 1
+        if report is not None:
+            report(done, len(questions))
+
+    summary = judge_many(
+        settings=settings,
+        requests=[q.request for q in to_ask],
+        on_answer=store,
+        should_stop=should_stop,
+    )
+    run.status = JudgeRun.Status.CANCELLED if summary.stopped else JudgeRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def judge_config_save(
+    *, project: Project, config: JudgeConfig | None, fields: dict[str, Any], actor: Any
+) -> JudgeConfig:
+    """Create or change a judge configuration; the change is audited (it changes what the
+    judge's scores mean from then on)."""
+    with transaction.atomic():
+        if config is None:
+            config = JudgeConfig(project=project)
+            before = None
+        else:
+            before = {name: str(getattr(config, name)) for name in fields}
+        for name, value in fields.items():
+            setattr(config, name, value)
+        config.full_clean()
+        config.save()
+        audit_record(
+            actor=actor,
+            action="review.judge.configured",
+            obj=config,
+            project=project,
+            before=before,
+            after={name: str(getattr(config, name)) for name in fields},
+        )
+    return config

@@ -1,0 +1,54 @@
+"""Judges' answers and imported source ratings, stored as a finished run would store them."""
+
+from __future__ import annotations
+
+import hashlib
+
+from dialogues.models import SourceRating
+from review.models import JudgeConfig, JudgeResult
+
+
+def judge_scores(config: JudgeConfig, scores_by_item: dict) -> None:
+    """Ok answers of a scoring judge: {item: {code: value}}."""
+    current = config.settings().fingerprint()
+    for item, scores in scores_by_item.items():
+        JudgeResult.objects.create(
+            config=config,
+            item=item,
+            order="",
+            fingerprint=hashlib.sha256(f"{current}{item.pk}".encode()).hexdigest(),
+            settings_fingerprint=current,
+            prompt_version=config.prompt_version,
+            prompt_hash="0" * 64,
+            status=JudgeResult.Status.OK,
+            raw_text="{}",
+            scores=scores,
+        )
+
+
+def judge_pair_choices(config: JudgeConfig, choices_by_item: dict) -> None:
+    """Both orders of a pairwise judge, in the item's terms: {item: (forward, reverse)}."""
+    current = config.settings().fingerprint()
+    for item, (forward, reverse) in choices_by_item.items():
+        for order, choice in (("ab", forward), ("ba", reverse)):
+            JudgeResult.objects.create(
+                config=config,
+                item=item,
+                order=order,
+                fingerprint=hashlib.sha256(f"{current}{item.pk}{order}".encode()).hexdigest(),
+                settings_fingerprint=current,
+                prompt_version=config.prompt_version,
+                prompt_hash="0" * 64,
+                status=JudgeResult.Status.OK,
+                raw_text="{}",
+                choice=choice,
+            )
+
+
+def source_ratings(item, rater: str, a: dict, b: dict) -> None:
+    """A pair item's two candidates rated per principle, as an importer stores them."""
+    for candidate, scores in ((item.candidate_a, a), (item.candidate_b, b)):
+        for name, score in scores.items():
+            SourceRating.objects.create(
+                session=item.session, candidate=candidate, criterion=name, score=score, rater=rater
+            )

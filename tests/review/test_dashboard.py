@@ -1,0 +1,142 @@
+"""The lead's agreement dashboard, its CSV, judge pages; reviewers never see judge numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from core.models import AuditEvent, Membership, Role
+from review.models import Item, JudgeConfig
+from review.outcome import item_status_refresh
+from tests.conftest import client_for
+from tests.factories import UserFactory
+from tests.review.test_agreement_service import lenient_judge, scored_project
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dashboard():
+    project, rubric, items = scored_project()
+    lead, reviewer = UserFactory(username="lead"), UserFactory(username="ana-colleague")
+    Membership.objects.create(project=project, user=lead, role=Role.LEAD)
+    Membership.objects.create(project=project, user=reviewer, role=Role.REVIEWER)
+    config = lenient_judge(project, rubric, items)
+    return {
+        "project": project,
+        "items": items,
+        "lead": lead,
+        "reviewer": reviewer,
+        "config": config,
+    }
+
+
+def test_the_lead_sees_alpha_per_criterion_and_the_judges_alignment(dashboard):
+    url = reverse("review:agreement_project", args=["clinic"])
+    page = client_for(dashboard["lead"]).get(url).content.decode()
+
+    assert 'data-criterion="warmth"' in page
+    assert 'data-judge="lenient"' in page
+    assert "Alpha with the judge" in page
+    assert "<svg" in page
+    assert "Where reviewers disagree most" in page
+
+
+def test_the_csv_holds_every_number_shown(dashboard):
+    url = reverse("review:agreement_download", args=["clinic"])
+    response = client_for(dashboard["lead"]).get(url)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    assert rows[0] == ["section", "judge", "criterion", "rater_or_item", "statistic", "value"]
+    by_key = {(r[0], r[1], r[2], r[3], r[4]): r[5] for r in rows[1:]}
+    assert ("criterion", "", "warmth", "", "alpha") in by_key
+    assert float(by_key[("judge", "lenient", "warmth", "", "bias")]) > 0
+    assert ("judge", "lenient", "warmth", "", "with_judge_alpha") in by_key
+    assert ("reviewer", "", "warmth", "ana", "bias") in by_key
+    assert 'filename="agreement-clinic-skills-v1.csv"' in response["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("review:agreement_project", {}),
+        ("review:agreement_download", {}),
+        ("review:judge_detail", {"judge_id": None}),
+    ],
+)
+def test_reviewers_never_see_judge_numbers(dashboard, name, kwargs):
+    if "judge_id" in kwargs:
+        kwargs = {"judge_id": dashboard["config"].pk}
+    response = client_for(dashboard["reviewer"]).get(
+        reverse(name, kwargs={"slug": "clinic", **kwargs})
+    )
+    assert response.status_code == 403
+    assert b"lenient" not in response.content
+
+
+def test_a_lead_sends_an_item_back_from_the_disagreements(dashboard):
+    item = item_status_refresh(item=dashboard["items"][1])
+    url = reverse("review:agreement_send_back", args=["clinic", item.pk])
+
+    response = client_for(dashboard["lead"]).post(url, {"reason": "Far apart on warmth"})
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == Item.Status.IN_REVIEW
+    assert AuditEvent.objects.filter(
+        action="review.item.sent_back", actor=dashboard["lead"]
+    ).exists()
+
+
+def test_a_judge_is_configured_in_the_browser_without_its_key(dashboard):
+    client = client_for(dashboard["lead"])
+    url = reverse("review:judge_create", args=["clinic"])
+    data = {
+        "name": "local-qwen",
+        "base_url": "http://127.0.0.1:8000/v1",
+        "model": "qwen2.5-7b-instruct",
+        "api_key_env": "sk-live-abc123",
+        "prompt_version": "v1",
+        "language": "zh",
+        "temperature": "0",
+        "max_tokens": "800",
+        "concurrency": "8",
+        "timeout": "30",
+        "retries": "2",
+        "use_json_schema": "on",
+        "price_prompt_per_1k": "0",
+        "price_completion_per_1k": "0",
+    }
+
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert "never the key itself" in refused.content.decode()
+    assert not JudgeConfig.objects.filter(name="local-qwen").exists()
+
+    saved = client.post(url, {**data, "api_key_env": "LOCAL_QWEN_KEY"})
+    config = JudgeConfig.objects.get(name="local-qwen")
+    assert saved["Location"] == reverse("review:judge_detail", args=["clinic", config.pk])
+    assert (config.api_key_env, config.language, config.concurrency) == ("LOCAL_QWEN_KEY", "zh", 8)
+    assert AuditEvent.objects.filter(action="review.judge.configured").exists()
+
+    duplicate = client.post(url, {**data, "api_key_env": "X", "name": "lenient"})
+    assert "already has a judge with this name" in duplicate.content.decode()
+
+
+def test_starting_a_run_without_the_key_in_the_environment_says_which_variable(
+    dashboard, monkeypatch
+):
+    monkeypatch.delenv("UNUSED", raising=False)
+    url = reverse("review:judge_run", args=["clinic", dashboard["config"].pk])
+    response = client_for(dashboard["lead"]).post(url, follow=True)
+    assert "the environment variable UNUSED" in response.content.decode()
+
+
+def test_the_home_lists_only_projects_the_user_leads(dashboard):
+    page = client_for(dashboard["lead"]).get(reverse("review:agreement_home")).content.decode()
+    assert reverse("review:agreement_project", args=["clinic"]) in page
+    page = client_for(dashboard["reviewer"]).get(reverse("review:agreement_home")).content.decode()
+    assert reverse("review:agreement_project", args=["clinic"]) not in page
