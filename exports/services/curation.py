@@ -10,6 +10,7 @@ queries an item.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections import Counter, defaultdict
@@ -180,6 +181,17 @@ def _among(
     return queryset.filter(**{f"{column}__in": ids})
 
 
+@functools.lru_cache(maxsize=4096)
+def _pseudonym(reviewer_id: int, salt: str) -> str:
+    # A project has few reviewers and many items: one HMAC per reviewer, not per review.
+    return reviewer_pseudonym(reviewer_id=reviewer_id, salt=salt)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown_score(value: float) -> str:
+    return _number(Decimal(str(value)))
+
+
 def _number(value: Decimal) -> str:
     """A score as the distributions show it: 3, 3.5, never 3.000."""
     text = format(value.normalize(), "f")
@@ -284,8 +296,10 @@ def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
             values[item_id][code].append(value)
     final: dict[int, dict[str, Decimal | None]] = {}
     for item_id in item_ids:
+        scored = values.get(item_id, {})
+        # The median of Decimals is a Decimal already (the mean of the middle two when even).
         final[item_id] = {
-            code: (Decimal(str(median(values[item_id][code]))) if values[item_id][code] else None)
+            code: (median(scored[code]) if scored.get(code) else None)
             for code in sorted(codes[item_id])
         }
     adjudicated_total: dict[int, Decimal | None] = {}
@@ -425,7 +439,7 @@ def _base(
         "rubric_version": rubrics.label(chunk.rubrics.get(item_id)),
         "scores": scores,
         "agreement": agreement,
-        "reviewers": tuple(reviewer_pseudonym(reviewer_id=r, salt=salt) for r in people),
+        "reviewers": tuple(_pseudonym(r, salt) for r in people),
         "system_prompt": _system_prompt(rules, metadata),
     }
 
@@ -469,7 +483,7 @@ def _count(stats: CurationStats, item: ExportItem, *, source: str) -> None:
     stats.kept += 1
     stats.sources[source] += 1
     for code, value in item.scores.items():
-        stats.scores[code][_number(Decimal(str(value)))] += 1
+        stats.scores[code][_shown_score(value)] += 1
 
 
 def pair_choice(*, votes: Sequence[str], adjudicated: str, tie_policy: str) -> str | None:
