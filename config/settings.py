@@ -342,6 +342,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "core.models.Job.Status",
         "RubricStatusEnum": "rubrics.models.Rubric.Status",
+        "ImportBatchStatusEnum": "dialogues.models.ImportBatch.Status",
+        "FlagStatusEnum": "dialogues.models.Flag.Status",
+        "FlagKindEnum": "dialogues.models.Flag.Kind",
         "ItemStatusEnum": "review.models.Item.Status",
         "AssignmentStatusEnum": "review.models.Assignment.Status",
         "ReviewStatusEnum": "review.models.Review.Status",

@@ -1,3 +1,12 @@
-"""API routes of the dialogues app (added by the issue that builds it)."""
+"""API routes of the dialogues app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from dialogues import apis
+
+urlpatterns = [
+    path("projects/<slug:slug>/imports/", apis.ImportListApi.as_view(), name="api_import_list"),
+    path("imports/<int:batch_id>/", apis.ImportDetailApi.as_view(), name="api_import_detail"),
+    path("projects/<slug:slug>/sessions/", apis.SessionListApi.as_view(), name="api_session_list"),
+    path("sessions/<int:session_id>/", apis.SessionDetailApi.as_view(), name="api_session_detail"),
+]

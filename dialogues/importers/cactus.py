@@ -64,7 +64,7 @@ class CactusImporter(Importer):
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()[:4000]
+        start = head.lstrip()
         return (
             start[:1] in "[{"
             and re.search(r'"dialogue"\s*:\s*"', start) is not None

@@ -34,7 +34,7 @@ class CactusEvalImporter(Importer):
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()[:8000]
+        start = head.lstrip()
         return start[:1] in "[{" and '"AI_client"' in start and "dialogue_history_init" in start
 
     def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:

@@ -6,6 +6,7 @@ the CounselingEval record the simulation started from, kept for its intake form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,14 @@ class CactusSessionImporter(Importer):
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()[:20000]
-        return start[:1] in "[{" and '"history"' in start and '"cbt_plan"' in start
+        start = head.lstrip()
+        # The example is a whole CounselingEval record, so this must be tried before
+        # cactus_eval, whose keys it contains.
+        return (
+            start[:1] in "[{"
+            and re.search(r'"history"\s*:\s*\[', start) is not None
+            and '"cbt_plan"' in start
+        )
 
     def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
         return records_to_sessions(self, path=path, display_name=display_name)

@@ -27,7 +27,7 @@ class CBTQAImporter(Importer):
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()[:8000]
+        start = head.lstrip()
         return start[:1] in "[{" and all(
             re.search(rf'"{key}"\s*:\s*"', start) for key in ("question", "answer")
         )

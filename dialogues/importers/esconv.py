@@ -46,7 +46,7 @@ class ESConvImporter(Importer):
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()[:20000]
+        start = head.lstrip()
         return (
             start[:1] in "[{"
             and re.search(r'"dialog"\s*:\s*\[', start) is not None

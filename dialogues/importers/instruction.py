@@ -29,7 +29,7 @@ class InstructionImporter(Importer):
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()[:8000]
+        start = head.lstrip()
         return start[:1] in "[{" and all(
             re.search(rf'"{key}"\s*:', start) for key in ("instruction", "output")
         )

@@ -46,7 +46,7 @@ class MessagesImporter(Importer):
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()[:2000]
+        start = head.lstrip()
         return (
             start[:1] in "[{"
             and re.search(r'"messages"\s*:\s*\[', start) is not None

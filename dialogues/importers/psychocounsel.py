@@ -76,7 +76,7 @@ class PsychoCounselImporter(Importer):
             except Exception:
                 return False
             return {"question", "chosen", "rejected"} <= names
-        start = head.lstrip()[:8000]
+        start = head.lstrip()
         return start[:1] in "[{" and all(
             re.search(rf'"{key}"\s*:', start) for key in ("question", "chosen", "rejected")
         )

@@ -42,7 +42,7 @@ class PsyQAImporter(Importer):
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()[:8000]
+        start = head.lstrip()
         return (
             start[:1] in "[{"
             and re.search(r'"question"\s*:', start) is not None

@@ -13,8 +13,8 @@ from dialogues.importers.base import Importer
 # sniff is stricter comes before one that would also accept its files.
 IMPORTER_MODULES = (
     "dialogues.importers.psychocounsel",
-    "dialogues.importers.cactus_eval",
     "dialogues.importers.cactus_session",
+    "dialogues.importers.cactus_eval",
     "dialogues.importers.cactus",
     "dialogues.importers.esconv",
     "dialogues.importers.psyqa",

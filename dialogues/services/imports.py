@@ -37,25 +37,20 @@ from dialogues.importers import (
 )
 from dialogues.importers.base import SPEAKERS
 from dialogues.models import (
-    Candidate,
-    Flag,
     ImportBatch,
-    Session,
-    SourcePreference,
-    SourceRating,
-    Turn,
 )
 from dialogues.normalize import content_hash, language_detect, text_normalize
-from dialogues.screening import Hit, screen_text
 from dialogues.services.archives import ArchiveError, archive_expand, is_archive
-from dialogues.services.flags import flag_values_for_hit
-from dialogues.services.rows import TableWriter
+from dialogues.services.import_writer import (
+    MAX_REPORTED,
+    PreparedCandidate,
+    PreparedSession,
+    SessionWriter,
+)
 
 # Sessions written per round trip: large enough for COPY to pay off, small enough that the
 # rows of one chunk (with 20-turn sessions, about 40,000 turns) stay a few megabytes.
 CHUNK_SESSIONS = 2000
-# An error report is for people: past this many entries the rest are only counted.
-MAX_REPORTED = 5000
 
 BINARY_EXTENSIONS = (".parquet",)
 
@@ -79,13 +74,6 @@ def _no_progress(
     force: bool = False,
 ) -> None:
     return None
-
-
-# --- Screening ------------------------------------------------------------------------------
-
-
-def _screen(text: str, *, language: str) -> list[Hit]:
-    return screen_text(text, language=language)
 
 
 # --- Creating a batch -----------------------------------------------------------------------
@@ -254,35 +242,6 @@ def outcome_of(batch: ImportBatch) -> ImportOutcome:
         candidates_created=batch.candidates_created,
         flags_created=batch.flags_created,
     )
-
-
-@dataclass(slots=True)
-class PreparedCandidate:
-    key: str
-    text: str
-    turn_index: int
-    model_name: str
-    metadata: dict[str, Any]
-
-
-@dataclass(slots=True)
-class PreparedSession:
-    """A valid record, normalised, waiting in a chunk to be written."""
-
-    file: str
-    record: int
-    source_format: str
-    source_id: str
-    language: str
-    topic: str
-    generator_model: str
-    metadata: dict[str, Any]
-    labels: list[str]
-    turns: list[tuple[str, str]]
-    candidates: list[PreparedCandidate]
-    ratings: list[tuple[str, float, str, str | None]]
-    preferences: list[tuple[str, str, str, dict[str, Any]]]
-    content_hash: str
 
 
 class InvalidRecord(Exception):
@@ -537,179 +496,6 @@ def _head(path: Path) -> str:
         return handle.read(64 * 1024).decode("utf-8-sig", errors="replace")
 
 
-class _Writer:
-    """Writes chunks of prepared sessions: de-duplicated, screened, every table in one pass."""
-
-    def __init__(self, batch: ImportBatch, outcome: ImportOutcome) -> None:
-        self.batch = batch
-        self.outcome = outcome
-        self.now = timezone.now()
-        self.sessions = TableWriter(Session)
-        self.turns = TableWriter(Turn)
-        self.candidates = TableWriter(Candidate)
-        self.preferences = TableWriter(SourcePreference)
-        self.ratings = TableWriter(SourceRating)
-        self.flags = TableWriter(Flag)
-
-    def _existing(self, hashes: list[str]) -> dict[str, int]:
-        # Rows this batch wrote earlier are visible inside its own transaction, so this one query
-        # finds duplicates against the project and within the batch alike.
-        return dict(
-            Session.objects.filter(project_id=self.batch.project_id, content_hash__in=hashes)
-            .values_list("content_hash", "pk")
-            .iterator()
-        )
-
-    def write(self, chunk: list[PreparedSession]) -> None:
-        existing = self._existing([prepared.content_hash for prepared in chunk])
-        fresh: list[PreparedSession] = []
-        in_chunk: dict[str, PreparedSession] = {}
-        for prepared in chunk:
-            original = existing.get(prepared.content_hash)
-            first = in_chunk.get(prepared.content_hash)
-            if original is None and first is None:
-                in_chunk[prepared.content_hash] = prepared
-                fresh.append(prepared)
-                continue
-            self.outcome.duplicates += 1
-            if len(self.outcome.duplicate_report) < MAX_REPORTED:
-                self.outcome.duplicate_report.append(
-                    {
-                        "file": prepared.file,
-                        "record": prepared.record,
-                        "session_id": original,
-                        "same_as": None if first is None else f"{first.file}#{first.record}",
-                    }
-                )
-        if not fresh:
-            return
-        session_ids = self.sessions.reserve_ids(len(fresh))
-        turn_ids = iter(self.turns.reserve_ids(sum(len(p.turns) for p in fresh)))
-        candidate_ids = iter(self.candidates.reserve_ids(sum(len(p.candidates) for p in fresh)))
-        session_rows, turn_rows, candidate_rows = [], [], []
-        preference_rows, rating_rows, flag_rows = [], [], []
-        pending_flags: list[dict[str, Any]] = []
-        project_id, batch_id, now = self.batch.project_id, self.batch.pk, self.now
-        for session_id, prepared in zip(session_ids, fresh, strict=True):
-            session_rows.append(
-                self.sessions.row(
-                    id=session_id,
-                    project_id=project_id,
-                    batch_id=batch_id,
-                    source_format=prepared.source_format,
-                    source_id=prepared.source_id,
-                    language=prepared.language,
-                    topic=prepared.topic,
-                    generator_model=prepared.generator_model,
-                    metadata=prepared.metadata,
-                    labels=prepared.labels,
-                    content_hash=prepared.content_hash,
-                    turn_count=len(prepared.turns),
-                    created_at=now,
-                )
-            )
-            for index, (speaker, text) in enumerate(prepared.turns):
-                turn_id = next(turn_ids)
-                turn_rows.append((turn_id, session_id, index, speaker, text))
-                for hit in _screen(text, language=prepared.language):
-                    pending_flags.append(
-                        _flag_values(hit, session_id=session_id, speaker=speaker, turn_id=turn_id)
-                    )
-            by_key: dict[str, int] = {}
-            for candidate in prepared.candidates:
-                candidate_id = next(candidate_ids)
-                by_key.setdefault(candidate.key, candidate_id)
-                candidate_rows.append(
-                    self.candidates.row(
-                        id=candidate_id,
-                        session_id=session_id,
-                        turn_index=candidate.turn_index,
-                        key=candidate.key,
-                        text=candidate.text,
-                        model_name=candidate.model_name,
-                        origin=Candidate.Origin.IMPORTED,
-                        metadata=candidate.metadata,
-                        created_by_id=None,
-                        created_at=now,
-                    )
-                )
-                for hit in _screen(candidate.text, language=prepared.language):
-                    pending_flags.append(
-                        _flag_values(
-                            hit,
-                            session_id=session_id,
-                            speaker="counselor",
-                            candidate_id=candidate_id,
-                        )
-                    )
-            for chosen, rejected, provenance, metadata in prepared.preferences:
-                preference_rows.append(
-                    (session_id, by_key[chosen], by_key[rejected], provenance, metadata)
-                )
-            for criterion, score, rater, key in prepared.ratings:
-                rating_rows.append(
-                    (session_id, None if key is None else by_key[key], criterion, score, rater)
-                )
-        self.sessions.write(session_rows)
-        self.turns.write(turn_rows)
-        self.candidates.write(candidate_rows)
-        if preference_rows:
-            ids = self.preferences.reserve_ids(len(preference_rows))
-            self.preferences.write(
-                [
-                    self.preferences.row(
-                        id=pk,
-                        session_id=s,
-                        chosen_id=c,
-                        rejected_id=r,
-                        provenance=p,
-                        metadata=m,
-                    )
-                    for pk, (s, c, r, p, m) in zip(ids, preference_rows, strict=True)
-                ]
-            )
-        if rating_rows:
-            ids = self.ratings.reserve_ids(len(rating_rows))
-            self.ratings.write(
-                [
-                    self.ratings.row(
-                        id=pk, session_id=s, candidate_id=c, criterion=k, score=v, rater=r
-                    )
-                    for pk, (s, c, k, v, r) in zip(ids, rating_rows, strict=True)
-                ]
-            )
-        if pending_flags:
-            ids = self.flags.reserve_ids(len(pending_flags))
-            for pk, values in zip(ids, pending_flags, strict=True):
-                flag_rows.append(self.flags.row(id=pk, created_at=now, **values))
-            self.flags.write(flag_rows)
-        outcome = self.outcome
-        outcome.sessions_created += len(fresh)
-        outcome.turns_created += len(turn_rows)
-        outcome.candidates_created += len(candidate_rows)
-        outcome.flags_created += len(flag_rows)
-
-
-def _flag_values(
-    hit: Hit,
-    *,
-    session_id: int,
-    speaker: str,
-    turn_id: int | None = None,
-    candidate_id: int | None = None,
-) -> dict[str, Any]:
-    # dialogues.services.flags decides the row, including the counselor's safety questions
-    # that screening clears itself.
-    return flag_values_for_hit(
-        hit=hit,
-        session_id=session_id,
-        speaker=speaker,
-        now=timezone.now(),
-        turn_id=turn_id,
-        candidate_id=candidate_id,
-    )
-
-
 class _Rejected(Exception):
     """Raised inside the import transaction to roll it back when invalid records reject it."""
 
@@ -776,7 +562,7 @@ def _batch_save(batch: ImportBatch, outcome: ImportOutcome) -> None:
 def _read_and_write(
     batch: ImportBatch, outcome: ImportOutcome, progress: Progress
 ) -> ImportOutcome:
-    writer = _Writer(batch, outcome)
+    writer = SessionWriter(batch, outcome)
     chunk: list[PreparedSession] = []
     sources = _source_files(batch, outcome)
     for number, source in enumerate(sources, start=1):

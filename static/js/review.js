@@ -204,6 +204,10 @@
     }
     if (handled) event.preventDefault();
   });
+  // Once the work is submitted, Enter goes on to the next item.
+  const nextButton = document.getElementById("next-item");
+  if (nextButton && !submitButton) nextButton.focus();
+
   // Lets a reader (and the browser tests) know the shortcuts are live.
   root.dataset.keysReady = "true";
 })();

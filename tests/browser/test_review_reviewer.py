@@ -25,7 +25,7 @@ def _next_item(page: Page) -> None:
 
 
 def test_a_reviewer_scores_a_session_with_the_keyboard_only(page: Page) -> None:
-    world = review_world(items=1, reviewers=1)
+    world = review_world(items=2, reviewers=1)
     reviewer = world.reviewers[0]
     login(page, reviewer)
     _next_item(page)
@@ -66,6 +66,11 @@ def test_a_reviewer_scores_a_session_with_the_keyboard_only(page: Page) -> None:
     assert scores["safety"].rationale.startswith("No risk statements")
     assert review.comment == "Warm, structured session."
     assert Assignment.objects.get(reviewer=reviewer).status == Assignment.Status.SUBMITTED
+
+    # Enter goes on to the next item.
+    expect(page.locator("#next-item")).to_be_focused()
+    keys.press("Enter")
+    expect(page.locator("h1")).to_contain_text(f"Session #{world.items[1].pk}")
 
 
 @pytest.mark.parametrize("swapped", [False, True], ids=["a-left", "b-left"])

@@ -45,3 +45,15 @@ ROUTES = [
     Route("dialogues:flag_clear", "project", lambda w: _flag(w, "open"), "POST", allowed=LEADS),
     Route("dialogues:flag_reopen", "project", lambda w: _flag(w, "cleared"), "POST", allowed=LEADS),
 ]
+
+
+def _project(world):
+    return {"slug": world.project.slug}
+
+
+ROUTES += [
+    Route("api_import_list", "project", _project, api=True, allowed=LEADS),
+    Route("api_import_detail", "project", _batch, api=True, allowed=LEADS),
+    Route("api_session_list", "project", _project, api=True, allowed=LEADS),
+    Route("api_session_detail", "project", _session, api=True, allowed=LEADS),
+]

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from core.jobs import job_retry
 from core.models import Job
 from dialogues.models import ImportBatch, Session
-from dialogues.services import imports
+from dialogues.services import import_writer, imports
 from tests.dialogues.importing import EXAM, SLEEP, jsonl, write
 from tests.factories import ProjectFactory, UserFactory
 
@@ -67,12 +67,12 @@ def test_a_rejected_batch_fails_its_job_with_the_errors(django_capture_on_commit
 def test_a_crashed_job_fails_the_batch_and_a_retry_imports_it(
     monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
-    real_write = imports._Writer.write
+    real_write = import_writer.SessionWriter.write
 
     def broken(self, chunk):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(imports._Writer, "write", broken)
+    monkeypatch.setattr(import_writer.SessionWriter, "write", broken)
     with django_capture_on_commit_callbacks(execute=True):
         batch, job = _start(ProjectFactory(), jsonl(EXAM, SLEEP))
     job.refresh_from_db()
@@ -82,7 +82,7 @@ def test_a_crashed_job_fails_the_batch_and_a_retry_imports_it(
     assert batch.status == ImportBatch.Status.FAILED
     assert Session.objects.count() == 0
 
-    monkeypatch.setattr(imports._Writer, "write", real_write)
+    monkeypatch.setattr(import_writer.SessionWriter, "write", real_write)
     with django_capture_on_commit_callbacks(execute=True):
         job_retry(job=job)
     job.refresh_from_db()

@@ -31,7 +31,7 @@ from dialogues.models import (
     Turn,
 )
 from dialogues.screening import Hit
-from dialogues.services import imports
+from dialogues.services import import_writer, imports
 from tests.dialogues.importing import EXAM, SLEEP, conversation, jsonl, run_import
 from tests.factories import ProjectFactory
 
@@ -325,7 +325,7 @@ def test_screening_hits_become_flags_on_their_turn_and_response(monkeypatch, pai
             return []
         return [imports_hit("crisis", "suicidal", start, start + 5, "alone")]
 
-    monkeypatch.setattr(imports, "_screen", screen)
+    monkeypatch.setattr(import_writer, "screen", screen)
     batch = run_import(
         ProjectFactory(), [("set.pairs", b"I feel alone.|You are not alone.|Cheer up.\n")]
     )
@@ -354,7 +354,7 @@ def test_a_crash_midway_writes_nothing_and_the_batch_can_run_again(monkeypatch) 
         user=None,
         uploads=[imports.Upload("a.jsonl", io.BytesIO(jsonl(EXAM, SLEEP)))],
     )
-    real_write = imports._Writer.write
+    real_write = import_writer.SessionWriter.write
     calls = []
 
     def failing_write(self, chunk):
@@ -363,12 +363,12 @@ def test_a_crash_midway_writes_nothing_and_the_batch_can_run_again(monkeypatch) 
             raise OSError("disk full")
         real_write(self, chunk)
 
-    monkeypatch.setattr(imports._Writer, "write", failing_write)
+    monkeypatch.setattr(import_writer.SessionWriter, "write", failing_write)
     with pytest.raises(OSError, match="disk full"):
         imports.import_batch_run(batch_id=batch.pk)
     assert _table_counts() == dict.fromkeys(_table_counts(), 0)
 
-    monkeypatch.setattr(imports._Writer, "write", real_write)
+    monkeypatch.setattr(import_writer.SessionWriter, "write", real_write)
     outcome = imports.import_batch_run(batch_id=batch.pk)
     assert outcome.sessions_created == 2
     # Running a finished batch again is harmless.

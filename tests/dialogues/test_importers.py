@@ -382,3 +382,32 @@ def test_a_byte_order_mark_before_a_json_list_is_ignored(tmp_path):
 
     assert issues == []
     assert len(sessions) == 2
+
+
+def test_a_large_json_list_streams_in_bounded_memory(tmp_path):
+    import json
+    import tracemalloc
+
+    row = json.loads((FIXTURES / "cactus.json").read_text(encoding="utf-8"))[0]
+    row["intake_form"] = row["intake_form"] * 20
+    path = tmp_path / "big.json"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("[\n")
+        for number in range(6000):
+            handle.write(("," if number else "") + json.dumps({**row, "id": number}) + "\n")
+        handle.write("]\n")
+    size = path.stat().st_size
+    assert size > 12_000_000
+    # Warm up first, so that one-time allocations (compiled patterns, catalogues) are not counted.
+    read("cactus", FIXTURES / "cactus.json")
+
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in importer_for("cactus").read(path=path, display_name="big.json"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert count == 6000
+    # One record and one read buffer at a time: far below the size of the file.
+    assert peak < size / 8, (peak, size)

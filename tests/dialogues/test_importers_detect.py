@@ -72,3 +72,15 @@ def test_an_unrecognised_file_names_the_formats_and_what_was_seen(tmp_path):
     for format_name in set(EXPECTED.values()):
         assert format_name in message
     assert """the file starts with: '[{"speaker": "A", "utterance": "hello"}]'""" in message
+
+
+def test_cactus_is_recognised_when_its_dialogue_comes_after_a_long_intake_form(tmp_path):
+    import json
+
+    row = json.loads((FIXTURES / "cactus.json").read_text(encoding="utf-8"))[0]
+    row["intake_form"] = "Presenting problem: worries about work. " * 300
+    path = tmp_path / "cactus.json"
+    path.write_text(json.dumps([row], indent=2), encoding="utf-8")
+    assert path.read_text(encoding="utf-8").index('"dialogue"') > 10_000
+
+    assert format_detect(path=path) == "cactus"

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from core.models import Role
 from review.models import Assignment, Review
-from review.services.assignment import assignment_next
+from review.services.assignment import assignment_next, assignment_skip
 from tests.conftest import client_for
 from tests.factories import member
 from tests.review.factories import ReviewSettingsFactory, SessionItemFactory
@@ -244,3 +244,41 @@ def test_others_choices_stay_hidden_until_the_reviewer_has_submitted(reveal) -> 
     assert response.status_code == 302
     page = client.get(_url("review:item", first)).content.decode()
     assert ("OTHER PAIR RATIONALE" in page) is reveal
+
+
+def test_a_rewrite_only_project_shows_the_conversation_and_a_done_button() -> None:
+    world = review_world(items=1, overlap=1)
+    world.settings.task_kinds = ["rewrite"]
+    world.settings.save()
+    assignment = assignment_next(project=world.project, reviewer=world.reviewers[0])
+    client = client_for(world.reviewers[0])
+    page = client.get(_url("review:item", assignment)).content.decode()
+    assert 'name="score-empathy"' not in page
+    assert "Rewrite this turn" in page
+    assert "Done with this session" in page
+
+    assert (
+        "Say why your version is better."
+        in client.post(
+            _url("review:item_rewrite", assignment),
+            {"turn": "4", "text": "What would a friend say?", "rationale": ""},
+        ).content.decode()
+    )
+    client.post(_url("review:item_finish", assignment))
+    assignment.refresh_from_db()
+    assert assignment.status == Assignment.Status.SUBMITTED
+
+
+def test_your_work_lists_the_reviewers_own_slots_only() -> None:
+    world = review_world(items=2, reviewers=2)
+    mine = assignment_next(project=world.project, reviewer=world.reviewers[0])
+    assignment_skip(assignment=mine, reason="Knows the client.")
+    theirs = assignment_next(project=world.project, reviewer=world.reviewers[1])
+    page = (
+        client_for(world.reviewers[0])
+        .get(reverse("review:my_work", kwargs={"slug": world.project.slug}))
+        .content.decode()
+    )
+    assert f"#{mine.item_id}" in page
+    assert "Knows the client." in page
+    assert _url("review:item", theirs) not in page

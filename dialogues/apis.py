@@ -1,0 +1,127 @@
+"""The dialogues API: start an import, follow its batch, list and read sessions (leads only)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.http import AuthedRequest
+from core.models import Role
+from core.selectors import project_get_for_user
+from dialogues import selectors
+from dialogues.forms import SessionFilterForm
+from dialogues.models import ImportBatch, Session
+from dialogues.serializers import (
+    ImportBatchDetailSerializer,
+    ImportBatchSerializer,
+    ImportRequestSerializer,
+    ImportStartedSerializer,
+    SessionDetailSerializer,
+    SessionSerializer,
+)
+from dialogues.services.imports import (
+    ImportRequestError,
+    Upload,
+    import_batch_create,
+    import_batch_start,
+)
+
+SESSION_FILTERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="words in a turn, the topic or the id"),
+    OpenApiParameter("source", OpenApiTypes.STR, description="source format"),
+    OpenApiParameter("language", OpenApiTypes.STR, enum=["en", "zh"]),
+    OpenApiParameter("topic", OpenApiTypes.STR),
+    OpenApiParameter("technique", OpenApiTypes.STR, description="CBT technique"),
+    OpenApiParameter("flags", OpenApiTypes.STR, enum=["open", "any", "none"]),
+    OpenApiParameter("batch", OpenApiTypes.INT),
+    OpenApiParameter("since", OpenApiTypes.DATE),
+    OpenApiParameter("until", OpenApiTypes.DATE),
+]
+
+
+class ImportListApi(generics.ListAPIView[ImportBatch]):
+    """The project's import batches (GET), or start an import of uploaded files (POST)."""
+
+    serializer_class = ImportBatchSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[ImportBatch]:
+        project, _membership = project_get_for_user(
+            slug=self.kwargs["slug"],
+            user=self.request.user,  # type: ignore[arg-type]
+            roles=[Role.LEAD],
+        )
+        return selectors.batches_for_project(project=project)
+
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={202: ImportStartedSerializer, 400: None},
+    )
+    def post(self, request: AuthedRequest, slug: str) -> Response:
+        project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])
+        data = request.data.copy()
+        data.setlist("files", request.FILES.getlist("files"))  # type: ignore[union-attr]
+        form = ImportRequestSerializer(data=data)
+        form.is_valid(raise_exception=True)
+        try:
+            batch = import_batch_create(
+                project=project,
+                user=request.user,
+                uploads=[Upload(f.name or "upload", f) for f in form.validated_data["files"]],
+                format_name=form.validated_data["format"],
+                skip_invalid=form.validated_data["skip_invalid"],
+            )
+        except ImportRequestError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        job = import_batch_start(batch=batch, user=request.user)
+        batch.refresh_from_db()
+        job.refresh_from_db()
+        body = ImportStartedSerializer({"batch": batch, "job": job}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportDetailApi(APIView):
+    """One batch with its counts, error report and duplicates."""
+
+    @extend_schema(responses=ImportBatchDetailSerializer)
+    def get(self, request: AuthedRequest, batch_id: int) -> Response:
+        batch = selectors.batch_get_for_user(batch_id=batch_id, user=request.user)
+        return Response(ImportBatchDetailSerializer(batch).data)
+
+
+class SessionListApi(generics.ListAPIView[Session]):
+    """The project's sessions, filtered like the session list page."""
+
+    serializer_class = SessionSerializer
+
+    def get_queryset(self) -> QuerySet[Session]:
+        request: Request = self.request
+        project, _membership = project_get_for_user(
+            slug=self.kwargs["slug"],
+            user=request.user,  # type: ignore[arg-type]
+            roles=[Role.LEAD],
+        )
+        form = SessionFilterForm(
+            request.query_params or None,
+            choices=selectors.session_filter_choices(project=project),
+        )
+        return selectors.session_list(project=project, filters=form.filters())
+
+    @extend_schema(parameters=SESSION_FILTERS)
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class SessionDetailApi(APIView):
+    """A session with its turns, candidate responses, source ratings and preferences, and flags."""
+
+    @extend_schema(responses=SessionDetailSerializer)
+    def get(self, request: AuthedRequest, session_id: int) -> Response:
+        session = selectors.session_get_for_user(session_id=session_id, user=request.user)
+        return Response(SessionDetailSerializer(session).data)

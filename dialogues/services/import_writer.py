@@ -1,0 +1,281 @@
+"""Writing prepared sessions: de-duplicated against the project, screened, every table at once.
+
+Kept apart from the import's reading and validation so that the fast path (COPY, ids read back
+by natural keys) has one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.db import connection
+from django.utils import timezone
+
+from dialogues.models import (
+    Candidate,
+    Flag,
+    ImportBatch,
+    Session,
+    SourcePreference,
+    SourceRating,
+    Turn,
+)
+from dialogues.screening import Hit, screen_text
+from dialogues.services.flags import flag_values_for_hit
+from dialogues.services.rows import TableWriter
+
+# An error or duplicate report is for people: past this many entries the rest are only counted.
+MAX_REPORTED = 5000
+
+
+@dataclass(slots=True)
+class PreparedCandidate:
+    key: str
+    text: str
+    turn_index: int
+    model_name: str
+    metadata: dict[str, Any]
+
+
+@dataclass(slots=True)
+class PreparedSession:
+    """A valid record, normalised, waiting in a chunk to be written."""
+
+    file: str
+    record: int
+    source_format: str
+    source_id: str
+    language: str
+    topic: str
+    generator_model: str
+    metadata: dict[str, Any]
+    labels: list[str]
+    turns: list[tuple[str, str]]
+    candidates: list[PreparedCandidate]
+    ratings: list[tuple[str, float, str, str | None]]
+    preferences: list[tuple[str, str, str, dict[str, Any]]]
+    content_hash: str
+
+
+class Counts(Protocol):
+    sessions_created: int
+    turns_created: int
+    candidates_created: int
+    flags_created: int
+    duplicates: int
+    duplicate_report: list[dict[str, Any]]
+
+
+def screen(text: str, *, language: str) -> list[Hit]:
+    return screen_text(text, language=language)
+
+
+class SessionWriter:
+    """Writes chunks of prepared sessions inside the caller's transaction."""
+
+    def __init__(self, batch: ImportBatch, counts: Counts) -> None:
+        self.batch = batch
+        self.counts = counts
+        self.now = timezone.now()
+        self.sessions = TableWriter(Session)
+        self.turns = TableWriter(Turn)
+        self.candidates = TableWriter(Candidate)
+        self.preferences = TableWriter(SourcePreference)
+        self.ratings = TableWriter(SourceRating)
+        self.flags = TableWriter(Flag)
+        # Turn rows are built as plain tuples (there are millions); their order is checked here.
+        assert self.turns.columns == ["session_id", "index", "speaker", "text"]
+
+    def _session_ids(self, hashes: list[str]) -> dict[str, int]:
+        # Rows this batch wrote earlier are visible inside its own transaction, so this one query
+        # finds duplicates against the project and within the batch alike.
+        if connection.vendor == "postgresql":
+            # One array parameter plans far faster than an IN list of thousands.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT content_hash, id FROM dialogues_session "
+                    "WHERE project_id = %s AND content_hash = ANY(%s)",
+                    [self.batch.project_id, hashes],
+                )
+                return dict(cursor.fetchall())
+        return dict(
+            Session.objects.filter(project_id=self.batch.project_id, content_hash__in=hashes)
+            .values_list("content_hash", "pk")
+            .iterator()
+        )
+
+    def _fresh(self, chunk: list[PreparedSession]) -> list[PreparedSession]:
+        existing = self._session_ids([prepared.content_hash for prepared in chunk])
+        fresh: list[PreparedSession] = []
+        first_seen: dict[str, PreparedSession] = {}
+        for prepared in chunk:
+            original = existing.get(prepared.content_hash)
+            first = first_seen.get(prepared.content_hash)
+            if original is None and first is None:
+                first_seen[prepared.content_hash] = prepared
+                fresh.append(prepared)
+                continue
+            self.counts.duplicates += 1
+            if len(self.counts.duplicate_report) < MAX_REPORTED:
+                self.counts.duplicate_report.append(
+                    {
+                        "file": prepared.file,
+                        "record": prepared.record,
+                        "session_id": original,
+                        "same_as": None if first is None else f"{first.file}#{first.record}",
+                    }
+                )
+        return fresh
+
+    def write(self, chunk: list[PreparedSession]) -> None:
+        fresh = self._fresh(chunk)
+        if not fresh:
+            return
+        now = self.now
+        self.sessions.write(
+            [
+                self.sessions.row(
+                    project_id=self.batch.project_id,
+                    batch_id=self.batch.pk,
+                    source_format=prepared.source_format,
+                    source_id=prepared.source_id,
+                    language=prepared.language,
+                    topic=prepared.topic,
+                    generator_model=prepared.generator_model,
+                    metadata=prepared.metadata,
+                    labels=prepared.labels,
+                    content_hash=prepared.content_hash,
+                    turn_count=len(prepared.turns),
+                    created_at=now,
+                )
+                for prepared in fresh
+            ]
+        )
+        session_ids = self._session_ids([prepared.content_hash for prepared in fresh])
+        turn_rows: list[tuple[Any, ...]] = []
+        candidate_rows: list[tuple[Any, ...]] = []
+        turn_hits: list[tuple[int, int, str, Any]] = []
+        candidate_hits: list[tuple[int, int, str, Any]] = []
+        for prepared in fresh:
+            session_id = session_ids[prepared.content_hash]
+            language = prepared.language
+            for index, (speaker, text) in enumerate(prepared.turns):
+                turn_rows.append((session_id, index, speaker, text))
+                for hit in screen(text, language=language):
+                    turn_hits.append((session_id, index, speaker, hit))
+            for candidate in prepared.candidates:
+                candidate_rows.append(
+                    self.candidates.row(
+                        session_id=session_id,
+                        turn_index=candidate.turn_index,
+                        key=candidate.key,
+                        text=candidate.text,
+                        model_name=candidate.model_name,
+                        origin=Candidate.Origin.IMPORTED,
+                        metadata=candidate.metadata,
+                        created_by_id=None,
+                        created_at=now,
+                    )
+                )
+                for hit in screen(candidate.text, language=language):
+                    candidate_hits.append((session_id, candidate.turn_index, candidate.key, hit))
+        self.turns.write(turn_rows)
+        self.candidates.write(candidate_rows)
+        flag_rows = self._turn_flags(turn_hits)
+        if candidate_rows:
+            flag_rows += self._with_candidates(fresh, session_ids, candidate_hits)
+        self.flags.write(flag_rows)
+        counts = self.counts
+        counts.sessions_created += len(fresh)
+        counts.turns_created += len(turn_rows)
+        counts.candidates_created += len(candidate_rows)
+        counts.flags_created += len(flag_rows)
+
+    def _turn_flags(self, hits: list[tuple[int, int, str, Any]]) -> list[tuple[Any, ...]]:
+        if not hits:
+            return []
+        turn_ids = {
+            (session_id, index): pk
+            for session_id, index, pk in Turn.objects.filter(
+                session_id__in={session_id for session_id, *_rest in hits}
+            ).values_list("session_id", "index", "pk")
+        }
+        return [
+            self._flag(hit, session_id=s, speaker=speaker, turn_id=turn_ids[(s, index)])
+            for s, index, speaker, hit in hits
+        ]
+
+    def _with_candidates(
+        self,
+        fresh: list[PreparedSession],
+        session_ids: dict[str, int],
+        hits: list[tuple[int, int, str, Any]],
+    ) -> list[tuple[Any, ...]]:
+        """Preferences and ratings, which point at candidates; returns the candidates' flags."""
+        candidate_ids: dict[tuple[int, int, str], int] = {
+            (session_id, turn_index, key): pk
+            for session_id, turn_index, key, pk in Candidate.objects.filter(
+                session_id__in=session_ids.values()
+            ).values_list("session_id", "turn_index", "key", "pk")
+        }
+        preference_rows, rating_rows = [], []
+        for prepared in fresh:
+            session_id = session_ids[prepared.content_hash]
+            by_key: dict[str, int] = {}
+            for candidate in prepared.candidates:
+                by_key.setdefault(
+                    candidate.key, candidate_ids[(session_id, candidate.turn_index, candidate.key)]
+                )
+            for chosen, rejected, provenance, metadata in prepared.preferences:
+                preference_rows.append(
+                    self.preferences.row(
+                        session_id=session_id,
+                        chosen_id=by_key[chosen],
+                        rejected_id=by_key[rejected],
+                        provenance=provenance,
+                        metadata=metadata,
+                    )
+                )
+            for criterion, score, rater, key in prepared.ratings:
+                rating_rows.append(
+                    self.ratings.row(
+                        session_id=session_id,
+                        candidate_id=None if key is None else by_key[key],
+                        criterion=criterion,
+                        score=score,
+                        rater=rater,
+                    )
+                )
+        self.preferences.write(preference_rows)
+        self.ratings.write(rating_rows)
+        return [
+            self._flag(
+                hit,
+                session_id=s,
+                speaker="counselor",
+                candidate_id=candidate_ids[(s, turn_index, key)],
+            )
+            for s, turn_index, key, hit in hits
+        ]
+
+    def _flag(
+        self,
+        hit: Hit,
+        *,
+        session_id: int,
+        speaker: str,
+        turn_id: int | None = None,
+        candidate_id: int | None = None,
+    ) -> tuple[Any, ...]:
+        # dialogues.services.flags decides the row, including the counselor's safety questions
+        # that screening clears itself.
+        values = flag_values_for_hit(
+            hit=hit,
+            session_id=session_id,
+            speaker=speaker,
+            now=self.now,
+            turn_id=turn_id,
+            candidate_id=candidate_id,
+        )
+        return self.flags.row(**values, created_at=self.now)

@@ -1,0 +1,110 @@
+"""The API: start an import with a file and get its Job; read batches and sessions."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from core.models import Job, Role
+from dialogues.models import ImportBatch
+from tests.dialogues.factories import CandidateFactory, FlagFactory, SessionFactory
+from tests.dialogues.importing import EXAM, SLEEP, jsonl, run_import
+from tests.factories import ProjectFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project():
+    return ProjectFactory(slug="clinic")
+
+
+def _api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_posting_a_file_starts_an_import_and_returns_its_job(
+    project, django_capture_on_commit_callbacks
+) -> None:
+    lead = member(project, Role.LEAD)
+    client = _api(lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/projects/clinic/imports/",
+            {"files": [SimpleUploadedFile("a.jsonl", jsonl(EXAM, SLEEP))], "skip_invalid": "true"},
+            format="multipart",
+        )
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["batch"]["name"] == "a.jsonl"
+    assert body["batch"]["skip_invalid"] is True
+    job = Job.objects.get(pk=body["job"]["id"])
+    assert job.status == Job.Status.SUCCEEDED
+    assert job.result["created"] == 2
+
+    detail = client.get(f"/api/imports/{body['batch']['id']}/").json()
+    assert (detail["status"], detail["sessions_created"], detail["error_report"]) == (
+        "imported",
+        2,
+        [],
+    )
+    listing = client.get("/api/projects/clinic/imports/").json()
+    assert [batch["id"] for batch in listing["results"]] == [body["batch"]["id"]]
+
+
+def test_an_import_without_a_file_or_with_an_unknown_format_is_a_400(project) -> None:
+    client = _api(member(project, Role.LEAD))
+    assert client.post("/api/projects/clinic/imports/", {}, format="multipart").status_code == 400
+    response = client.post(
+        "/api/projects/clinic/imports/",
+        {"files": [SimpleUploadedFile("a.jsonl", jsonl(EXAM))], "format": "nope"},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "format" in response.json()
+    assert ImportBatch.objects.count() == 0
+
+
+def test_only_leads_of_the_project_may_import(project) -> None:
+    upload = {"files": [SimpleUploadedFile("a.jsonl", jsonl(EXAM))]}
+    reviewer = member(project, Role.REVIEWER)
+    outsider = member(ProjectFactory(), Role.LEAD)
+    assert (
+        _api(reviewer).post("/api/projects/clinic/imports/", upload, format="multipart").status_code
+        == 403
+    )
+    upload = {"files": [SimpleUploadedFile("a.jsonl", jsonl(EXAM))]}
+    assert (
+        _api(outsider).post("/api/projects/clinic/imports/", upload, format="multipart").status_code
+        == 404
+    )
+    assert ImportBatch.objects.count() == 0
+
+
+def test_a_rejected_batch_reports_its_errors(project) -> None:
+    client = _api(member(project, Role.LEAD))
+    batch = run_import(project, [("bad.jsonl", jsonl(EXAM, "{nope"))])
+    detail = client.get(f"/api/imports/{batch.pk}/").json()
+    assert detail["status"] == "rejected"
+    (error,) = detail["error_report"]
+    assert (error["file"], error["line"], error["record"]) == ("bad.jsonl", 2, 2)
+
+
+def test_sessions_list_with_filters_and_detail_with_everything(project) -> None:
+    client = _api(member(project, Role.LEAD))
+    run_import(project, [("a.jsonl", jsonl(EXAM, SLEEP))])
+    body = client.get("/api/projects/clinic/sessions/", {"language": "zh"}).json()
+    assert [s["source_id"] for s in body["results"]] == ["sleep-1"]
+    assert body["results"][0]["open_flags"] == 0
+    assert client.get("/api/projects/clinic/sessions/", {"q": "exams"}).json()["count"] == 1
+
+    session = SessionFactory(project=project, turns=[("client", "I feel alone.")])
+    CandidateFactory(session=session, key="chosen", text="You are not alone.")
+    FlagFactory(session=session, turn=session.turns.get(), matched_text="alone", start=7, end=12)
+    detail = client.get(f"/api/sessions/{session.pk}/").json()
+    assert [t["text"] for t in detail["turns"]] == ["I feel alone."]
+    assert detail["candidates"][0]["key"] == "chosen"
+    assert detail["flags"][0]["matched_text"] == "alone"
