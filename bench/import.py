@@ -233,6 +233,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the data sizes")
     parser.add_argument("--only", choices=("cactus", "psychocounsel"), default=None)
+    parser.add_argument(
+        "--without-search-index",
+        action="store_true",
+        help="drop the trigram index on turn text for the run (to see what search costs)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -249,6 +254,27 @@ def main() -> int:
         check=True,
         env={**os.environ, "DEBUG": "1"},
     )
+    if args.without_search_index:
+        _psql("DROP INDEX IF EXISTS dialogues_turn_text_trgm")
+    try:
+        return _run(args)
+    finally:
+        if args.without_search_index:
+            _psql(
+                "CREATE INDEX IF NOT EXISTS dialogues_turn_text_trgm "
+                "ON dialogues_turn USING gin (text gin_trgm_ops)"
+            )
+
+
+def _psql(sql: str) -> None:
+    _django()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
+def _run(args: argparse.Namespace) -> int:
     failures = []
     with tempfile.TemporaryDirectory(prefix="rapport-bench-") as folder:
         datasets = []

@@ -3,7 +3,7 @@ and judges (apis_agreement.py)."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from review import apis
+from review import apis, apis_agreement
 
 item = "projects/<slug:slug>/review/items/<int:item_id>/"
 
@@ -19,4 +19,24 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{item}submit/", apis.ReviewSubmitApi.as_view(), name="api_review_submit"),
     path(f"{item}skip/", apis.ReviewSkipApi.as_view(), name="api_review_skip"),
     path(f"{item}reviews/", apis.ReviewItemReviewsApi.as_view(), name="api_review_item_reviews"),
+    path(
+        "projects/<slug:slug>/agreement/",
+        apis_agreement.AgreementApi.as_view(),
+        name="api_agreement",
+    ),
+    path(
+        "projects/<slug:slug>/judges/",
+        apis_agreement.JudgeListApi.as_view(),
+        name="api_judges",
+    ),
+    path(
+        "projects/<slug:slug>/judges/<int:judge_id>/runs/",
+        apis_agreement.JudgeRunStartApi.as_view(),
+        name="api_judge_run_start",
+    ),
+    path(
+        "projects/<slug:slug>/judge-runs/<int:run_id>/",
+        apis_agreement.JudgeRunApi.as_view(),
+        name="api_judge_run",
+    ),
 ]

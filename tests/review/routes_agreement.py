@@ -4,12 +4,15 @@ Agreement and judge numbers are for a project's leads only: reviewers must never
 scores, so every route here refuses reviewers and trainers.
 """
 
+import os
+
 from review.models import JudgeConfig, JudgeRun
 from tests.factories import JobFactory
 from tests.review.factories import SessionItemFactory
 from tests.routes import Route
 
 LEADS = frozenset({"lead"})
+ACCESS_KEY_ENV = "RAPPORT_ACCESS_TEST_JUDGE_KEY"
 
 
 def _project(world):
@@ -17,13 +20,16 @@ def _project(world):
 
 
 def _judge(world):
+    # A lead may start a run, so the key's variable must be set (the run itself never starts:
+    # the access test does not execute on-commit callbacks, so nothing is sent).
+    os.environ.setdefault(ACCESS_KEY_ENV, "not-a-real-key")
     if "judge_config" not in world.objects:
         world.objects["judge_config"] = JudgeConfig.objects.create(
             project=world.project,
             name="access judge",
             base_url="http://127.0.0.1:9/v1",
             model="m",
-            api_key_env="RAPPORT_ACCESS_TEST_NO_KEY",
+            api_key_env=ACCESS_KEY_ENV,
         )
     return {**_project(world), "judge_id": world.objects["judge_config"].pk}
 
@@ -54,4 +60,11 @@ ROUTES: list[Route] = [
     Route("review:judge_detail", "project", _judge, allowed=LEADS),
     Route("review:judge_run", "project", _judge, method="POST", allowed=LEADS),
     Route("review:judge_run_cancel", "project", _run, method="POST", allowed=LEADS),
+]
+
+ROUTES += [
+    Route("api_agreement", "project", _project, api=True, allowed=LEADS),
+    Route("api_judges", "project", _project, api=True, allowed=LEADS),
+    Route("api_judge_run_start", "project", _judge, method="POST", api=True, allowed=LEADS),
+    Route("api_judge_run", "project", _run, api=True, allowed=LEADS),
 ]

@@ -117,6 +117,9 @@ SHOWS_SCORES: dict[str, ShowsScores] = {
     "review:agreement_project": ShowsScores(opens=False),
     "review:agreement_download": ShowsScores(opens=False),
     "review:judge_detail": ShowsScores(opens=False),
+    "api_agreement": ShowsScores(opens=False),
+    "api_judges": ShowsScores(opens=False),
+    "api_judge_run": ShowsScores(opens=False),
 }
 
 # Routes that show no scores, each with the reason. Those answering GET are still requested
@@ -143,6 +146,7 @@ NO_SCORES: dict[str, str] = {
     "review:judge_create": "an empty judge configuration form (leads only)",
     "review:judge_run": "starts a judge run and redirects",
     "review:judge_run_cancel": "cancels a judge run and redirects",
+    "api_judge_run_start": "starts a judge run; answers the run's counts (leads only)",
 }
 
 
