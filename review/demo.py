@@ -214,7 +214,9 @@ def _review(item: Item, reviewer: Any, rubric: Rubric, level: int, offset: int =
         index = max(0, min(len(levels) - 1, level + (offset if position % 2 else 0)))
         scores[criterion.code] = ScoreInput(
             value=levels[index],
-            rationale="" if position else f"Turn 2 sets the tone; scored {levels[index]}.",
+            rationale=""
+            if position
+            else f"Turn 2 sets the tone; scored {levels[index].normalize():f}.",
             evidence_turns=[1] if position == 0 else [],
         )
     review_submit(
@@ -298,7 +300,7 @@ def demo_setup(context: DemoContext) -> None:
         )
     disputed = rushed_items[4]
     _review(disputed, first, rubric, level=4)
-    _review(disputed, second, rubric, level=1)
+    _review(disputed, second, rubric, level=4, offset=-3)
     _review(rushed_items[5], first, rubric, level=2)
 
     pairs = list(

@@ -59,12 +59,14 @@ class _CheckedBytes:
         self.by_line = by_line
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.lines_read = 0  # newlines handed to the parser so far
+        self.current_line = 1  # the line the last block handed over starts on
         self.started = False
 
     def read(self, size: int = -1) -> bytes:
         if size == 0:  # ijson probes with read(0) to tell bytes from text
             return b""
-        data = self.handle.readline() if self.by_line else self.handle.read(size)
+        # By lines, but never more than a block: a minified list is one very long line.
+        data = self.handle.readline(CHUNK) if self.by_line else self.handle.read(size)
         if not self.started:
             self.started = True
             data = data.removeprefix(BOM)
@@ -77,6 +79,8 @@ class _CheckedBytes:
             line = self.lines_read + 1 + seen.count(b"\n")
             bad = error.object[error.start : error.end]
             raise FormatError(not_utf8(self.display_name, line, bad)) from None
+        if data:
+            self.current_line = self.lines_read + 1
         self.lines_read += data.count(b"\n")
         return data
 
@@ -148,7 +152,9 @@ def _error_line(*, path: Path, display_name: str, prefix: str) -> int | None:
             for _item in ijson.items(reader, prefix, use_float=True, buf_size=CHUNK):
                 pass
         except ijson.JSONError:
-            return max(reader.lines_read, 1)
+            # Fed a line at a time, the parser fails on the line it was given last (or, for a
+            # file cut short, after the last one).
+            return reader.current_line
     return None
 
 

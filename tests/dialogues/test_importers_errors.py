@@ -74,12 +74,14 @@ def test_invalid_json_inside_a_json_list_names_the_record_and_line(tmp_path):
 
 def test_a_truncated_json_list_says_so(tmp_path):
     text = json.dumps([CACTUS_ROW, CACTUS_ROW], indent=2)
-    path = write(tmp_path, "cactus.json", text[: len(text) // 2 + 40])
+    cut = text[: len(text) // 2 + 40].rstrip()
+    path = write(tmp_path, "cactus.json", cut)
 
     sessions, issues = read("cactus", path)
 
     assert len(sessions) == 1
     assert issues[0].location.record == 2
+    assert issues[0].location.line == len(cut.splitlines())
     assert "ends in the middle of a record" in issues[0].message
 
 
@@ -366,3 +368,14 @@ def test_problems_are_reported_in_the_active_language(tmp_path):
     assert issues[0].message == (
         "对话第 2 行：未知的说话人标签 'Therapist'（应为 Counselor 或 Client）"
     )
+
+
+def test_invalid_json_in_a_minified_list_is_on_line_one(tmp_path):
+    text = json.dumps([CACTUS_ROW, CACTUS_ROW, CACTUS_ROW])
+    position = text.rindex('"attitude"')
+    path = write(tmp_path, "cactus.json", text[:position] + "," + text[position:])
+
+    sessions, issues = read("cactus", path)
+
+    assert len(sessions) == 2
+    assert where(issues[0]) == ("cactus.json", 3, 1, "(json)")
