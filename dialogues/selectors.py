@@ -17,41 +17,39 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from core.models import Membership, Project, Role
+from core.models import Project, Role
 from core.selectors import project_get_for_user
 from dialogues.models import Flag, ImportBatch, Session, Turn
 
 LEAD_ROLES = (Role.LEAD,)
 
 
-def _led_project_ids(user: User) -> QuerySet[Membership, Any]:
-    return Membership.objects.filter(user=user, role=Role.LEAD).values("project_id")
-
-
 def session_get_for_user(*, session_id: int, user: User) -> Session:
-    """A session of a project the caller leads, or 404 (the review app adds reviewer access)."""
+    """A session for a lead of its project: 404 for anyone outside it, 403 for other roles.
+
+    The review app reaches the sessions assigned to a reviewer through its own selectors.
+    """
     if not user.is_authenticated:
         raise Http404
-    session = (
-        Session.objects.select_related("project", "batch")
-        .filter(pk=session_id, project_id__in=_led_project_ids(user))
-        .first()
-    )
+    session = Session.objects.select_related("project", "batch").filter(pk=session_id).first()
     if session is None:
         raise Http404
+    project_get_for_user(slug=session.project.slug, user=user, roles=LEAD_ROLES)
     return session
 
 
 def batch_get_for_user(*, batch_id: int, user: User) -> ImportBatch:
+    """An import batch for a lead of its project: 404 outside it, 403 for other roles."""
     if not user.is_authenticated:
         raise Http404
     batch = (
         ImportBatch.objects.select_related("project", "created_by", "job")
-        .filter(pk=batch_id, project_id__in=_led_project_ids(user))
+        .filter(pk=batch_id)
         .first()
     )
     if batch is None:
         raise Http404
+    project_get_for_user(slug=batch.project.slug, user=user, roles=LEAD_ROLES)
     return batch
 
 

@@ -186,6 +186,20 @@ def _rubric_with_parts(rubric_id: int | None) -> Rubric | None:
     )
 
 
+def scoring_rubric(*, assignment: Assignment) -> Rubric | None:
+    """The rubric version a session item is scored against here, with its criteria; None when
+    the project does not score sessions (rewrite only). A started review keeps its version."""
+    review_rubric = (
+        Review.objects.filter(assignment=assignment).values_list("rubric_id", flat=True).first()
+    )
+    if review_rubric is not None:
+        return _rubric_with_parts(review_rubric)
+    settings = review_settings_for(project=assignment.item.project)
+    if not settings.has_task(TaskKind.SCORING):
+        return None
+    return _rubric_with_parts(settings.rubric_id)
+
+
 def _scores_prefetch() -> Prefetch:
     return Prefetch(
         "scores",

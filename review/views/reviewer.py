@@ -39,6 +39,7 @@ from review.selectors.reviewer import (
     reviewer_assignments,
     reviewer_home_cards,
     reviewer_progress,
+    scoring_rubric,
 )
 from review.services.assignment import AssignmentError, assignment_next, assignment_skip
 from review.services.pairwise import (
@@ -335,12 +336,12 @@ def item_draft(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRespo
                 data=judgment_input_from_form(data=request.POST, assignment=assignment),
             )
         else:
-            page = item_page_data(assignment=assignment, user=request.user)
-            if page.rubric is None:
+            rubric = scoring_rubric(assignment=assignment)
+            if rubric is None:
                 raise ReviewError({"__all__": _("This item has nothing to score.")})
             review_draft_save(
                 assignment=assignment,
-                data=review_input_from_form(data=request.POST, rubric=page.rubric),
+                data=review_input_from_form(data=request.POST, rubric=rubric),
             )
     except AssignmentError as exc:
         errors = {"__all__": str(exc)}
@@ -365,25 +366,27 @@ def item_draft(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRespo
 @require_POST
 def item_submit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     _project, assignment = _slot(request, slug, item_id)
-    page = item_page_data(assignment=assignment, user=request.user)
+    # The whole page is read only when it has to be shown again with the problems.
     try:
         if assignment.item.kind == Item.Kind.PAIR:
             pair_data = judgment_input_from_form(data=request.POST, assignment=assignment)
             try:
                 judgment_submit(assignment=assignment, data=pair_data)
             except ReviewError as exc:
+                page = item_page_data(assignment=assignment, user=request.user)
                 return _render(request, page, data=pair_data, errors=exc.problems)
         else:
-            if page.rubric is None:
+            rubric = scoring_rubric(assignment=assignment)
+            if rubric is None:
+                page = item_page_data(assignment=assignment, user=request.user)
                 return _render(
-                    request,
-                    page,
-                    errors={"__all__": _("This item has nothing to score.")},
+                    request, page, errors={"__all__": _("This item has nothing to score.")}
                 )
-            data = review_input_from_form(data=request.POST, rubric=page.rubric)
+            data = review_input_from_form(data=request.POST, rubric=rubric)
             try:
                 review_submit(assignment=assignment, data=data)
             except ReviewError as exc:
+                page = item_page_data(assignment=assignment, user=request.user)
                 return _render(request, page, data=data, errors=exc.problems)
     except AssignmentError as exc:
         messages.error(request, str(exc))

@@ -212,4 +212,4 @@ def test_reviewers_and_trainers_never_browse_sessions(lead) -> None:
         assert (
             client.get(reverse("dialogues:session_list"), {"project": "clinic"}).status_code == 403
         )
-        assert client.get(reverse("dialogues:session_detail", args=[session.pk])).status_code == 404
+        assert client.get(reverse("dialogues:session_detail", args=[session.pk])).status_code == 403
