@@ -53,15 +53,20 @@ def text_normalize(text: str) -> str:
 
 def language_detect(texts: Iterable[str]) -> str:
     """ "zh" when ideographs make up at least ZH_SHARE of the letters, otherwise "en"."""
-    cjk = latin = seen = 0
+    sample: list[str] = []
+    seen = 0
     for text in texts:
-        text = text[: DETECT_CHARACTERS - seen]
-        seen += len(text)
+        sample.append(text[: DETECT_CHARACTERS - seen])
+        seen += len(sample[-1])
+        if seen >= DETECT_CHARACTERS:
+            break
+    if all(text.isascii() for text in sample):
+        return "en"  # no ideograph can be there
+    cjk = latin = 0
+    for text in sample:
         if not text.isascii():
             cjk += len(_CJK.findall(text))
         latin += len(text.encode().translate(None, _NOT_LATIN))
-        if seen >= DETECT_CHARACTERS:
-            break
     letters = cjk + latin
     return "zh" if letters and cjk / letters >= ZH_SHARE else "en"
 

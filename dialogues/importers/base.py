@@ -109,8 +109,11 @@ class Importer:
     """One source format. Subclasses set the class attributes and implement ``sniff`` and ``read``.
 
     ``sniff`` looks at the start of a file and says whether it is in this format; it must be
-    cheap and must not raise. ``read`` yields records and issues; it raises :class:`FormatError`
-    only when nothing in the file can be read.
+    cheap and must not raise. ``read`` yields records and issues, streaming; it raises
+    :class:`FormatError` for a problem with the file as a whole (empty, not UTF-8, not JSON,
+    missing CSV or Parquet columns). Because reading streams, bytes that are not UTF-8 deep in a
+    file are found only when reached, after earlier records were yielded; a caller that must not
+    keep part of a broken file checks the encoding first (the import service does).
     """
 
     format: ClassVar[str]  # registry key, used by --format

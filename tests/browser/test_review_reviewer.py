@@ -105,14 +105,19 @@ def test_a_pairwise_choice_is_stored_for_the_candidate_shown(page: Page, swapped
     assert judgment.assignment.swapped is swapped
 
 
-def test_a_rewrite_of_a_counselor_turn_becomes_a_candidate_pair(page: Page) -> None:
+def test_a_click_cites_a_turn_and_a_rewrite_becomes_a_candidate_pair(page: Page) -> None:
     world = review_world(items=1, reviewers=1)
     reviewer = world.reviewers[0]
     login(page, reviewer)
     _next_item(page)
 
-    page.keyboard.press("]")
-    page.keyboard.press("]")  # turn 2, a counselor turn
+    # A click on a turn cites it as evidence for the focused criterion.
+    page.locator("#turn-3 .turn-text").click()
+    expect(page.locator("#criterion-empathy .evidence-list")).to_have_text("3")
+    expect(page.locator("#save-status")).to_contain_text("Draft saved")
+    assert Review.objects.get(reviewer=reviewer).scores.get().evidence_turns == [2]
+
+    page.keyboard.press("[")  # turn 2, a counselor turn
     page.keyboard.press("w")
     editor = page.locator("#rewrite-text-2")
     expect(editor).to_be_focused()

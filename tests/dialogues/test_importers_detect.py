@@ -84,3 +84,16 @@ def test_cactus_is_recognised_when_its_dialogue_comes_after_a_long_intake_form(t
     assert path.read_text(encoding="utf-8").index('"dialogue"') > 10_000
 
     assert format_detect(path=path) == "cactus"
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"\x00\xff\xfe PAR1 garbage", b"[[[[{{{", "来访者".encode()]
+)
+def test_no_format_claims_or_crashes_on_garbage(tmp_path, content):
+    path = tmp_path / "garbage.json"
+    path.write_bytes(content)
+    head = content.decode("utf-8", errors="replace")
+
+    claimed = [cls.format for cls in importer_formats() if cls.sniff(path=path, head=head)]
+
+    assert claimed == []

@@ -158,3 +158,18 @@ def test_work_on_a_released_slot_is_refused_and_nothing_is_saved() -> None:
     with pytest.raises(AssignmentError):
         review_submit(assignment=assignment, data=_form(world))
     assert not Review.objects.exists()
+
+
+def test_flags_go_with_the_review_and_unknown_ones_are_refused() -> None:
+    world = review_world(items=1)
+    assignment = assignment_next(project=world.project, reviewer=world.reviewers[0])
+    data = _form(world)
+    data.flags = ["pii", "crisis", "smells-odd"]
+    with pytest.raises(ReviewError) as error:
+        review_submit(assignment=assignment, data=data)
+    assert set(error.value.problems) == {"flags"}
+    assert "smells-odd" in error.value.problems["flags"]
+
+    data.flags = ["pii", "crisis"]
+    review = review_submit(assignment=assignment, data=data)
+    assert review.flags == ["crisis", "pii"]
