@@ -8,7 +8,6 @@ reviewer's own slot; other people's scores come only through ``review.selectors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -21,19 +20,12 @@ from django.views.decorators.http import require_GET, require_POST
 from core.http import AuthedHttpRequest
 from core.models import Project, Role
 from core.selectors import project_get_for_user
-from dialogues.models import Speaker
 from review.markdown import guidelines_render
 from review.models import (
     Assignment,
-    Choice,
     Item,
-    PairwiseJudgment,
-    Review,
-    ReviewFlag,
-    TaskKind,
 )
 from review.selectors.reviewer import (
-    ItemPage,
     assignment_for_reviewer,
     item_page_data,
     reviewer_assignments,
@@ -43,34 +35,22 @@ from review.selectors.reviewer import (
 )
 from review.services.assignment import AssignmentError, assignment_next, assignment_skip
 from review.services.pairwise import (
-    JudgmentInput,
     judgment_draft_save,
     judgment_edit,
     judgment_input_from_form,
     judgment_submit,
-    side_from_choice,
 )
 from review.services.reviewing import (
     ReviewError,
-    ReviewInput,
     review_draft_save,
     review_edit,
     review_input_from_form,
-    review_input_from_review,
     review_submit,
-    scores_as_values,
 )
 from review.services.rewrites import rewrite_create, rewrite_finish
-from rubrics.files import number_out
-from rubrics.models import LANGUAGE_CODES, Criterion, CriterionGroup, text_in
-from rubrics.selectors import rubric_sections
-from rubrics.templatetags.rubrics import Level, rubric_levels
+from review.views.reviewer_render import item_render, session_render
 
 REVIEWER = [Role.REVIEWER]
-
-
-def _language(request: AuthedHttpRequest) -> str:
-    return request.LANGUAGE_CODE if request.LANGUAGE_CODE in LANGUAGE_CODES else "en"
 
 
 def _slot(request: AuthedHttpRequest, slug: str, item_id: int) -> tuple[Project, Assignment]:
@@ -120,198 +100,10 @@ def item_next(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     return redirect(_item_url(assignment))
 
 
-# The scoring page ---------------------------------------------------------------------------
-
-
-@dataclass
-class CriterionRow:
-    criterion: Criterion
-    title: str
-    description: str
-    levels: list[Level]
-    value: str
-    rationale: str
-    evidence: list[int]
-    error: str
-    # (score, rationale) of each other reviewer, when the project shows them after submitting
-    others: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def evidence_text(self) -> str:
-        return " ".join(str(turn) for turn in self.evidence)
-
-    @property
-    def has_anchors(self) -> bool:
-        return any(level.anchor for level in self.levels)
-
-
-def _score_text(score: Any) -> str:
-    if score is None:
-        return "–"
-    if score.not_applicable:
-        return _("NA")
-    return "–" if score.value is None else str(number_out(score.value))
-
-
-def _other(score: Any) -> tuple[str, str]:
-    return _score_text(score), (score.rationale if score is not None else "")
-
-
-def _criterion_rows(
-    page: ItemPage, data: ReviewInput, errors: dict[str, str], lang: str
-) -> list[tuple[CriterionGroup | None, str, list[CriterionRow]]]:
-    if page.rubric is None:
-        return []
-    values = scores_as_values(scores=data.scores)
-    others = [
-        {score.criterion_id: score for score in review.scores.all()} for review in page.others
-    ]
-    sections = []
-    for group, criteria in rubric_sections(rubric=page.rubric):
-        rows = []
-        for criterion in criteria:
-            entry = data.scores.get(criterion.code)
-            rows.append(
-                CriterionRow(
-                    criterion=criterion,
-                    title=text_in(criterion.title, lang),
-                    description=text_in(criterion.description, lang),
-                    levels=rubric_levels(criterion, lang),
-                    value=values.get(criterion.code, ""),
-                    rationale=entry.rationale if entry else "",
-                    evidence=[turn + 1 for turn in entry.evidence_turns] if entry else [],
-                    error=errors.get(criterion.code, ""),
-                    others=[_other(scores.get(criterion.pk)) for scores in others],
-                )
-            )
-        sections.append((group, text_in(group.title, lang) if group else "", rows))
-    return sections
-
-
-def _mode(page: ItemPage) -> str:
-    item = page.assignment.item
-    if item.kind == Item.Kind.PAIR:
-        return "pairwise"
-    return "scoring" if page.rubric is not None else "rewrite"
-
-
-def _render_session(
-    request: AuthedHttpRequest,
-    page: ItemPage,
-    *,
-    data: ReviewInput | None = None,
-    errors: dict[str, str] | None = None,
-    rewrite_form: dict[str, Any] | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    lang = _language(request)
-    if data is None:
-        data = review_input_from_review(review=page.review)
-    errors = errors or {}
-    assignment = page.assignment
-    submitted = page.review is not None and page.review.status == Review.Status.SUBMITTED
-    mode = _mode(page)
-    context = {
-        "project": assignment.item.project,
-        "item": assignment.item,
-        "assignment": assignment,
-        "page": page,
-        "mode": mode,
-        "sections": _criterion_rows(page, data, errors, lang),
-        "data": data,
-        "errors": errors,
-        "general_errors": [errors[key] for key in ("__all__", "flags", "reason") if key in errors],
-        "flags": [(value, label, value in data.flags) for value, label in ReviewFlag.choices],
-        "submitted": submitted or (mode == "rewrite" and assignment.status == "submitted"),
-        "open": assignment.status == Assignment.Status.RESERVED,
-        "counselor": Speaker.COUNSELOR,
-        "can_rewrite": page.settings.has_task(TaskKind.REWRITE) or mode == "rewrite",
-        "rewrite_form": rewrite_form or {},
-        "others_count": len(page.others),
-        "guidelines": guidelines_render(text=page.settings.guidelines),
-    }
-    return render(request, "review/reviewer/scoring.html", context, status=status)
-
-
-# The pairwise page --------------------------------------------------------------------------
-
-
-def _render_pair(
-    request: AuthedHttpRequest,
-    page: ItemPage,
-    *,
-    data: JudgmentInput | None = None,
-    errors: dict[str, str] | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    lang = _language(request)
-    assignment = page.assignment
-    item = assignment.item
-    judgment = page.judgment
-    if data is None:
-        data = JudgmentInput(
-            choice=judgment.choice if judgment else "",
-            strength=judgment.strength if judgment else None,
-            principle_choices=dict(judgment.principle_choices) if judgment else {},
-            rationale=judgment.rationale if judgment else "",
-        )
-    swapped = assignment.swapped
-    left, right = (
-        (item.candidate_b, item.candidate_a) if swapped else (item.candidate_a, item.candidate_b)
-    )
-    principles = []
-    if page.pair_rubric is not None:
-        for criterion in page.pair_rubric.criteria.all():
-            picked = data.principle_choices.get(criterion.code, "")
-            principles.append(
-                {
-                    "code": criterion.code,
-                    "title": text_in(criterion.title, lang),
-                    "description": text_in(criterion.description, lang),
-                    "side": side_from_choice(swapped=swapped, choice=picked),
-                    "error": (errors or {}).get(f"principle-{criterion.code}", ""),
-                }
-            )
-    others = [
-        {
-            "side": side_from_choice(swapped=swapped, choice=other.choice),
-            "strength": other.get_strength_display() if other.strength else "",
-            "rationale": other.rationale,
-        }
-        for other in page.other_judgments
-    ]
-    context = {
-        "project": item.project,
-        "item": item,
-        "assignment": assignment,
-        "page": page,
-        "left": left,
-        "right": right,
-        "data": data,
-        "side": side_from_choice(swapped=swapped, choice=data.choice),
-        "strengths": PairwiseJudgment.Strength.choices,
-        "principles": principles,
-        "errors": errors or {},
-        "general_errors": [v for k, v in (errors or {}).items() if k in ("__all__", "reason")],
-        "submitted": judgment is not None and judgment.status == PairwiseJudgment.Status.SUBMITTED,
-        "open": assignment.status == Assignment.Status.RESERVED,
-        "others": others,
-        "choices": Choice,
-        "guidelines": guidelines_render(text=page.settings.guidelines),
-    }
-    return render(request, "review/reviewer/pairwise.html", context, status=status)
-
-
-def _render(request: AuthedHttpRequest, page: ItemPage, **kwargs: Any) -> HttpResponse:
-    if page.assignment.item.kind == Item.Kind.PAIR:
-        return _render_pair(request, page, **kwargs)
-    return _render_session(request, page, **kwargs)
-
-
 @require_GET
 def item_page(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     _project, assignment = _slot(request, slug, item_id)
-    return _render(request, item_page_data(assignment=assignment, user=request.user))
+    return item_render(request, item_page_data(assignment=assignment, user=request.user))
 
 
 def _draft_status(
@@ -374,12 +166,12 @@ def item_submit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResp
                 judgment_submit(assignment=assignment, data=pair_data)
             except ReviewError as exc:
                 page = item_page_data(assignment=assignment, user=request.user)
-                return _render(request, page, data=pair_data, errors=exc.problems)
+                return item_render(request, page, data=pair_data, errors=exc.problems)
         else:
             rubric = scoring_rubric(assignment=assignment)
             if rubric is None:
                 page = item_page_data(assignment=assignment, user=request.user)
-                return _render(
+                return item_render(
                     request, page, errors={"__all__": _("This item has nothing to score.")}
                 )
             data = review_input_from_form(data=request.POST, rubric=rubric)
@@ -387,7 +179,7 @@ def item_submit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResp
                 review_submit(assignment=assignment, data=data)
             except ReviewError as exc:
                 page = item_page_data(assignment=assignment, user=request.user)
-                return _render(request, page, data=data, errors=exc.problems)
+                return item_render(request, page, data=data, errors=exc.problems)
     except AssignmentError as exc:
         messages.error(request, str(exc))
         return redirect("review:home")
@@ -404,7 +196,7 @@ def item_edit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRespon
     if assignment.item.kind == Item.Kind.PAIR:
         pair_data = judgment_input_from_form(data=request.POST, assignment=assignment)
         if page.judgment is None:
-            return _render(
+            return item_render(
                 request,
                 page,
                 data=pair_data,
@@ -413,10 +205,10 @@ def item_edit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRespon
         try:
             judgment_edit(judgment=page.judgment, data=pair_data, reason=reason, user=request.user)
         except ReviewError as exc:
-            return _render(request, page, data=pair_data, errors=exc.problems)
+            return item_render(request, page, data=pair_data, errors=exc.problems)
     else:
         if page.review is None or page.rubric is None:
-            return _render(
+            return item_render(
                 request,
                 page,
                 errors={"__all__": _("Nothing submitted yet.")},
@@ -425,7 +217,7 @@ def item_edit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRespon
         try:
             review_edit(review=page.review, data=data, reason=reason, user=request.user)
         except ReviewError as exc:
-            return _render(request, page, data=data, errors=exc.problems)
+            return item_render(request, page, data=data, errors=exc.problems)
     messages.success(request, _("Your changes are saved; the earlier version is kept."))
     return redirect(_item_url(assignment))
 
@@ -461,7 +253,7 @@ def item_rewrite(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRes
     except ReviewError as exc:
         page = item_page_data(assignment=assignment, user=request.user)
         form["errors"] = list(exc.problems.values())
-        return _render_session(request, page, rewrite_form=form)
+        return session_render(request, page, rewrite_form=form)
     messages.success(request, _("Your rewrite of turn %(turn)s is saved.") % {"turn": form["turn"]})
     return redirect(f"{_item_url(assignment)}#turn-{form['turn']}")
 

@@ -1,0 +1,218 @@
+"""How the reviewer's item pages are put together: the scoring page and the pairwise page.
+
+The views in ``review.views.reviewer`` decide what happens; these functions turn an ``ItemPage``
+(read by ``review.selectors.reviewer``) and the reviewer's input into the page, showing the
+pair in the assignment's recorded left/right order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from dialogues.models import Speaker
+from review.markdown import guidelines_render
+from review.models import Assignment, Choice, Item, PairwiseJudgment, Review, ReviewFlag, TaskKind
+from review.selectors.reviewer import ItemPage
+from review.services.pairwise import JudgmentInput, side_from_choice
+from review.services.reviewing import ReviewInput, review_input_from_review, scores_as_values
+from rubrics.files import number_out
+from rubrics.models import LANGUAGE_CODES, Criterion, CriterionGroup, text_in
+from rubrics.selectors import rubric_sections
+from rubrics.templatetags.rubrics import Level, rubric_levels
+
+
+def _language(request: HttpRequest) -> str:
+    return request.LANGUAGE_CODE if request.LANGUAGE_CODE in LANGUAGE_CODES else "en"
+
+
+# The scoring page ---------------------------------------------------------------------------
+
+
+@dataclass
+class CriterionRow:
+    criterion: Criterion
+    title: str
+    description: str
+    levels: list[Level]
+    value: str
+    rationale: str
+    evidence: list[int]
+    error: str
+    # (score, rationale) of each other reviewer, when the project shows them after submitting
+    others: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def evidence_text(self) -> str:
+        return " ".join(str(turn) for turn in self.evidence)
+
+    @property
+    def has_anchors(self) -> bool:
+        return any(level.anchor for level in self.levels)
+
+
+def _score_text(score: Any) -> str:
+    if score is None:
+        return "–"
+    if score.not_applicable:
+        return _("NA")
+    return "–" if score.value is None else str(number_out(score.value))
+
+
+def _other(score: Any) -> tuple[str, str]:
+    return _score_text(score), (score.rationale if score is not None else "")
+
+
+def _criterion_rows(
+    page: ItemPage, data: ReviewInput, errors: dict[str, str], lang: str
+) -> list[tuple[CriterionGroup | None, str, list[CriterionRow]]]:
+    if page.rubric is None:
+        return []
+    values = scores_as_values(scores=data.scores)
+    others = [
+        {score.criterion_id: score for score in review.scores.all()} for review in page.others
+    ]
+    sections = []
+    for group, criteria in rubric_sections(rubric=page.rubric):
+        rows = []
+        for criterion in criteria:
+            entry = data.scores.get(criterion.code)
+            rows.append(
+                CriterionRow(
+                    criterion=criterion,
+                    title=text_in(criterion.title, lang),
+                    description=text_in(criterion.description, lang),
+                    levels=rubric_levels(criterion, lang),
+                    value=values.get(criterion.code, ""),
+                    rationale=entry.rationale if entry else "",
+                    evidence=[turn + 1 for turn in entry.evidence_turns] if entry else [],
+                    error=errors.get(criterion.code, ""),
+                    others=[_other(scores.get(criterion.pk)) for scores in others],
+                )
+            )
+        sections.append((group, text_in(group.title, lang) if group else "", rows))
+    return sections
+
+
+def _mode(page: ItemPage) -> str:
+    item = page.assignment.item
+    if item.kind == Item.Kind.PAIR:
+        return "pairwise"
+    return "scoring" if page.rubric is not None else "rewrite"
+
+
+def session_render(
+    request: HttpRequest,
+    page: ItemPage,
+    *,
+    data: ReviewInput | None = None,
+    errors: dict[str, str] | None = None,
+    rewrite_form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    lang = _language(request)
+    if data is None:
+        data = review_input_from_review(review=page.review)
+    errors = errors or {}
+    assignment = page.assignment
+    submitted = page.review is not None and page.review.status == Review.Status.SUBMITTED
+    mode = _mode(page)
+    context = {
+        "project": assignment.item.project,
+        "item": assignment.item,
+        "assignment": assignment,
+        "page": page,
+        "mode": mode,
+        "sections": _criterion_rows(page, data, errors, lang),
+        "data": data,
+        "errors": errors,
+        "general_errors": [errors[key] for key in ("__all__", "flags", "reason") if key in errors],
+        "flags": [(value, label, value in data.flags) for value, label in ReviewFlag.choices],
+        "submitted": submitted or (mode == "rewrite" and assignment.status == "submitted"),
+        "open": assignment.status == Assignment.Status.RESERVED,
+        "counselor": Speaker.COUNSELOR,
+        "can_rewrite": page.settings.has_task(TaskKind.REWRITE) or mode == "rewrite",
+        "rewrite_form": rewrite_form or {},
+        "others_count": len(page.others),
+        "guidelines": guidelines_render(text=page.settings.guidelines),
+    }
+    return render(request, "review/reviewer/scoring.html", context, status=status)
+
+
+# The pairwise page --------------------------------------------------------------------------
+
+
+def pair_render(
+    request: HttpRequest,
+    page: ItemPage,
+    *,
+    data: JudgmentInput | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    lang = _language(request)
+    assignment = page.assignment
+    item = assignment.item
+    judgment = page.judgment
+    if data is None:
+        data = JudgmentInput(
+            choice=judgment.choice if judgment else "",
+            strength=judgment.strength if judgment else None,
+            principle_choices=dict(judgment.principle_choices) if judgment else {},
+            rationale=judgment.rationale if judgment else "",
+        )
+    swapped = assignment.swapped
+    left, right = (
+        (item.candidate_b, item.candidate_a) if swapped else (item.candidate_a, item.candidate_b)
+    )
+    principles = []
+    if page.pair_rubric is not None:
+        for criterion in page.pair_rubric.criteria.all():
+            picked = data.principle_choices.get(criterion.code, "")
+            principles.append(
+                {
+                    "code": criterion.code,
+                    "title": text_in(criterion.title, lang),
+                    "description": text_in(criterion.description, lang),
+                    "side": side_from_choice(swapped=swapped, choice=picked),
+                    "error": (errors or {}).get(f"principle-{criterion.code}", ""),
+                }
+            )
+    others = [
+        {
+            "side": side_from_choice(swapped=swapped, choice=other.choice),
+            "strength": other.get_strength_display() if other.strength else "",
+            "rationale": other.rationale,
+        }
+        for other in page.other_judgments
+    ]
+    context = {
+        "project": item.project,
+        "item": item,
+        "assignment": assignment,
+        "page": page,
+        "left": left,
+        "right": right,
+        "data": data,
+        "side": side_from_choice(swapped=swapped, choice=data.choice),
+        "strengths": PairwiseJudgment.Strength.choices,
+        "principles": principles,
+        "errors": errors or {},
+        "general_errors": [v for k, v in (errors or {}).items() if k in ("__all__", "reason")],
+        "submitted": judgment is not None and judgment.status == PairwiseJudgment.Status.SUBMITTED,
+        "open": assignment.status == Assignment.Status.RESERVED,
+        "others": others,
+        "choices": Choice,
+        "guidelines": guidelines_render(text=page.settings.guidelines),
+    }
+    return render(request, "review/reviewer/pairwise.html", context, status=status)
+
+
+def item_render(request: HttpRequest, page: ItemPage, **kwargs: Any) -> HttpResponse:
+    if page.assignment.item.kind == Item.Kind.PAIR:
+        return pair_render(request, page, **kwargs)
+    return session_render(request, page, **kwargs)
