@@ -264,3 +264,57 @@ def test_pages_work_in_chinese(world, lead, rubric):
         page = lead.get(_url(name, world, **kwargs)).content.decode()
         assert '<html lang="zh-hans">' in page
         assert "裁定" in page
+
+
+def test_every_lead_change_is_on_record_with_before_and_after(world, lead, rubric):
+    """Acceptance 5 for the lead's side: settings, members, items, gold, adjudication, decisions."""
+    UserFactory(username="dr-li")
+    session = SessionFactory(project=world.project)
+    lead.post(
+        _url("lead_settings", world),
+        {
+            "rubric": rubric.pk,
+            "task_kinds": ["scoring"],
+            "overlap": 2,
+            "reservation_minutes": 15,
+            "adjudication_spread": "2",
+            "calibration_pass_share": "0.8",
+            "calibration_tolerance": "1",
+        },
+    )
+    lead.post(_url("lead_members", world), {"username": "dr-li", "role": "reviewer"})
+    lead.post(_url("lead_item_add", world), {"kind": "session", "scope": "all"})
+    item = Item.objects.get(session=session)
+    lead.post(_url("lead_item_gold", world, item_id=item.pk), {"gold-empathy": "2"})
+    submit_review(item, rubric, empathy=0, focus=1)
+    submit_review(item, rubric, empathy=4, focus=1)
+    item_status_refresh(item=item, actor=world.lead)
+    lead.post(
+        _url("lead_adjudicate", world, item_id=item.pk),
+        {"score-empathy": "2", "score-focus": "1", "reason": "Anchors fit a 2."},
+    )
+    lead.post(_url("lead_item_decide", world, item_id=item.pk), {"decision": "approve"})
+
+    events = AuditEvent.objects.filter(project=world.project, actor=world.lead).order_by("pk")
+    actions = [event.action for event in events]
+    for action in (
+        "review.settings.update",
+        "review.member.set",
+        "review.items.add",
+        "review.item.gold",
+        "review.item.adjudicate",
+        "review.item.status",
+        "review.item.approve",
+    ):
+        assert action in actions
+    # Creations have nothing before them; every change records both sides.
+    creations = {"review.items.add", "review.member.set"}
+    for event in events:
+        assert event.after is not None, event.action
+        if event.action not in creations:
+            assert event.before is not None, event.action
+    settings_event = events.get(action="review.settings.update")
+    assert settings_event.before["reservation_minutes"] == 30
+    assert settings_event.after["reservation_minutes"] == 15
+    decision = events.get(action="review.item.approve")
+    assert (decision.before, decision.after) == ({"status": "reviewed"}, {"status": "approved"})
