@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogues.models import Speaker
@@ -105,6 +106,13 @@ def _mode(page: ItemPage) -> str:
     return "scoring" if page.rubric is not None else "rewrite"
 
 
+def _expired(assignment: Assignment) -> bool:
+    until = assignment.reserved_until
+    return assignment.status == Assignment.Status.RESERVED and (
+        until is None or until <= timezone.now()
+    )
+
+
 def session_render(
     request: HttpRequest,
     page: ItemPage,
@@ -139,6 +147,7 @@ def session_render(
         "rewrite_form": rewrite_form or {},
         "others_count": len(page.others),
         "guidelines": guidelines_render(text=page.settings.guidelines),
+        "reservation_expired": _expired(assignment),
     }
     return render(request, "review/reviewer/scoring.html", context, status=status)
 
@@ -208,6 +217,7 @@ def pair_render(
         "others": others,
         "choices": Choice,
         "guidelines": guidelines_render(text=page.settings.guidelines),
+        "reservation_expired": _expired(assignment),
     }
     return render(request, "review/reviewer/pairwise.html", context, status=status)
 

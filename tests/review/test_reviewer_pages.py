@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import Role
 from review.models import Assignment, Review
@@ -282,3 +285,15 @@ def test_your_work_lists_the_reviewers_own_slots_only() -> None:
     assert f"#{mine.item_id}" in page
     assert "Knows the client." in page
     assert _url("review:item", theirs) not in page
+
+
+def test_an_expired_reservation_is_pointed_out() -> None:
+    world = review_world(items=1)
+    assignment = assignment_next(project=world.project, reviewer=world.reviewers[0])
+    client = client_for(world.reviewers[0])
+    assert "Reserved for you until" in client.get(_url("review:item", assignment)).content.decode()
+    Assignment.objects.filter(pk=assignment.pk).update(
+        reserved_until=timezone.now() - timedelta(minutes=1)
+    )
+    page = client.get(_url("review:item", assignment)).content.decode()
+    assert "Your reservation has expired." in page
