@@ -65,10 +65,23 @@ def _setup_django() -> None:
 
 
 def _copy(cursor: Any, table: str, columns: list[str], rows: Any) -> int:
+    """COPY rows in; columns the bench does not fill (fields added later) get their default."""
+    from django.apps import apps
+    from django.db import models
+
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    extra_columns, extra_values = [], []
+    for field in model._meta.concrete_fields:
+        if field.column in columns or field.null or not field.has_default():
+            continue
+        value = field.get_default()
+        extra_columns.append(field.column)
+        extra_values.append(json.dumps(value) if isinstance(field, models.JSONField) else value)
     count = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    names = ", ".join(columns + extra_columns)
+    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row((*row, *extra_values))
             count += 1
     return count
 

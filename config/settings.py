@@ -350,6 +350,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "review.models.Review.Status",
         "PairChoiceEnum": "review.models.Choice",
         "ScreenChoiceEnum": "review.serializers.SIDE_CHOICES",
+        "ItemKindEnum": "review.models.Item.Kind",
+        "ExportKindEnum": "exports.models.ExportKindChoice",
+        "ExportVersionStatusEnum": "exports.models.ExportVersion.Status",
     },
 }
 

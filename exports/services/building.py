@@ -27,6 +27,7 @@ from exports.models import ExportSpecification, ExportVersion
 from exports.services.agreement import (
     CriterionAgreement,
     ExportRefused,
+    agreement_by_criterion,
     agreement_check,
     specification_agreement,
 )
@@ -114,7 +115,7 @@ def export_build(
         built_at=built_at,
         rapport_version=settings.RAPPORT_VERSION,
         approvers=_approvers(rules.project_ids),
-        agreement={entry.code: entry.as_dict() for entry in agreement},
+        agreement=agreement_by_criterion(agreement=agreement),
     )
     stats = CurationStats()
     total = curation_candidates(rules=rules)
@@ -234,7 +235,7 @@ def export_version_build(*, version: ExportVersion, progress: Progress | None = 
     manifest = outcome.result.manifest
     summary = outcome.stats.as_dict() | {
         "samples": _sample_rows(version.path, manifest),
-        "agreement": {entry.code: entry.as_dict() for entry in outcome.agreement},
+        "agreement": agreement_by_criterion(agreement=outcome.agreement),
     }
     with transaction.atomic():
         version.status = ExportVersion.Status.BUILT

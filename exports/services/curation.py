@@ -10,6 +10,7 @@ queries an item.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections import Counter, defaultdict
@@ -20,6 +21,7 @@ from statistics import median
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from dialogues.models import Candidate, Flag, Session, SourcePreference, SourceRating
@@ -160,6 +162,36 @@ def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
         yield chunk
 
 
+def _among(
+    queryset: QuerySet[Any], column: str, ids: Iterable[int], *, table: str | None = None
+) -> QuerySet[Any]:
+    """Rows whose ``column`` (of ``table``, by default the queryset's) is one of ``ids``.
+
+    On PostgreSQL the ids travel as one array parameter (``= ANY(%s)``): with thousands of
+    placeholders per chunk, the driver's parsing of an ``IN`` list cost more than the query.
+    """
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        table = table or queryset.model._meta.db_table
+        # table and column are names from this module, never user input.
+        where = f'"{table}"."{column}" = ANY(%s)'
+        return queryset.extra(where=[where], params=[ids])  # noqa: S610
+    if table is not None:
+        column = f"{table.removeprefix('review_')}__{column}"
+    return queryset.filter(**{f"{column}__in": ids})
+
+
+@functools.lru_cache(maxsize=4096)
+def _pseudonym(reviewer_id: int, salt: str) -> str:
+    # A project has few reviewers and many items: one HMAC per reviewer, not per review.
+    return reviewer_pseudonym(reviewer_id=reviewer_id, salt=salt)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown_score(value: float) -> str:
+    return _number(Decimal(str(value)))
+
+
 def _number(value: Decimal) -> str:
     """A score as the distributions show it: 3, 3.5, never 3.000."""
     text = format(value.normalize(), "f")
@@ -219,20 +251,20 @@ class _Chunk:
 def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
     items: dict[int, dict[str, Any]] = {
         row["pk"]: dict(row)
-        for row in Item.objects.filter(pk__in=item_ids).values(
+        for row in _among(Item.objects.all(), "id", item_ids).values(
             "pk", "session_id", "turn_index", "candidate_a_id", "candidate_b_id", "kind"
         )
     }
     session_ids = sorted({row["session_id"] for row in items.values()})
     sessions: dict[int, dict[str, Any]] = {
         row["pk"]: dict(row)
-        for row in Session.objects.filter(pk__in=session_ids).values(
+        for row in _among(Session.objects.all(), "id", session_ids).values(
             "pk", "source_format", "language", "metadata"
         )
     }
     turns: dict[int, list[Turn]] = defaultdict(list)
     rows = (
-        TurnRow.objects.filter(session_id__in=session_ids)
+        _among(TurnRow.objects.all(), "session_id", session_ids)
         .order_by("session_id", "index")
         .values_list("session_id", "speaker", "text")
     )
@@ -241,7 +273,7 @@ def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
     reviewers: dict[int, list[int]] = defaultdict(list)
     rubrics: dict[int, int] = {}
     for item_id, reviewer_id, rubric_id in (
-        Review.objects.filter(item_id__in=item_ids, status=Review.Status.SUBMITTED)
+        _among(Review.objects.filter(status=Review.Status.SUBMITTED), "item_id", item_ids)
         .order_by("item_id", "pk")
         .values_list("item_id", "reviewer_id", "rubric_id")
     ):
@@ -250,7 +282,12 @@ def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
     values: dict[int, dict[str, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
     codes: dict[int, set[str]] = defaultdict(set)
     for item_id, code, value, not_applicable in (
-        Score.objects.filter(review__item_id__in=item_ids, review__status=Review.Status.SUBMITTED)
+        _among(
+            Score.objects.filter(review__status=Review.Status.SUBMITTED),
+            "item_id",
+            item_ids,
+            table="review_review",
+        )
         .order_by()
         .values_list("review__item_id", "criterion__code", "value", "not_applicable")
     ):
@@ -259,14 +296,16 @@ def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
             values[item_id][code].append(value)
     final: dict[int, dict[str, Decimal | None]] = {}
     for item_id in item_ids:
+        scored = values.get(item_id, {})
+        # The median of Decimals is a Decimal already (the mean of the middle two when even).
         final[item_id] = {
-            code: (Decimal(str(median(values[item_id][code]))) if values[item_id][code] else None)
+            code: (median(scored[code]) if scored.get(code) else None)
             for code in sorted(codes[item_id])
         }
     adjudicated_total: dict[int, Decimal | None] = {}
     seen: set[int] = set()
     for item_id, scores, total, rubric_id in (
-        Adjudication.objects.filter(item_id__in=item_ids)
+        _among(Adjudication.objects.all(), "item_id", item_ids)
         .order_by("item_id", "-created_at", "-pk")
         .values_list("item_id", "scores", "total", "rubric_id")
     ):
@@ -400,7 +439,7 @@ def _base(
         "rubric_version": rubrics.label(chunk.rubrics.get(item_id)),
         "scores": scores,
         "agreement": agreement,
-        "reviewers": tuple(reviewer_pseudonym(reviewer_id=r, salt=salt) for r in people),
+        "reviewers": tuple(_pseudonym(r, salt) for r in people),
         "system_prompt": _system_prompt(rules, metadata),
     }
 
@@ -444,7 +483,7 @@ def _count(stats: CurationStats, item: ExportItem, *, source: str) -> None:
     stats.kept += 1
     stats.sources[source] += 1
     for code, value in item.scores.items():
-        stats.scores[code][_number(Decimal(str(value)))] += 1
+        stats.scores[code][_shown_score(value)] += 1
 
 
 def pair_choice(*, votes: Sequence[str], adjudicated: str, tie_policy: str) -> str | None:
@@ -472,8 +511,10 @@ def _pair_extras(chunk_ids: Sequence[int], chunk: _Chunk) -> dict[str, Any]:
     votes: dict[int, list[str]] = defaultdict(list)
     voters: dict[int, list[int]] = defaultdict(list)
     for item_id, reviewer_id, choice in (
-        PairwiseJudgment.objects.filter(
-            item_id__in=chunk_ids, status=PairwiseJudgment.Status.SUBMITTED
+        _among(
+            PairwiseJudgment.objects.filter(status=PairwiseJudgment.Status.SUBMITTED),
+            "item_id",
+            chunk_ids,
         )
         .order_by("item_id", "pk")
         .values_list("item_id", "reviewer_id", "choice")
@@ -482,7 +523,7 @@ def _pair_extras(chunk_ids: Sequence[int], chunk: _Chunk) -> dict[str, Any]:
         voters[item_id].append(reviewer_id)
     adjudicated: dict[int, str] = {}
     for item_id, choice in (
-        Adjudication.objects.filter(item_id__in=chunk_ids)
+        _among(Adjudication.objects.all(), "item_id", chunk_ids)
         .order_by("item_id", "-created_at", "-pk")
         .values_list("item_id", "choice")
     ):
@@ -490,7 +531,7 @@ def _pair_extras(chunk_ids: Sequence[int], chunk: _Chunk) -> dict[str, Any]:
     candidate_ids = {
         row[key] for row in chunk.items.values() for key in ("candidate_a_id", "candidate_b_id")
     }
-    texts = dict(Candidate.objects.filter(pk__in=candidate_ids).values_list("pk", "text"))
+    texts = dict(_among(Candidate.objects.all(), "id", candidate_ids).values_list("pk", "text"))
     preferences = {
         (chosen, rejected)
         for chosen, rejected in SourcePreference.objects.filter(
@@ -594,7 +635,7 @@ def _pairs_from_rewrites(
     for chunk_ids in _chunks(ids):
         chunk = _read_chunk(chunk_ids)
         rewrites = list(
-            Rewrite.objects.filter(item_id__in=chunk_ids)
+            _among(Rewrite.objects.all(), "item_id", chunk_ids)
             .order_by("item_id", "turn_index", "pk")
             .values_list(
                 "pk", "item_id", "reviewer_id", "turn_index", "original__text", "rewrite__text"

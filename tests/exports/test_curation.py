@@ -195,7 +195,7 @@ def test_agreement_below_the_bar_refuses_naming_criterion_alpha_and_bar(project)
 
     message = str(refusal.value)
     empathy = next(a for a in agreement if a.code == "empathy")
-    assert f"empathy: alpha {empathy.alpha:.3f} is below the bar of 0.67" in message
+    assert f"empathy: alpha {empathy.alpha:.3f} in clinic is below the bar of 0.67" in message
     assert empathy.alpha < 0
     assert "structure" not in message
 
