@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from core.demo import DemoContext
 from dialogues.models import Candidate, ImportBatch, Session, SourcePreference, Turn
+from review.demo_agreement import agreement_demo_setup
 from review.models import Assignment, Choice, Item, TaskKind
 from review.services.approval import ApprovalRule, item_reject, items_approve_by_rule
 from review.services.items import items_add_pairs, items_add_sessions
@@ -250,6 +251,7 @@ def demo_setup(context: DemoContext) -> None:
     project = context.project
     if Item.objects.filter(project=project).exists():
         context.log("Review: demo review project already set up")
+        agreement_demo_setup(context)
         return
     lead = context.users["demo-lead"]
     first, second = context.users["demo-reviewer-1"], context.users["demo-reviewer-2"]
@@ -324,3 +326,4 @@ def demo_setup(context: DemoContext) -> None:
         f"Review: {len(by_session)} session items and {len(pairs)} pairs, "
         f"{len(approved)} approved, 2 waiting for adjudication"
     )
+    agreement_demo_setup(context)

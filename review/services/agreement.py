@@ -50,7 +50,7 @@ DEFAULT_BOOT = 1000
 WEEK_BOOT = 200
 TOP = 20
 # Above this many ratings the dashboard computes in a background job instead of the request.
-INLINE_LIMIT = 20_000
+INLINE_LIMIT = 10_000
 
 
 def _clean(value: Any) -> Any:

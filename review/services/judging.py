@@ -11,6 +11,7 @@ Only an error (a timeout, a 5xx after its retries) is asked again on the next ru
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -232,24 +233,44 @@ def judge_run_execute(
     if report is not None:
         report(done, len(questions))
 
+    # Rows of earlier errors being asked again are updated in place; everything else is new.
+    # Each answer costs one query, and the run's counters are written at most twice a second:
+    # while an answer is being stored no new request goes out, so storing must stay cheap.
+    retried = {
+        (item_id, order, fingerprint): pk
+        for pk, item_id, order, fingerprint in JudgeResult.objects.filter(
+            config=config, status=JudgeResult.Status.ERROR
+        ).values_list("pk", "item_id", "order", "fingerprint")
+    }
+    last_save = 0.0
+
     def store(answer: JudgeAnswer) -> None:
-        nonlocal done
+        nonlocal done, last_save
         question = by_key[answer.key]
         fields = _result_fields(answer, swapped=question.order == "ba")
-        JudgeResult.objects.update_or_create(
-            config=config,
-            item=question.item,
-            order=question.order,
-            fingerprint=question.fingerprint,
-            defaults={**fields, "run": run},
-        )
+        earlier = retried.get((question.item.pk, question.order, question.fingerprint))
+        if earlier is not None:
+            JudgeResult.objects.filter(pk=earlier).update(
+                **fields, run=run, updated_at=timezone.now()
+            )
+        else:
+            JudgeResult.objects.create(
+                config=config,
+                item=question.item,
+                order=question.order,
+                fingerprint=question.fingerprint,
+                run=run,
+                **fields,
+            )
         run.n_called += 1
         setattr(run, f"n_{answer.status}", getattr(run, f"n_{answer.status}") + 1)
         run.prompt_tokens += answer.prompt_tokens
         run.completion_tokens += answer.completion_tokens
         run.cost = Decimal(run.cost) + answer.cost
-        run.save()
         done += 1
+        if time.monotonic() - last_save >= 0.5:
+            last_save = time.monotonic()
+            run.save()
         if report is not None:
             report(done, len(questions))
 
