@@ -450,19 +450,19 @@ def _records(
     elif source.path.stat().st_size == 0:
         outcome.file_error(name, _("%(file)s: the file is empty") % {"file": name})
         return
+    mismatch = ""
     if batch.format_override:
         importer = importer_for(batch.format)
         if not type(importer).sniff(path=source.path, head=_head(source.path)):
+            # Still read it: the importer names the missing field or column, which says more.
+            # The hint is added if nothing in the file could be read as the chosen format.
             try:
                 seen = format_detect(path=source.path, display_name=name)
             except UnknownFormat:
                 seen = _("none recognised")
-            outcome.file_error(
-                name,
-                _("%(file)s: does not look like %(label)s (the format chosen); detected: %(seen)s")
-                % {"file": name, "label": type(importer).label, "seen": seen},
-            )
-            return
+            mismatch = _(
+                "%(file)s: does not look like %(label)s (the format chosen); detected: %(seen)s"
+            ) % {"file": name, "label": type(importer).label, "seen": seen}
     else:
         try:
             importer = importer_for(format_detect(path=source.path, display_name=name))
@@ -471,24 +471,39 @@ def _records(
             return
     format_name = type(importer).format
     outcome.formats.add(format_name)
+    read = problems = 0
     try:
         for item in importer.read(path=source.path, display_name=name):
             if isinstance(item, RecordIssue):
                 outcome.records_total += 1
                 outcome.issue(item)
+                problems += 1
             else:
+                read += 1
                 yield format_name, item
     except FormatError as error:
         outcome.file_error(name, str(error))
+        problems += 1
     except UnicodeDecodeError as error:
         outcome.file_error(
-            name,
-            _("%(file)s: not UTF-8 text (%(error)s)")
-            % {
-                "file": name,
-                "error": error.reason,
-            },
+            name, _("%(file)s: not UTF-8 text (%(error)s)") % {"file": name, "error": error.reason}
         )
+        problems += 1
+    if mismatch and not read:
+        if problems:
+            # The file's own errors are already counted; this only explains them.
+            outcome.errors.insert(
+                0,
+                {
+                    "file": name,
+                    "line": None,
+                    "record": None,
+                    "field": "(file)",
+                    "message": mismatch,
+                },
+            )
+        else:
+            outcome.file_error(name, mismatch)
 
 
 def _head(path: Path) -> str:

@@ -187,13 +187,37 @@ def test_unreadable_files_are_rejected_naming_the_file(
 def test_a_file_of_the_wrong_format_for_the_chosen_format_says_so() -> None:
     batch = run_import(
         ProjectFactory(),
-        [("cactus.json", b'[{"dialogue": "Counselor: Hi"}]')],
+        [("cactus.json", b'[{"cbt_technique": "Reframing", "dialogue": "Counselor: Hi"}]')],
         format_name="messages",
     )
     assert batch.status == ImportBatch.Status.REJECTED
-    (error,) = batch.errors
-    assert "cactus.json" in error["message"]
-    assert "does not look like" in error["message"]
+    hint, record = batch.errors
+    assert hint["file"] == "cactus.json"
+    assert "does not look like OpenAI / TRL messages" in hint["message"]
+    assert "detected: cactus" in hint["message"]
+    assert (record["record"], record["field"]) == (1, "messages")
+    assert batch.invalid == 1
+
+
+def _parquet(columns: dict[str, list]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(columns), buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("format_name", ["", "psychocounsel"])
+def test_a_parquet_file_missing_columns_is_rejected_naming_them(format_name: str) -> None:
+    data = _parquet({"question": ["I feel low."], "chosen": ["That sounds hard."]})
+    batch = run_import(ProjectFactory(), [("pairs.parquet", data)], format_name=format_name)
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert Session.objects.count() == 0
+    messages = " ".join(error["message"] for error in batch.errors)
+    assert "pairs.parquet" in messages
+    if format_name:
+        assert "rejected" in messages  # the missing column, named by the importer
 
 
 def test_an_unknown_format_name_is_refused_before_anything_is_stored() -> None:
