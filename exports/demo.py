@@ -276,7 +276,9 @@ def demo_setup(context: DemoContext) -> None:
     if rubric is None:
         context.log("Exports: no published session rubric, so no demo exports")
         return
-    made = _approved_items(context, rubric)
+    made = 0
+    if not (_has_items(context, "sft") and _has_items(context, "dpo")):
+        made = _approved_items(context, rubric)
     sft = _specification(context, "Demo CBT sessions (SFT)", "sft")
     dpo = _specification(context, "Demo response preferences (DPO)", "dpo")
     if not sft.versions.filter(status=ExportVersion.Status.APPROVED).exists() and _has_items(

@@ -105,6 +105,25 @@ def version_build(request: AuthedHttpRequest, specification_id: int) -> HttpResp
     return redirect("exports:version_detail", version_id=version.pk)
 
 
+def _reason_label(reason: str) -> str:
+    """A left-out reason as curation records it (English, in the stored summary), for the
+    reader in their language."""
+    fixed = {
+        "language or source": _("language or source format not chosen"),
+        "open crisis or PII flag": _("open crisis or PII flag"),
+        "too few reviewers": _("too few reviewers"),
+        "cannot become a training row": _("cannot become a training row"),
+        "no clear preference": _("no clear preference"),
+    }
+    if reason in fixed:
+        return fixed[reason]
+    what, below, bar = reason.rpartition(" below ")[0], " below ", reason.rpartition(" below ")[2]
+    if below in reason and what:
+        label = _("total") if what == "total" else what
+        return _("%(what)s below %(bar)s") % {"what": label, "bar": bar}
+    return reason
+
+
 def _version_context(version: ExportVersion, manages: bool) -> dict[str, object]:
     others = (
         versions_of(specification=version.specification)
@@ -121,6 +140,10 @@ def _version_context(version: ExportVersion, manages: bool) -> dict[str, object]
         "others": others,
         "files": files,
         "summary": version.summary,
+        "left_out": [
+            (_reason_label(reason), count)
+            for reason, count in (version.summary.get("left_out") or {}).items()
+        ],
         "splits": [
             (split, counts) for split, counts in (version.split_report.get("splits") or {}).items()
         ],

@@ -68,9 +68,9 @@ class AgreementFilterForm(forms.Form):
 
 
 class JudgeConfigForm(forms.ModelForm):
-    prompt_version = forms.ChoiceField(label=_("prompt template version"))
+    prompt_version = forms.ChoiceField(label=_("Prompt template version"))
     # A local vLLM or Ollama answers on plain http, so the scheme is always written out.
-    base_url = forms.URLField(label=_("base URL"), max_length=500, assume_scheme="https")
+    base_url = forms.URLField(label=_("Base URL"), max_length=500, assume_scheme="https")
 
     class Meta:
         model = JudgeConfig

@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,7 +97,8 @@ def _candidates(
         items.annotate(
             active=Count("assignments", filter=active_slots_q(now=now, prefix="assignments__"))
         )
-        .filter(active__lt=settings.overlap)
+        # A lead may send an item back for more reviews than the overlap (extra_slots).
+        .filter(active__lt=settings.overlap + F("extra_slots"))
         .order_by("active", "position", "pk")
     )
 
@@ -124,7 +125,8 @@ def _take(
         if item.status in FINAL_STATUSES:
             return None
         slots = Assignment.objects.filter(item=item)
-        if not calibrating and slots.filter(active_slots_q(now=now)).count() >= settings.overlap:
+        wanted = settings.overlap + item.extra_slots
+        if not calibrating and slots.filter(active_slots_q(now=now)).count() >= wanted:
             return None
         until = now + timedelta(minutes=settings.reservation_minutes)
         mine = slots.filter(reviewer=reviewer).first()

@@ -60,7 +60,11 @@ def agreement_home(request: AuthedHttpRequest) -> HttpResponse:
 def _filters(
     request: AuthedHttpRequest, project: Project
 ) -> tuple[AgreementFilterForm, Rubric | None, datetime | None, datetime | None]:
-    form = AgreementFilterForm(request.GET or None, rubrics=rubrics_rated(project=project))
+    form = AgreementFilterForm(
+        request.GET or None,
+        rubrics=rubrics_rated(project=project),
+        initial={"rubric": rubric_for_agreement(project=project)},
+    )
     chosen = form.cleaned_data.get("rubric") if form.is_valid() else None
     rubric = rubric_for_agreement(project=project, rubric=chosen)
     since, until = form.period()
@@ -341,10 +345,10 @@ def judge_detail(request: AuthedHttpRequest, slug: str, judge_id: int) -> HttpRe
             "form": form,
             "runs": _runs(config),
             "faults": faults.select_related("item").order_by("-updated_at")[:50],
-            "counts": {
-                status: JudgeResult.objects.filter(config=config, status=status).count()
-                for status in JudgeResult.Status.values
-            },
+            "counts": [
+                (label, JudgeResult.objects.filter(config=config, status=status).count())
+                for status, label in JudgeResult.Status.choices
+            ],
         },
     )
 

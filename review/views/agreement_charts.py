@@ -10,7 +10,7 @@ from dataclasses import dataclass
 WIDTH = 640
 LABEL_W = 170
 ROW_H = 26
-PAD = 12
+PAD = 24
 
 
 @dataclass(frozen=True)

@@ -222,3 +222,42 @@ def test_compare_two_versions(project, lead, build):
     assert sum(row["new"] for row in diff.counts) == 21
     assert sum(row["old"] for row in diff.counts) == 20
     assert new.number == old.number + 1
+
+
+def test_version_page_polls_while_building_and_reloads_once_built(project, lead, build):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    _sessions(project, count=6)
+    version = build(ExportSpecificationFactory(projects=[project]), lead)
+    client = client_for(lead)
+    progress = reverse("exports:version_progress", args=[version.pk])
+
+    ExportVersion.objects.filter(pk=version.pk).update(status=ExportVersion.Status.BUILDING)
+    building = client.get(progress, HTTP_HX_REQUEST="true")
+    ExportVersion.objects.filter(pk=version.pk).update(status=ExportVersion.Status.BUILT)
+    built = client.get(progress, HTTP_HX_REQUEST="true")
+
+    assert f'hx-get="{progress}"' in building.content.decode()
+    assert "HX-Refresh" not in building
+    assert built["HX-Refresh"] == "true"
+    assert "hx-get" not in built.content.decode()
+
+
+def test_left_out_reasons_are_shown_in_the_readers_language(project, lead, build):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    _sessions(project, count=6)
+    specification = ExportSpecificationFactory(projects=[project], min_scores={"empathy": "3"})
+    version = build(specification, lead)
+    client = client_for(lead)
+
+    english = client.get(reverse("exports:version_detail", args=[version.pk])).content.decode()
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    chinese = client.get(reverse("exports:version_detail", args=[version.pk])).content.decode()
+
+    assert "Left out: empathy below 3" in english
+    assert "剔除：empathy 低于 3" in chinese

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.models import AuditEvent
+from core.models import AuditEvent, Membership, Role
 from review.models import Item, JudgeConfig, PairwiseJudgment
 from review.outcome import item_status_refresh
 from review.services.agreement import (
@@ -13,6 +13,7 @@ from review.services.agreement import (
     item_send_back,
     project_agreement,
 )
+from review.services.assignment import assignment_next
 from tests.factories import ProjectFactory, UserFactory
 from tests.review.agreement_fixtures import reviewed_item
 from tests.review.agreement_judges import judge_pair_choices, judge_scores, source_ratings
@@ -190,3 +191,18 @@ def test_sending_an_item_back_adds_a_slot_and_is_audited():
     assert event.reason == "The judge and reviewers are far apart"
     with pytest.raises(ValueError, match="reason"):
         item_send_back(item=item, actor=lead, reason=" ")
+
+
+def test_an_item_sent_back_is_offered_to_a_third_reviewer():
+    project, _rubric, items = scored_project()
+    third = UserFactory(username="cai")
+    Membership.objects.create(project=project, user=third, role=Role.REVIEWER)
+    for item in items:
+        item_status_refresh(item=item)
+    assert assignment_next(project=project, reviewer=third) is None
+
+    item_send_back(item=items[3], actor=None, reason="Another look at warmth")
+    slot = assignment_next(project=project, reviewer=third)
+
+    assert slot is not None
+    assert slot.item == items[3]
