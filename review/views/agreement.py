@@ -24,6 +24,7 @@ from core import jobs
 from core.http import AuthedHttpRequest
 from core.models import Job, Project, Role
 from core.selectors import project_get_for_user
+from review import tasks as agreement_tasks
 from review.forms_agreement import AgreementFilterForm, JudgeConfigForm, SendBackForm
 from review.models import Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import user_sees_judges
@@ -181,14 +182,12 @@ def agreement_project(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def agreement_recompute(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Compute a large project's report in the background; the page shows the job's progress."""
-    from review.tasks import agreement_refresh_task
-
     project = _lead_project(request, slug)
     _form, rubric, since, until = _filters(request, project)
     if _refresh_job(project) is None:
         jobs.job_enqueue(
             kind="review.agreement_refresh",
-            task=agreement_refresh_task,
+            task=agreement_tasks.agreement_refresh_task,
             params={
                 "rubric_id": rubric.pk if rubric else None,
                 "since": since.isoformat() if since else None,
