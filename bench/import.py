@@ -20,6 +20,7 @@ import json
 import os
 import random
 import resource
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -114,7 +115,10 @@ def psychocounsel_write(path: Path, *, pairs: int, seed: int = 11) -> None:
 
 def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DEBUG", "1")
+    # Production settings: with DEBUG on, Django keeps the text of recent queries, which a long
+    # import would count as its own memory.
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(48))
     import django
 
     django.setup()
