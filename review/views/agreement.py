@@ -38,7 +38,7 @@ from review.services.agreement import (
 )
 from review.services.judging import JudgeRunError, judge_config_save, judge_run_start
 from review.views.agreement_charts import bias_chart, interval_chart
-from rubrics.models import Rubric, text_in
+from rubrics.models import Measurement, Rubric, text_in
 
 
 def _lead_project(request: AuthedHttpRequest, slug: str) -> Project:
@@ -79,8 +79,9 @@ def _label(row: dict[str, Any]) -> str:
 def _decorate(report: dict[str, Any]) -> dict[str, Any]:
     """Labels in the reader's language (the stored report keeps every language's titles)."""
     titles = {row["code"]: _label(row) for row in report["criteria"]}
-    for row in report["criteria"]:
-        row["label"] = titles[row["code"]]
+    for row in [*report["criteria"], *([report["composite"]] if report["composite"] else [])]:
+        row["label"] = titles.get(row["code"], row["code"])
+        row["level_label"] = Measurement(row["level"]).label
     for key in ("reviewers", "weeks", "disagreements", "adjudicated"):
         for row in report[key]:
             row["label"] = titles.get(row["criterion"], row["criterion"])
