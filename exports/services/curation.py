@@ -14,12 +14,14 @@ import functools
 import hashlib
 import hmac
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
-from typing import Any
+from typing import Any, TypeVar
 
+from django import db
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -40,6 +42,8 @@ from review.models import (
 )
 from rubrics.models import Rubric
 from rubrics.scoring import ScoreError, rubric_score
+
+T = TypeVar("T")
 
 CHUNK = 2000
 # Left-out examples kept for the summary (the counts are complete).
@@ -323,6 +327,38 @@ def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
     return _Chunk(items, sessions, turns, reviewers, rubrics, final, adjudicated_total)
 
 
+def _read_in_thread(read: Callable[[Sequence[int]], T], chunk_ids: Sequence[int]) -> T:
+    try:
+        return read(chunk_ids)
+    finally:
+        db.connections.close_all()
+
+
+def _read_ahead(
+    chunks: Iterator[list[int]], read: Callable[[Sequence[int]], T]
+) -> Iterator[tuple[list[int], T]]:
+    """Each chunk with what ``read`` made of it, the next chunk being read meanwhile.
+
+    The database answers while Python encodes and groups the chunk before, which roughly halves
+    the wall time of a large export. A thread has its own connection, so it cannot see data
+    of a transaction still open (a test's, or a caller's atomic block): there chunks are read
+    in turn.
+    """
+    if db.connection.in_atomic_block:
+        for chunk_ids in chunks:
+            yield chunk_ids, read(chunk_ids)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read") as pool:
+        pending: tuple[list[int], Future[T]] | None = None
+        for chunk_ids in chunks:
+            future = pool.submit(_read_in_thread, read, chunk_ids)
+            if pending is not None:
+                yield pending[0], pending[1].result()
+            pending = (chunk_ids, future)
+        if pending is not None:
+            yield pending[0], pending[1].result()
+
+
 class _RubricCache:
     def __init__(self) -> None:
         self._rubrics: dict[int, Rubric] = {}
@@ -457,8 +493,7 @@ def sft_items(*, rules: CurationRules, stats: CurationStats, salt: str) -> Itera
     items = approved_items(rules=rules, kind=Item.Kind.SESSION, stats=stats)
     rubrics = _RubricCache()
     ids = items.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
-    for chunk_ids in _chunks(ids):
-        chunk = _read_chunk(chunk_ids)
+    for chunk_ids, chunk in _read_ahead(_chunks(ids, CHUNK), _read_chunk):
         for item_id in chunk_ids:
             if not _scores_pass(
                 rules=rules, item_id=item_id, chunk=chunk, rubrics=rubrics, stats=stats
@@ -553,6 +588,11 @@ def _pair_extras(chunk_ids: Sequence[int], chunk: _Chunk) -> dict[str, Any]:
     }
 
 
+def _read_pair_chunk(chunk_ids: Sequence[int]) -> tuple[_Chunk, dict[str, Any]]:
+    chunk = _read_chunk(chunk_ids)
+    return chunk, _pair_extras(chunk_ids, chunk)
+
+
 def _pair_winner(
     *, rules: CurationRules, item_id: int, row: dict[str, Any], extras: dict[str, Any]
 ) -> tuple[str, str] | None:
@@ -585,9 +625,7 @@ def _pairs_from_pair_items(
         return
     items = approved_items(rules=rules, kind=Item.Kind.PAIR, stats=stats)
     ids = items.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
-    for chunk_ids in _chunks(ids):
-        chunk = _read_chunk(chunk_ids)
-        extras = _pair_extras(chunk_ids, chunk)
+    for chunk_ids, (chunk, extras) in _read_ahead(_chunks(ids, CHUNK), _read_pair_chunk):
         for item_id in chunk_ids:
             row = chunk.items[item_id]
             decided = _pair_winner(rules=rules, item_id=item_id, row=row, extras=extras)

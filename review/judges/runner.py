@@ -78,31 +78,27 @@ def judge_many(
     with ThreadPoolExecutor(
         max_workers=settings.concurrency, thread_name_prefix=f"judge-{settings.name}"
     ) as pool:
-
-        def refill() -> None:
-            nonlocal exhausted
-            while not exhausted and len(in_flight) < settings.concurrency:
-                if stopping():
-                    break
-                request = next(pending, None)
-                if request is None:
-                    exhausted = True
-                    break
-                in_flight.add(
-                    pool.submit(
-                        judge_call, client=client, settings=settings, request=request, stop=stop
-                    )
-                )
-
         try:
             while True:
-                refill()
+                while not exhausted and len(in_flight) < settings.concurrency:
+                    if stopping():
+                        break
+                    request = next(pending, None)
+                    if request is None:
+                        exhausted = True
+                        break
+                    in_flight.add(
+                        pool.submit(
+                            judge_call,
+                            client=client,
+                            settings=settings,
+                            request=request,
+                            stop=stop,
+                        )
+                    )
                 if not in_flight:
                     break
                 done, in_flight = wait(in_flight, timeout=stop_poll_s, return_when=FIRST_COMPLETED)
-                # Freed slots are filled before the answers are handed over, so the time the
-                # caller spends storing an answer is not time the endpoint sits idle.
-                refill()
                 for future in done:
                     try:
                         answer = future.result()

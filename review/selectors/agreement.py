@@ -23,6 +23,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from core.models import Membership, Project, Role
 from dialogues.models import SourceRating
+from review.judges import JudgeConfigError
 from review.models import (
     Adjudication,
     ExternalRating,
@@ -360,7 +361,13 @@ def _prefer(a: float, b: float) -> str:
 
 def judges_for_agreement(*, project: Project, rubric: Rubric | None) -> list[JudgeRatings]:
     configs = JudgeConfig.objects.filter(project=project).select_related("rubric")
-    llm = [llm_judge_ratings(config=config, rubric=rubric) for config in configs]
+    llm = []
+    for config in configs:
+        try:
+            llm.append(llm_judge_ratings(config=config, rubric=rubric))
+        except JudgeConfigError:
+            # A configuration that cannot be called has no current answers to compare.
+            continue
     return llm + imported_judge_ratings(project=project, rubric=rubric)
 
 

@@ -219,7 +219,15 @@ def judge_run_execute(
         )
         raise JudgeRunError(str(exc)) from exc
     JudgeRun.objects.filter(pk=run.pk).update(status=JudgeRun.Status.RUNNING)
-    questions = judge_questions(config=config, settings=settings)
+    try:
+        questions = judge_questions(config=config, settings=settings)
+    except ValueError as exc:
+        # A rubric or item the prompt cannot be built from (an anchor off the scale, an empty
+        # response): say which, rather than fail as an unexpected error.
+        JudgeRun.objects.filter(pk=run.pk).update(
+            status=JudgeRun.Status.FAILED, error=str(exc), finished_at=timezone.now()
+        )
+        raise JudgeRunError(str(exc)) from exc
     answered = set(
         JudgeResult.objects.filter(config=config, status__in=ANSWERED).values_list(
             "item_id", "order", "fingerprint"

@@ -24,6 +24,7 @@ from core import jobs
 from core.http import AuthedHttpRequest
 from core.models import Job, Project, Role
 from core.selectors import project_get_for_user
+from review import tasks as agreement_tasks
 from review.forms_agreement import AgreementFilterForm, JudgeConfigForm, SendBackForm
 from review.models import Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import user_sees_judges
@@ -37,7 +38,7 @@ from review.services.agreement import (
 )
 from review.services.judging import JudgeRunError, judge_config_save, judge_run_start
 from review.views.agreement_charts import bias_chart, interval_chart
-from rubrics.models import Rubric, text_in
+from rubrics.models import Measurement, Rubric, text_in
 
 
 def _lead_project(request: AuthedHttpRequest, slug: str) -> Project:
@@ -78,8 +79,9 @@ def _label(row: dict[str, Any]) -> str:
 def _decorate(report: dict[str, Any]) -> dict[str, Any]:
     """Labels in the reader's language (the stored report keeps every language's titles)."""
     titles = {row["code"]: _label(row) for row in report["criteria"]}
-    for row in report["criteria"]:
-        row["label"] = titles[row["code"]]
+    for row in [*report["criteria"], *([report["composite"]] if report["composite"] else [])]:
+        row["label"] = titles.get(row["code"], row["code"])
+        row["level_label"] = Measurement(row["level"]).label
     for key in ("reviewers", "weeks", "disagreements", "adjudicated"):
         for row in report[key]:
             row["label"] = titles.get(row["criterion"], row["criterion"])
@@ -181,14 +183,12 @@ def agreement_project(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def agreement_recompute(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Compute a large project's report in the background; the page shows the job's progress."""
-    from review.tasks import agreement_refresh_task
-
     project = _lead_project(request, slug)
     _form, rubric, since, until = _filters(request, project)
     if _refresh_job(project) is None:
         jobs.job_enqueue(
             kind="review.agreement_refresh",
-            task=agreement_refresh_task,
+            task=agreement_tasks.agreement_refresh_task,
             params={
                 "rubric_id": rubric.pk if rubric else None,
                 "since": since.isoformat() if since else None,

@@ -311,3 +311,39 @@ def test_imported_preferences_count_only_once_reviewed_and_margins_need_the_thre
     specification.save()
     items, _stats = _curate(specification)
     assert [i.item_id for i in items] == [f"pair-{reviewed.pk}"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reading_the_next_chunk_in_a_thread_gives_the_same_items(monkeypatch):
+    from django.db import transaction
+
+    from exports.services import curation
+
+    project = ProjectFactory(slug="threads")
+    rubric = published_rubric()
+    people = reviewers()
+    for n in range(7):
+        approved_session(
+            project=project,
+            rubric=rubric,
+            people=people,
+            scores={"empathy": [n % 5, 2], "structure": [3, 3]},
+        )
+    approved_pair(project=project, people=people, choices=["a", "a"])
+    monkeypatch.setattr(curation, "CHUNK", 3)
+    threads = []
+    monkeypatch.setattr(
+        curation, "_read_in_thread", lambda read, ids: threads.append(ids) or read(ids)
+    )
+
+    def run(kind):
+        specification = ExportSpecificationFactory(projects=[project], kind=kind)
+        return _curate(specification)[0]
+
+    threaded = run("sft") + run("dpo")
+    assert len(threads) == 4  # three chunks of sessions, one of pairs
+    with transaction.atomic():
+        in_turn = run("sft") + run("dpo")
+    assert len(threads) == 4
+    assert threaded == in_turn
+    assert len(threaded) == 8

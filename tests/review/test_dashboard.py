@@ -8,7 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from core.models import AuditEvent, Membership, Role
+from core.models import AuditEvent, Job, Membership, Role
 from review.models import Item, JudgeConfig
 from review.outcome import item_status_refresh
 from tests.conftest import client_for
@@ -140,3 +140,25 @@ def test_the_home_lists_only_projects_the_user_leads(dashboard):
     assert reverse("review:agreement_project", args=["clinic"]) in page
     page = client_for(dashboard["reviewer"]).get(reverse("review:agreement_home")).content.decode()
     assert reverse("review:agreement_project", args=["clinic"]) not in page
+
+
+def test_a_large_project_is_computed_in_the_background_then_shown(
+    dashboard, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("review.views.agreement.INLINE_LIMIT", 0)
+    client = client_for(dashboard["lead"])
+    url = reverse("review:agreement_project", args=["clinic"])
+
+    waiting = client.get(url).content.decode()
+    assert "computed in the background" in waiting
+    assert 'data-criterion="warmth"' not in waiting
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("review:agreement_recompute", args=["clinic"]))
+    job = Job.objects.get(kind="review.agreement_refresh")
+    assert job.status == Job.Status.SUCCEEDED, job.error_report
+    assert job.kind_label == "Agreement refresh"
+
+    shown = client.get(url).content.decode()
+    assert 'data-criterion="warmth"' in shown
+    assert 'data-judge="lenient"' in shown

@@ -154,3 +154,20 @@ def test_judge_run_command_shows_progress_and_a_summary(judge_server):
     assert "5 requests, 0 reused, 5 calls (5 answered" in out.getvalue()
     with pytest.raises(CommandError, match="No judge 'other' in project clinic"):
         call_command("judge_run", "--project", "clinic", "--judge", "other")
+
+
+def test_an_item_the_prompt_cannot_be_built_from_fails_the_run_with_the_reason(judge_server):
+    project = ProjectFactory()
+    _rubric, _items, pairs = judged_project(project, sessions=1, pairs=1)
+    pairs[0].candidate_b.text = "   "
+    pairs[0].candidate_b.save()
+    config = judge_config(project, judge_server)
+    run = JudgeRun.objects.create(config=config)
+
+    with pytest.raises(JudgeRunError, match="both responses must have text"):
+        judge_run_execute(run=run)
+
+    run.refresh_from_db()
+    assert run.status == JudgeRun.Status.FAILED
+    assert "both responses must have text" in run.error
+    assert judge_server.requests == []
