@@ -259,14 +259,14 @@ def main() -> int:
         env={**os.environ, "DEBUG": "1"},
     )
     if args.without_search_index:
-        _psql("DROP INDEX IF EXISTS dialogues_turn_text_trgm")
+        _psql("DROP INDEX IF EXISTS dialogues_turn_text_upper_trgm")
     try:
         return _run(args)
     finally:
         if args.without_search_index:
             _psql(
-                "CREATE INDEX IF NOT EXISTS dialogues_turn_text_trgm "
-                "ON dialogues_turn USING gin (text gin_trgm_ops)"
+                "CREATE INDEX IF NOT EXISTS dialogues_turn_text_upper_trgm "
+                "ON dialogues_turn USING gin (UPPER(text) gin_trgm_ops)"
             )
 
 

@@ -91,11 +91,13 @@ def session_list(*, project: Project, filters: SessionFilters) -> QuerySet[Sessi
     """
     sessions = Session.objects.filter(project=project)
     if filters.q:
-        matching_turns = Turn.objects.filter(session=OuterRef("pk"), text__icontains=filters.q)
+        # Uncorrelated, so PostgreSQL runs it once over the trigram index on UPPER(text) and
+        # hashes the session ids; the outer filter keeps the project's own.
+        matching_turns = Turn.objects.filter(text__icontains=filters.q).values("session_id")
         sessions = sessions.filter(
             Q(source_id__icontains=filters.q)
             | Q(topic__icontains=filters.q)
-            | Exists(matching_turns)
+            | Q(pk__in=matching_turns)
         )
     if filters.source:
         sessions = sessions.filter(source_format=filters.source)
