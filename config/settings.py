@@ -353,6 +353,8 @@ SPECTACULAR_SETTINGS = {
         "ItemKindEnum": "review.models.Item.Kind",
         "ExportKindEnum": "exports.models.ExportKindChoice",
         "ExportVersionStatusEnum": "exports.models.ExportVersion.Status",
+        "SessionLanguageEnum": "dialogues.models.Language",
+        "JudgeLanguageEnum": "review.models_judges.JudgeLanguage",
     },
 }
 
