@@ -45,9 +45,10 @@ class DpoSource(models.TextChoices):
 
 
 class TiePolicy(models.TextChoices):
-    # A pair whose reviewers split evenly, or chose "tie" or "both bad", is left out.
+    # A pair whose reviewers split evenly, or whose majority chose "tie" or "both bad", is left out.
     DROP = "drop", _("Leave out pairs without a clear majority")
-    # "Tie" and "both bad" votes are not counted; the majority of the remaining votes decides.
+    # "Tie" votes are not counted; the majority of the remaining votes decides. "Both bad" votes
+    # always count: clinicians' "both unacceptable" is never set aside.
     SKIP = "skip", _("Ignore tie votes and decide by the remaining votes")
 
 

@@ -521,25 +521,37 @@ def _count(stats: CurationStats, item: ExportItem, *, source: str) -> None:
         stats.scores[code][_shown_score(value)] += 1
 
 
-def pair_choice(*, votes: Sequence[str], adjudicated: str, tie_policy: str) -> str | None:
-    """The candidate ("a" or "b") a pair's reviewers preferred, or None when there is none.
+VETO = "veto"
 
-    A lead's adjudication decides outright. Otherwise a strict majority of the votes; with the
-    "skip" policy tie and both-bad votes are set aside first. A majority for tie or both bad
-    gives no pair.
+
+def pair_verdict(*, votes: Sequence[str], adjudicated: str, tie_policy: str) -> str | None:
+    """What a pair's clinicians decided: "a" or "b", VETO, or None when no vote counted.
+
+    A lead's adjudication is final: a or b wins, a tie or "both unacceptable" vetoes the pair.
+    Otherwise the reviewers' votes: "both bad" always counts, "tie" is set aside under the skip
+    policy and counts under drop. A strict majority for a or b wins; anything else (a majority
+    for tie or both bad, or an even split) vetoes, so no other source may overrule the
+    clinicians. None means nobody's vote counted, and only then may imported preferences or
+    score margins decide.
     """
     if adjudicated:
-        return adjudicated if adjudicated in (Choice.A, Choice.B) else None
-    counted = [v for v in votes if v in (Choice.A, Choice.B)] if tie_policy == "skip" else votes
+        return adjudicated if adjudicated in (Choice.A, Choice.B) else VETO
+    counted = [v for v in votes if v != Choice.TIE] if tie_policy == TiePolicy.SKIP else votes
     counts = Counter(counted)
     if not counts:
         return None
     (top, top_count), *rest = counts.most_common()
     if rest and rest[0][1] == top_count:
-        return None
+        return VETO
     if top_count * 2 <= len(counted):
-        return None
-    return top if top in (Choice.A, Choice.B) else None
+        return VETO
+    return top if top in (Choice.A, Choice.B) else VETO
+
+
+def pair_choice(*, votes: Sequence[str], adjudicated: str, tie_policy: str) -> str | None:
+    """The candidate ("a" or "b") a pair's clinicians preferred, or None when there is none."""
+    verdict = pair_verdict(votes=votes, adjudicated=adjudicated, tie_policy=tie_policy)
+    return verdict if verdict in (Choice.A, Choice.B) else None
 
 
 def _pair_extras(chunk_ids: Sequence[int], chunk: _Chunk) -> dict[str, Any]:
@@ -596,23 +608,31 @@ def _read_pair_chunk(chunk_ids: Sequence[int]) -> tuple[_Chunk, dict[str, Any]]:
 def _pair_winner(
     *, rules: CurationRules, item_id: int, row: dict[str, Any], extras: dict[str, Any]
 ) -> tuple[str, str] | None:
-    """(winner, which source decided) for a pair item: reviewers' choice first, then an
-    imported preference they did not contradict, then a score margin."""
+    """(winner, which source decided) for a pair item, or None.
+
+    The clinicians' verdict comes first and a veto (adjudicated or by majority) is final.
+    Imported preferences and score margins fill in only where no reviewer's vote counted
+    (the item is approved, so it has been reviewed either way), or, for an imported
+    preference, where it agrees with the reviewers' choice.
+    """
     a, b = row["candidate_a_id"], row["candidate_b_id"]
     votes = extras["votes"].get(item_id, [])
     adjudicated = extras["adjudicated"].get(item_id, "")
-    choice = pair_choice(votes=votes, adjudicated=adjudicated, tie_policy=rules.tie_policy)
-    if DpoSource.PAIRWISE in rules.dpo_sources and choice:
-        return choice, DpoSource.PAIRWISE
+    verdict = pair_verdict(votes=votes, adjudicated=adjudicated, tie_policy=rules.tie_policy)
+    if verdict == VETO:
+        return None
+    if DpoSource.PAIRWISE in rules.dpo_sources and verdict:
+        return verdict, DpoSource.PAIRWISE
     if DpoSource.IMPORTED in rules.dpo_sources:
         for winner, chosen, rejected in (("a", a, b), ("b", b, a)):
-            if (chosen, rejected) in extras["preferences"] and choice in (None, winner):
+            if (chosen, rejected) in extras["preferences"] and verdict in (None, winner):
                 return winner, DpoSource.IMPORTED
-    if DpoSource.MARGINS in rules.dpo_sources:
+    if DpoSource.MARGINS in rules.dpo_sources and verdict is None:
         score_a, score_b = extras["ratings"].get(a), extras["ratings"].get(b)
         if score_a is not None and score_b is not None:
             margin = Decimal(str(score_a)) - Decimal(str(score_b))
-            if abs(margin) >= rules.margin_threshold and margin != 0:
+            # "Above" the threshold: a margin equal to it is not enough.
+            if abs(margin) > rules.margin_threshold:
                 return ("a" if margin > 0 else "b"), DpoSource.MARGINS
     return None
 

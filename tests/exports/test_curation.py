@@ -7,7 +7,13 @@ import pytest
 from dialogues.models import Flag
 from exports.models import ExportSpecification
 from exports.services.agreement import ExportRefused, agreement_check, specification_agreement
-from exports.services.curation import CurationRules, CurationStats, curated_items, pair_choice
+from exports.services.curation import (
+    CurationRules,
+    CurationStats,
+    curated_items,
+    pair_choice,
+    pair_verdict,
+)
 from review.models import Adjudication, Item, Rewrite
 from tests.dialogues.factories import CandidateFactory, FlagFactory
 from tests.exports.records import (
@@ -204,20 +210,25 @@ def test_agreement_below_the_bar_refuses_naming_criterion_alpha_and_bar(project)
     ("votes", "policy", "expected"),
     [
         (["a", "a", "b"], "drop", "a"),
-        (["a", "b"], "drop", None),
-        (["a", "tie", "tie"], "drop", None),
+        (["a", "b"], "drop", "veto"),
+        (["a", "tie", "tie"], "drop", "veto"),
         (["a", "tie", "tie"], "skip", "a"),
-        (["a", "both_bad"], "skip", "a"),
-        (["a", "b", "tie"], "skip", None),
+        (["a", "both_bad"], "skip", "veto"),
+        (["both_bad", "both_bad", "a"], "skip", "veto"),
+        (["a", "b", "tie"], "skip", "veto"),
+        (["tie", "tie"], "skip", None),
+        ([], "drop", None),
     ],
 )
-def test_pair_choice_by_majority_with_tie_policy(votes, policy, expected):
-    assert pair_choice(votes=votes, adjudicated="", tie_policy=policy) == expected
+def test_pair_verdict_by_majority_with_tie_policy(votes, policy, expected):
+    assert pair_verdict(votes=votes, adjudicated="", tie_policy=policy) == expected
 
 
-def test_pair_choice_follows_the_adjudication():
-    assert pair_choice(votes=["a", "a"], adjudicated="b", tie_policy="drop") == "b"
-    assert pair_choice(votes=["a", "a"], adjudicated="tie", tie_policy="drop") is None
+def test_pair_verdict_follows_the_adjudication():
+    assert pair_verdict(votes=["a", "a"], adjudicated="b", tie_policy="drop") == "b"
+    assert pair_verdict(votes=["a", "a"], adjudicated="tie", tie_policy="skip") == "veto"
+    assert pair_verdict(votes=["a", "a"], adjudicated="both_bad", tie_policy="drop") == "veto"
+    assert pair_choice(votes=["a", "a"], adjudicated="both_bad", tie_policy="drop") is None
 
 
 def test_dpo_pairs_from_choices_and_rewrites(project):
@@ -264,53 +275,90 @@ def test_dpo_pairs_from_choices_and_rewrites(project):
     assert stats.left_out["no clear preference"] == 1
 
 
-def test_imported_preferences_count_only_once_reviewed_and_margins_need_the_threshold(project):
-    from dialogues.models import SourcePreference, SourceRating
+def _prefer_b(item):
+    from dialogues.models import SourcePreference
 
-    people = reviewers(2)
-    reviewed = approved_pair(project=project, people=people, choices=["tie", "tie"])
     SourcePreference.objects.create(
-        session=reviewed.session,
-        chosen=reviewed.candidate_b,
-        rejected=reviewed.candidate_a,
+        session=item.session,
+        chosen=item.candidate_b,
+        rejected=item.candidate_a,
         provenance="psychocounsel",
     )
-    unreviewed = approved_pair(
-        project=project, people=people, choices=["a", "a"], status=Item.Status.IN_REVIEW
-    )
-    SourcePreference.objects.create(
-        session=unreviewed.session,
-        chosen=unreviewed.candidate_b,
-        rejected=unreviewed.candidate_a,
-        provenance="psychocounsel",
-    )
-    rated = approved_pair(project=project, people=people, choices=["tie", "both_bad"])
-    for candidate, score in ((rated.candidate_a, 4.5), (rated.candidate_b, 2.0)):
+
+
+def _rate(item, score_a, score_b):
+    from dialogues.models import SourceRating
+
+    for candidate, score in ((item.candidate_a, score_a), (item.candidate_b, score_b)):
         SourceRating.objects.create(
-            session=rated.session,
+            session=item.session,
             candidate=candidate,
             criterion="empathy",
             score=score,
             rater="gpt-4o",
         )
+
+
+def test_imported_preferences_and_margins_fill_in_only_where_no_vote_counted(project):
+    people = reviewers(2)
+    # Under "skip", two tie votes leave no counted vote: the imported preference decides.
+    all_ties = approved_pair(project=project, people=people, choices=["tie", "tie"])
+    _prefer_b(all_ties)
+    unreviewed = approved_pair(
+        project=project, people=people, choices=["a", "a"], status=Item.Status.IN_REVIEW
+    )
+    _prefer_b(unreviewed)
+    rated = approved_pair(project=project, people=people, choices=["tie", "tie"])
+    _rate(rated, 4.5, 2.0)
+    at_threshold = approved_pair(project=project, people=people, choices=["tie", "tie"])
+    _rate(at_threshold, 4.0, 2.0)
     specification = ExportSpecificationFactory(
         projects=[project],
         kind="dpo",
         dpo_sources=["imported", "margins"],
         margin_threshold=Decimal(2),
+        tie_policy="skip",
     )
 
     items, stats = _curate(specification)
 
-    assert [i.item_id for i in items] == [f"pair-{reviewed.pk}", f"pair-{rated.pk}"]
-    assert items[0].chosen == reviewed.candidate_b.text
+    # A margin of exactly 2 is not above the threshold of 2.
+    assert [i.item_id for i in items] == [f"pair-{all_ties.pk}", f"pair-{rated.pk}"]
+    assert items[0].chosen == all_ties.candidate_b.text
     assert items[1].chosen == rated.candidate_a.text
     assert stats.sources == {"imported": 1, "margins": 1}
 
     specification.margin_threshold = Decimal(3)
     specification.save()
     items, _stats = _curate(specification)
-    assert [i.item_id for i in items] == [f"pair-{reviewed.pk}"]
+    assert [i.item_id for i in items] == [f"pair-{all_ties.pk}"]
+
+
+def test_both_bad_or_tie_verdicts_veto_imported_preferences_and_margins(project):
+    people = reviewers(2)
+    both_bad = approved_pair(project=project, people=people, choices=["both_bad", "both_bad"])
+    _prefer_b(both_bad)
+    _rate(both_bad, 1.0, 5.0)
+    ties = approved_pair(project=project, people=people, choices=["tie", "tie"])
+    _prefer_b(ties)
+    adjudicated = approved_pair(project=project, people=people, choices=["a", "b"])
+    _prefer_b(adjudicated)
+    _rate(adjudicated, 1.0, 5.0)
+    Adjudication.objects.create(item=adjudicated, choice="both_bad", reason="Both dismissive")
+    split = approved_pair(project=project, people=people, choices=["a", "both_bad"])
+    _rate(split, 1.0, 5.0)
+    specification = ExportSpecificationFactory(
+        projects=[project],
+        kind="dpo",
+        dpo_sources=["pairwise", "imported", "margins"],
+        margin_threshold=Decimal(1),
+        tie_policy="drop",
+    )
+
+    items, stats = _curate(specification)
+
+    assert items == []
+    assert stats.left_out["no clear preference"] == 4
 
 
 @pytest.mark.django_db(transaction=True)
