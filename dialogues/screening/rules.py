@@ -15,6 +15,7 @@ that may refuse a match (a resident ID whose checksum fails) or narrow it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import product
@@ -66,7 +67,13 @@ _EN_RELATIONS = _words(
     "mother mom mum father dad parents parent brother sister boss coworker coworkers colleague "
     "colleagues roommate neighbor neighbour teacher classmate classmates family"
 )
-_EN_HARM_VERBS = [*_words("kill murder stab shoot strangle hurt harm attack poison"), "beat up"]
+_EN_HARM_VERBS = [
+    *_words("kill murder stab shoot strangle hurt harm attack poison"),
+    # "I keep thinking about hurting my brother": the gerund after "thinking about", "of".
+    *_words("killing murdering stabbing shooting strangling hurting harming attacking poisoning"),
+    "beat up",
+    "beating up",
+]
 _EN_SELF_VERBS = (
     _words("kill killing killed hang hanging hanged shoot shooting drown drowning"),
     _words(
@@ -97,7 +104,10 @@ _ZH_ABUSERS = _words(
 )
 _ZH_ABUSE_VERBS = ("打", "揍", "踢", "掐")
 _ZH_HARM_VERBS = ("杀了", "杀死", "弄死", "捅死", "掐死", "伤害", "报复", "砍")
-_ZH_TARGETS = _words("他 她 他们 她们 别人 他人 所有人 全家 老板 同事 老师 同学 孩子")
+_ZH_TARGETS = _words(
+    "他 她 他们 她们 别人 他人 所有人 全家 老板 同事 老师 同学 孩子 "
+    "弟弟 哥哥 姐姐 妹妹 爸爸 妈妈 老公 老婆 丈夫 妻子 室友 邻居"
+)
 _ZH_SELF_VERBS = ("伤害", "割", "割伤", "划", "划伤", "弄伤", "打", "烫", "烫伤", "掐")
 _ZH_DIGITS = "0123456789０１２３４５６７８９一二三四五六七八九十百零〇"
 _ZH_NUM = f"[{_ZH_DIGITS}]"
@@ -105,6 +115,14 @@ _ZH_STREETS = ("路", "街", "大道", "大街", "巷", "弄", "胡同")
 _EN_STREETS = _words(
     "street st avenue ave road rd boulevard blvd lane ln drive dr court ct way place pl "
     "terrace parkway highway hwy"
+)
+
+# Clinical credentials that follow a name in a signature ("Robin Landwehr, DBH, LPCC"), as written
+# (case matters: "Ma" is not "MA").
+_EN_CREDENTIALS = _words(
+    "LPC LPCC LPC-S LPCC-S LMFT LCSW LICSW LISW LMSW LMHC LCPC LCMHC LMAC LCADC CADC CAADC NCC "
+    "DCC CCTP MFT MSW MSSW PhD Ph.D. PsyD Psy.D. EdD Ed.D. DBH MD M.D. MA M.A. MS M.S. MEd "
+    "M.Ed. M.S.Ed. MSc RN APRN PMHNP"
 )
 
 # Rules with NUMBERS instead of anchors run only on a text with four digits in a row (every
@@ -156,8 +174,30 @@ RULES: tuple[Rule, ...] = (
     Rule(
         CRISIS,
         "suicidal",
-        r"\b(?:don'?t|do\s+not|no\s+longer)\s+want\s+to\s+(?:live|be\s+alive|wake\s+up)\b",
-        ("want to live", "want to be alive", "want to wake up"),
+        # "I don't want to be here anymore": passive ideation; without "anymore" it is as
+        # likely to be about a party, so that reading needs the word.
+        r"\b(?:don'?t|do\s+not|no\s+longer)\s+want\s+to\s+"
+        r"(?:live|be\s+alive|wake\s+up|exist|be\s+here\s+any\s?more)\b",
+        ("want to live", "want to be alive", "want to wake up", "want to exist", "want to be here"),
+        "en",
+    ),
+    Rule(
+        CRISIS,
+        "suicidal",
+        r"\b(?:go|went|going)\s+to\s+sleep\s+and\s+never\s+wake\s+up\b",
+        ("never wake up",),
+        "en",
+    ),
+    # "I took a bunch of pills last night": a quantity of pills, not "two pills". A stated
+    # purpose ("... pills for my headache") reads as medication, not an overdose.
+    Rule(
+        CRISIS,
+        "suicidal",
+        r"\b(?:took|take|taking|swallowed|swallow|swallowing)\s+"
+        r"(?:a\s+(?:whole\s+)?(?:bunch|handful|lot|bottle|box)\s+of|all\s+(?:of\s+)?(?:my|the)|"
+        r"too\s+many|so\s+many|lots\s+of|loads\s+of)\s+(?:\w+\s+)?"
+        r"(?:pills|tablets|painkillers|meds|medication)\b(?!\s+for\b)",
+        ("pills", "tablets", "painkillers", "meds", "medication"),
         "en",
     ),
     Rule(
@@ -298,6 +338,27 @@ RULES: tuple[Rule, ...] = (
         ("结束", "了结", "死了", "活着没", "安眠药"),
         "zh",
     ),
+    # Overdose: "吃了很多药", "吞了一整瓶药"; the 了 makes it an act, not a prescription.
+    Rule(
+        CRISIS,
+        "suicidal",
+        r"(?:吃|吞|喝)了(?:一整瓶|一瓶|一大把|一把|很多|好多|大量|一堆|整瓶)的?"
+        # "这几年吃了很多药都没用" is years of treatment, not one night.
+        r"(?:药片|药|止痛药|感冒药)(?!都|也|还|却)",
+        _joined(
+            ("吃了", "吞了", "喝了"),
+            ("一整瓶", "一瓶", "一大把", "一把", "很多", "好多", "大量", "一堆", "整瓶"),
+        ),
+        "zh",
+    ),
+    # Passive ideation: "不想再醒来", "想永远消失", "离开这个世界".
+    Rule(
+        CRISIS,
+        "suicidal",
+        r"不想(?:再)?(?:醒来|醒过来|存在)|(?:永远|从这个世界上?)消失|离开这个世界",
+        ("不想醒", "不想再醒", "不想存在", "不想再存在", "消失", "离开这个世界"),
+        "zh",
+    ),
     # 自伤 but not 源自伤害 ("comes from harm") or 来自伤心 ("comes from sadness").
     Rule(
         CRISIS,
@@ -317,8 +378,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         CRISIS,
         "harm_others",
-        _alt(_ZH_HARM_VERBS) + _alt(_ZH_TARGETS),
-        _joined(_ZH_HARM_VERBS, _ZH_TARGETS),
+        _alt(_ZH_HARM_VERBS) + r"(?:我的?)?" + _alt(_ZH_TARGETS),
+        _joined(_ZH_HARM_VERBS, ("", "我", "我的"), _ZH_TARGETS),
         "zh",
     ),
     Rule(CRISIS, "harm_others", r"想杀人|同归于尽", ("想杀人", "同归于尽"), "zh"),
@@ -411,6 +472,22 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:my\s+name\s+is|my\s+name's|i\s+am\s+called|i'm\s+called|call\s+me)\s+"
         r"(?P<value>(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))",
         ("my name", "am called", "i'm called", "call me"),
+        "en",
+        value="value",
+    ),
+    # A signature: a capitalised first and last name followed by credentials, as the therapists
+    # of CounselChat sign their answers ("Be well...Robin Landwehr, DBH, LPCC"). The anchors are
+    # the comma and the credential, which every signature has and little else does.
+    Rule(
+        PII,
+        "name",
+        r"(?-i:(?<![A-Za-z])(?P<value>[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]*['’-]?[A-Z]?[a-z]+){1,2})"
+        r",\s?" + _alt(re.escape(c) for c in _EN_CREDENTIALS) + r"(?![A-Za-z]))",
+        tuple(
+            f"{comma}{credential.lower()}"
+            for comma in (", ", ",")
+            for credential in _EN_CREDENTIALS
+        ),
         "en",
         value="value",
     ),

@@ -93,6 +93,49 @@ FIXTURES = [
     ("en", "Everyone calls me... well, call me Sam.", "pii", "name", "Sam"),
     ("zh", "你好，我叫李明，今年二十岁。", "pii", "name", "李明"),
     ("zh", "我的名字是王小红。", "pii", "name", "王小红"),
+    # Missed phrasings an audit found: the gerund, passive ideation, an overdose.
+    (
+        "en",
+        "I keep thinking about hurting my brother.",
+        "crisis",
+        "harm_others",
+        "hurting my brother",
+    ),
+    (
+        "en",
+        "Honestly, I don't want to be here anymore.",
+        "crisis",
+        "suicidal",
+        "don't want to be here anymore",
+    ),
+    ("en", "I took a bunch of pills last night.", "crisis", "suicidal", "took a bunch of pills"),
+    (
+        "en",
+        "Sometimes I want to go to sleep and never wake up.",
+        "crisis",
+        "suicidal",
+        "go to sleep and never wake up",
+    ),
+    ("zh", "昨晚我吃了很多药。", "crisis", "suicidal", "吃了很多药"),
+    ("zh", "有时候我只想永远消失。", "crisis", "suicidal", "永远消失"),
+    ("zh", "我一直想伤害我弟弟。", "crisis", "harm_others", "伤害我弟弟"),
+    # A therapist's signature, at the end of an answer or after a closing word.
+    (
+        "en",
+        "Other colleagues will have more ideas. Be well...Robin Landwehr, DBH, LPCC",
+        "pii",
+        "name",
+        "Robin Landwehr",
+    ),
+    (
+        "en",
+        "It may be tied to the trauma. Best Wishes. Laura Cassity, LMSW, LMAC",
+        "pii",
+        "name",
+        "Laura Cassity",
+    ),
+    ("en", "Warmly, Marie O'Meara, LCSW", "pii", "name", "Marie O'Meara"),
+    ("en", "Sara Makin, M.S.Ed.,NCC wrote this.", "pii", "name", "Sara Makin"),
 ]
 
 
@@ -147,6 +190,14 @@ PLAIN = [
     ("zh", "这种想法源自伤害事件的解决不当。"),
     ("zh", "你可以重新规划自己的人生。"),
     ("en", "Your words really touched me."),
+    ("en", "I keep hurting my back at the gym."),
+    ("en", "I took a bunch of pills for my headache and it went away."),
+    ("en", "I took two pills last night and slept well."),
+    ("en", "I don't want to be here at this party."),
+    ("en", "We moved from Boston, MA to Denver last year."),
+    ("en", "My counselor has an MA in psychology."),
+    ("zh", "这几年我吃了很多药都没用。"),
+    ("zh", "医生给我开了很多药。"),
 ]
 
 
