@@ -8,8 +8,12 @@ data hand out the same slots.
 
 Concurrency: the item row is locked (``SELECT ... FOR UPDATE``) while its slots are counted and
 the new one is written, so two reviewers racing for an item's last slot cannot both take it; the
-loser moves on to the next candidate item. SQLite has no row locks, but it serialises writers, so
-the count-then-write still holds there within one process.
+loser moves on to the next candidate item. Every slot writer locks the item before the slot
+(``assignment_lock``), so a submit and a take never deadlock, and a reservation that expired is
+released only while it is still reserved and expired. A reviewer whose reservation expired may
+still save and submit as long as nobody took the slot over; once it was released to another
+reviewer, the work is refused with a clear message. SQLite has no row locks, but it serialises
+writers, so the count-then-write still holds there within one process.
 
 Calibration: where the project requires it, a reviewer who has not passed gets the gold items
 first, every one of them whatever the overlap (each reviewer calibrates on the same set), and no
@@ -139,13 +143,18 @@ def _take(
             )
         ):
             return None
-        # The slot of an expired reservation goes back into the pool: its holder loses it.
+        # The slot of an expired reservation goes back into the pool: its holder loses it. The
+        # update is conditional, so a slot that its holder submitted or renewed a moment ago
+        # (every writer locks the item first, but this costs nothing) is never turned back.
         expired = slots.filter(status=Assignment.Status.RESERVED, reserved_until__lte=now).exclude(
             reviewer=reviewer
         )
-        for stale in expired:
-            stale.status = Assignment.Status.RELEASED
-            stale.save(update_fields=["status"])
+        for stale in list(expired):
+            released = Assignment.objects.filter(
+                pk=stale.pk, status=Assignment.Status.RESERVED, reserved_until__lte=now
+            ).update(status=Assignment.Status.RELEASED)
+            if not released:
+                continue
             audit_record(
                 actor=reviewer,
                 action="review.assignment.release",
@@ -217,6 +226,18 @@ def assignment_extend(*, assignment: Assignment) -> Assignment:
     return assignment
 
 
+def assignment_lock(*, assignment: Assignment) -> Assignment:
+    """Lock the slot's item, then the slot, and return the slot as it is now.
+
+    Every writer that changes a slot (take, draft save, submit, skip) locks in this order, item
+    first: a submit that locked only the slot while a take locked the item and then the slot
+    waited on each other crosswise (a deadlock), and the take could overwrite the submission.
+    Call it inside ``transaction.atomic``.
+    """
+    Item.objects.select_for_update().filter(pk=assignment.item_id).values_list("pk").get()
+    return Assignment.objects.select_for_update().get(pk=assignment.pk)
+
+
 def assignment_check_open(*, assignment: Assignment) -> None:
     """Refuse work on a slot that is no longer the reviewer's (skipped, or released to another)."""
     if assignment.status == Assignment.Status.RELEASED:
@@ -235,7 +256,11 @@ def assignment_skip(*, assignment: Assignment, reason: str) -> Assignment:
     if assignment.status != Assignment.Status.RESERVED:
         raise AssignmentError(_("Only an item you are working on can be skipped."))
     with transaction.atomic():
-        item = Item.objects.select_for_update().get(pk=assignment.item_id)
+        locked = assignment_lock(assignment=assignment)
+        assignment_check_open(assignment=locked)
+        if locked.status != Assignment.Status.RESERVED:
+            raise AssignmentError(_("Only an item you are working on can be skipped."))
+        item = locked.item
         before = {"status": assignment.status}
         assignment.status = Assignment.Status.SKIPPED
         assignment.skip_reason = reason

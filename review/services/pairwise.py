@@ -18,7 +18,7 @@ from core.audit import audit_record
 from review.models import Assignment, Choice, PairwiseJudgment, ReviewRevision
 from review.outcome import item_status_refresh
 from review.selectors.access import review_settings_for
-from review.services.assignment import assignment_check_open, assignment_extend
+from review.services.assignment import assignment_check_open, assignment_extend, assignment_lock
 from review.services.reviewing import ReviewError
 
 SIDES = ("left", "right")
@@ -127,7 +127,7 @@ def judgment_draft_save(*, assignment: Assignment, data: JudgmentInput) -> Pairw
         raise ReviewError(problems)
     with transaction.atomic():
         # See review_draft_save: a late draft must not undo a submission.
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = assignment_lock(assignment=assignment)
         assignment_check_open(assignment=locked)
         if locked.status == Assignment.Status.SUBMITTED:
             raise ReviewError({"__all__": _("This judgment is already submitted.")})
@@ -156,7 +156,7 @@ def judgment_submit(*, assignment: Assignment, data: JudgmentInput) -> PairwiseJ
         raise ReviewError(problems)
     now = timezone.now()
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = assignment_lock(assignment=assignment)
         assignment_check_open(assignment=locked)
         before = judgment_snapshot(judgment=judgment) if judgment.pk else None
         _apply(judgment, data)

@@ -22,7 +22,7 @@ from core.audit import audit_record
 from review.models import Assignment, Item, Review, ReviewFlag, ReviewRevision, Score
 from review.outcome import item_status_refresh
 from review.selectors.access import review_settings_for
-from review.services.assignment import assignment_check_open, assignment_extend
+from review.services.assignment import assignment_check_open, assignment_extend, assignment_lock
 from rubrics.files import number_out
 from rubrics.models import Criterion, Rubric
 from rubrics.scoring import ScoreError, rubric_score
@@ -219,7 +219,7 @@ def review_draft_save(*, assignment: Assignment, data: ReviewInput) -> Review:
     with transaction.atomic():
         # A draft save still in flight when the reviewer submits must not turn the submitted
         # review back into a draft: the assignment's row lock orders the two.
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = assignment_lock(assignment=assignment)
         assignment_check_open(assignment=locked)
         if locked.status == Assignment.Status.SUBMITTED:
             raise ReviewError({"__all__": _("This review is submitted; edit it with a reason.")})
@@ -252,7 +252,7 @@ def review_submit(*, assignment: Assignment, data: ReviewInput) -> Review:
     total, passed = _total(rubric=rubric, data=data)
     now = timezone.now()
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = assignment_lock(assignment=assignment)
         assignment_check_open(assignment=locked)
         review = _review_for(assignment, rubric)
         before = review_snapshot(review=review) if review.pk else None

@@ -18,7 +18,7 @@ from core.audit import audit_record
 from dialogues.models import Candidate, Speaker, Turn
 from review.models import Assignment, Item, Rewrite
 from review.outcome import item_status_refresh
-from review.services.assignment import assignment_check_open
+from review.services.assignment import assignment_check_open, assignment_lock
 from review.services.reviewing import ReviewError
 
 
@@ -93,7 +93,7 @@ def rewrite_finish(*, assignment: Assignment) -> Assignment:
     if assignment.status == Assignment.Status.SUBMITTED:
         return assignment
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = assignment_lock(assignment=assignment)
         assignment_check_open(assignment=locked)
         rewrites = Rewrite.objects.filter(item=locked.item, reviewer=locked.reviewer).count()
         locked.status = Assignment.Status.SUBMITTED
