@@ -25,6 +25,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api_agreement",
     ),
     path(
+        "projects/<slug:slug>/agreement/recompute/",
+        apis_agreement.AgreementRecomputeApi.as_view(),
+        name="api_agreement_recompute",
+    ),
+    path(
         "projects/<slug:slug>/judges/",
         apis_agreement.JudgeListApi.as_view(),
         name="api_judges",

@@ -1,7 +1,10 @@
 """The agreement and judges API, for a project's leads (reviewers get 403: blind review).
 
 - ``GET projects/<slug>/agreement/``: the agreement report (``?rubric=<id>&since=&until=`` as
-  on the dashboard), the per-criterion table typed, the other sections as documented JSON.
+  on the dashboard), the per-criterion table typed, the other sections as documented JSON. A
+  report of more than 10,000 ratings that is not cached answers 202 with the background Job
+  computing it; ask again when the job has succeeded.
+- ``POST projects/<slug>/agreement/recompute/``: queue that Job (same filters); answers it.
 - ``GET projects/<slug>/judges/``: the project's judge configurations with their latest run.
 - ``POST projects/<slug>/judges/<id>/runs/``: start a run (a Job); answers the run.
 - ``GET projects/<slug>/judge-runs/<id>/``: a run's status, counts, tokens and cost.
@@ -25,11 +28,17 @@ from rest_framework.views import APIView
 from core.http import AuthedRequest
 from core.models import Project, Role
 from core.selectors import project_get_for_user
+from core.serializers import JobSerializer
 from review.forms_agreement import AgreementFilterForm
 from review.models import JudgeConfig, JudgeRun
 from review.selectors.agreement import rubric_for_agreement, rubrics_rated
-from review.services.agreement import agreement_cached, agreement_refresh
-from review.services.judging import JudgeRunError, judge_run_start
+from review.services.agreement import agreement_inline, agreement_refresh_enqueue
+from review.services.judging import (
+    JudgeRunBusy,
+    JudgeRunError,
+    judge_run_start,
+    judge_runs_settle,
+)
 
 LEADS = [Role.LEAD]
 
@@ -133,28 +142,71 @@ def _lead_project(request: AuthedRequest, slug: str) -> Project:
     return project
 
 
+FILTERS = [
+    OpenApiParameter("rubric", int, description="rubric version id (default: project's)"),
+    OpenApiParameter("since", str, description="YYYY-MM-DD, first day included"),
+    OpenApiParameter("until", str, description="YYYY-MM-DD, last day included"),
+]
+
+
+def _filters(request: AuthedRequest, project: Project) -> tuple[Any, Any, Any] | Response:
+    form = AgreementFilterForm(request.query_params, rubrics=rubrics_rated(project=project))
+    if not form.is_valid():
+        return Response({"detail": "invalid filters", "problems": form.errors}, status=400)
+    rubric = rubric_for_agreement(project=project, rubric=form.cleaned_data.get("rubric"))
+    since, until = form.period()
+    return rubric, since, until
+
+
 class AgreementApi(APIView):
     @extend_schema(
         operation_id="review_agreement",
         summary="A project's agreement report (leads)",
-        parameters=[
-            OpenApiParameter("rubric", int, description="rubric version id (default: project's)"),
-            OpenApiParameter("since", str, description="YYYY-MM-DD, first day included"),
-            OpenApiParameter("until", str, description="YYYY-MM-DD, last day included"),
-        ],
-        responses={200: AgreementReportSerializer, 400: OpenApiResponse(description="bad filter")},
+        description="A large report (over 10,000 ratings) that is not cached yet is computed "
+        "in the background: the answer is then 202 with the Job; ask again once it succeeded.",
+        parameters=FILTERS,
+        responses={
+            200: AgreementReportSerializer,
+            202: JobSerializer,
+            400: OpenApiResponse(description="bad filter"),
+        },
     )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project = _lead_project(request, slug)
-        form = AgreementFilterForm(request.query_params, rubrics=rubrics_rated(project=project))
-        if not form.is_valid():
-            return Response({"detail": "invalid filters", "problems": form.errors}, status=400)
-        rubric = rubric_for_agreement(project=project, rubric=form.cleaned_data.get("rubric"))
-        since, until = form.period()
-        report = agreement_cached(project=project, rubric=rubric, since=since, until=until)
+        filters = _filters(request, project)
+        if isinstance(filters, Response):
+            return filters
+        rubric, since, until = filters
+        report = agreement_inline(project=project, rubric=rubric, since=since, until=until)
         if report is None:
-            report = agreement_refresh(project=project, rubric=rubric, since=since, until=until)
+            job = agreement_refresh_enqueue(
+                project=project, rubric=rubric, since=since, until=until, user=request.user
+            )
+            return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
         return Response(report)
+
+
+class AgreementRecomputeApi(APIView):
+    @extend_schema(
+        operation_id="review_agreement_recompute",
+        summary="Compute a project's agreement report in the background (leads)",
+        description="Queues the Job (or answers the one already queued or running); follow "
+        "it at /api/jobs/<id>/, then read the report at /api/projects/<slug>/agreement/ "
+        "with the same filters.",
+        parameters=FILTERS,
+        request=None,
+        responses={202: JobSerializer, 400: OpenApiResponse(description="bad filter")},
+    )
+    def post(self, request: AuthedRequest, slug: str) -> Response:
+        project = _lead_project(request, slug)
+        filters = _filters(request, project)
+        if isinstance(filters, Response):
+            return filters
+        rubric, since, until = filters
+        job = agreement_refresh_enqueue(
+            project=project, rubric=rubric, since=since, until=until, user=request.user
+        )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class JudgeListApi(APIView):
@@ -166,6 +218,8 @@ class JudgeListApi(APIView):
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project = _lead_project(request, slug)
         configs = JudgeConfig.objects.filter(project=project).select_related("rubric")
+        for config in configs:
+            judge_runs_settle(config=config)
         return Response(JudgeConfigSerializer(configs, many=True).data)
 
 
@@ -177,6 +231,7 @@ class JudgeRunStartApi(APIView):
         responses={
             202: JudgeRunSerializer,
             400: OpenApiResponse(description="the judge cannot be used as configured"),
+            409: OpenApiResponse(description="a run of this judge is already queued or running"),
         },
     )
     def post(self, request: AuthedRequest, slug: str, judge_id: int) -> Response:
@@ -184,6 +239,8 @@ class JudgeRunStartApi(APIView):
         config = get_object_or_404(JudgeConfig, pk=judge_id, project=project)
         try:
             run = judge_run_start(config=config, user=request.user)
+        except JudgeRunBusy as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         except JudgeRunError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         run.refresh_from_db()
@@ -201,4 +258,6 @@ class JudgeRunApi(APIView):
         run = get_object_or_404(
             JudgeRun.objects.select_related("config"), pk=run_id, config__project=project
         )
+        judge_runs_settle(config=run.config)
+        run.refresh_from_db()
         return Response(JudgeRunSerializer(run).data)

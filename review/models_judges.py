@@ -7,9 +7,11 @@ gave is a JudgeResult, whatever its status: only an ``ok`` result carries scores
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,20 @@ from core.models import Job, Project
 from review.judges import JudgeSettings
 from review.models import Item
 from rubrics.models import Rubric
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def validate_env_var_name(value: str) -> None:
+    """Refuse anything but a variable name, and above all a pasted key ("sk-...")."""
+    if value.startswith(("sk-", "sk_")) or not ENV_NAME.fullmatch(value):
+        raise ValidationError(
+            _(
+                "Enter the name of an environment variable (letters, digits and "
+                "underscores, e.g. OPENAI_API_KEY), never the key itself."
+            ),
+            code="not_a_variable_name",
+        )
 
 
 class JudgeLanguage(models.TextChoices):
@@ -36,6 +52,7 @@ class JudgeConfig(models.Model):
         _("environment variable holding the API key"),
         max_length=100,
         help_text=_("The name of the variable, e.g. OPENAI_API_KEY; never the key itself."),
+        validators=[validate_env_var_name],
     )
     temperature = models.FloatField(
         _("temperature"), default=0.0, validators=[MinValueValidator(0), MaxValueValidator(2)]
@@ -125,6 +142,16 @@ class JudgeRun(models.Model):
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The rubric version the run scored session items against: the judge's own, or the
+    # project's when the judge names none. Agreement compares by this, never by the slug.
+    rubric = models.ForeignKey(
+        Rubric,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rubric version"),
+    )
     # Requests the run covers (pairs count twice, one per order), how many were answered from
     # earlier runs, and how many calls this run sent.
     n_requests = models.PositiveIntegerField(_("requests"), default=0)
@@ -172,6 +199,16 @@ class JudgeResult(models.Model):
     )
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="judge_results")
     order = models.CharField(_("order"), max_length=2, choices=Order.choices, blank=True)
+    # The rubric version a score answer is on (None for pairs); the fingerprint already
+    # covers the rubric's text, this says which version it was.
+    rubric = models.ForeignKey(
+        Rubric,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rubric version"),
+    )
     # sha256 of the judge's settings fingerprint and the prompt hash (which covers the rubric,
     # the template and the item's text): the same question to the same judge.
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
@@ -220,6 +257,8 @@ class ExternalRating(models.Model):
     # None: the rater gave no value (not applicable or left blank).
     score = models.FloatField(_("score"), null=True, blank=True)
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
+    # A re-import changes scores in place; this moves with them, so cached reports see it.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["project", "item_key", "rater", "criterion_code"]

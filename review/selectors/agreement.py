@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from core.models import Membership, Project, Role
 from dialogues.models import SourceRating
@@ -236,9 +236,13 @@ def llm_judge_ratings(*, config: JudgeConfig, rubric: Rubric | None) -> JudgeRat
     )
     results = judge_current_results(config=config).filter(status=JudgeResult.Status.OK)
     score_rows = []
-    if rubric is not None and config.rubric is not None and config.rubric.slug == rubric.slug:
+    if rubric is not None:
+        # By the version each answer was given on: a judge without a rubric of its own scores
+        # on the project's, and an answer on another version is not comparable.
         for item_id, scores in (
-            results.filter(order="").order_by("updated_at").values_list("item_id", "scores")
+            results.filter(order="", rubric=rubric)
+            .order_by("updated_at")
+            .values_list("item_id", "scores")
         ):
             for code, value in (scores or {}).items():
                 score_rows.append({"item": str(item_id), "criterion": code, "value": value})
@@ -380,14 +384,20 @@ def agreement_data_version(*, project: Project) -> str:
         .filter(Q(status=PairwiseJudgment.Status.SUBMITTED))
         .aggregate(n=Count("pk"), last=Max("updated_at")),
         Adjudication.objects.filter(item__project=project).aggregate(n=Count("pk"), m=Max("pk")),
-        ExternalRating.objects.filter(project=project).aggregate(n=Count("pk"), m=Max("pk")),
+        ExternalRating.objects.filter(project=project).aggregate(
+            n=Count("pk"), m=Max("pk"), last=Max("updated_at")
+        ),
         JudgeResult.objects.filter(config__project=project).aggregate(
             n=Count("pk"), last=Max("updated_at")
         ),
         JudgeConfig.objects.filter(project=project).aggregate(
             n=Count("pk"), last=Max("updated_at")
         ),
-        SourceRating.objects.filter(session__project=project).aggregate(n=Count("pk"), m=Max("pk")),
+        # Source ratings carry no timestamp; a sum weighted by the row id changes when any
+        # score changes (or two scores swap), at the cost of one aggregate.
+        SourceRating.objects.filter(session__project=project).aggregate(
+            n=Count("pk"), m=Max("pk"), checksum=Sum(F("score") * F("pk"))
+        ),
         review_settings_for(project=project).updated_at,
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

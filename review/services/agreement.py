@@ -19,7 +19,7 @@ import pandas as pd
 from django.db import transaction
 
 from core.audit import audit_record
-from core.models import Project
+from core.models import Job, Project
 from review.agreement import (
     AlphaResult,
     Level,
@@ -417,6 +417,57 @@ def agreement_refresh(
             project=project, key=key, defaults={"data": data}
         )
     return data
+
+
+def agreement_refresh_job(*, project: Project) -> Job | None:
+    """The project's agreement refresh that is queued or running, if there is one."""
+    return (
+        Job.objects.filter(project=project, kind="review.agreement_refresh")
+        .exclude(status__in=Job.FINISHED)
+        .first()
+    )
+
+
+def agreement_refresh_enqueue(
+    *,
+    project: Project,
+    rubric: Rubric | None,
+    since: datetime | None,
+    until: datetime | None,
+    user: Any,
+) -> Job:
+    """Queue a background computation of this report, or answer the one already under way
+    (one refresh per project at a time: two would compute the same numbers)."""
+    from core.jobs import job_enqueue
+    from review.tasks import agreement_refresh_task
+
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        running = agreement_refresh_job(project=project)
+        if running is not None:
+            return running
+        return job_enqueue(
+            kind="review.agreement_refresh",
+            task=agreement_refresh_task,
+            params={
+                "rubric_id": rubric.pk if rubric else None,
+                "since": since.isoformat() if since else None,
+                "until": until.isoformat() if until else None,
+            },
+            user=user,
+            project=project,
+        )
+
+
+def agreement_inline(
+    *, project: Project, rubric: Rubric | None, since: datetime | None, until: datetime | None
+) -> dict[str, Any] | None:
+    """The report if it is cached or small enough to compute now; None means it needs a
+    background job (more than INLINE_LIMIT ratings)."""
+    report = agreement_cached(project=project, rubric=rubric, since=since, until=until)
+    if report is None and agreement_size(project=project, rubric=rubric) <= INLINE_LIMIT:
+        report = agreement_refresh(project=project, rubric=rubric, since=since, until=until)
+    return report
 
 
 def agreement_size(*, project: Project, rubric: Rubric | None) -> int:

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.models import Project
+from core.models import Job, Project
 from review.judges import (
     JudgeAnswer,
     JudgeConfigError,
@@ -39,6 +41,7 @@ from review.judges.settings import JudgeSettings
 from review.models import Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import review_settings_for
 from rubrics.models import Criterion, Rubric, text_in
+from rubrics.scoring import RubricScore, ScoreError, rubric_score
 
 ANSWERED = (JudgeResult.Status.OK, JudgeResult.Status.UNPARSABLE, JudgeResult.Status.REFUSED)
 SCOPES = {"session": "session", "counselor_turn": "counselor_turn", "response": "response"}
@@ -49,6 +52,10 @@ Reporter = Callable[[int, int], None]
 
 class JudgeRunError(Exception):
     """The run could not start (no usable configuration, no key); the text says what to fix."""
+
+
+class JudgeRunBusy(JudgeRunError):
+    """A run of this judge is already queued or running; two at once would ask twice."""
 
 
 def judge_criterion_from(criterion: Criterion, *, language: str) -> JudgeCriterion:
@@ -103,10 +110,17 @@ def _turns(item: Item, upto: int | None = None) -> tuple[JudgeTurn, ...]:
     return tuple(JudgeTurn(speaker=t.speaker, text=t.text) for t in turns)
 
 
+def judge_scoring_rubric(*, config: JudgeConfig) -> Rubric | None:
+    """The rubric version this judge scores session items against: its own, else the
+    project's; None when neither is a session rubric (the judge then only judges pairs)."""
+    rubric = config.rubric or review_settings_for(project=config.project).rubric
+    return rubric if rubric is not None and rubric.scope == "session" else None
+
+
 def judge_questions(*, config: JudgeConfig, settings: JudgeSettings) -> list[Question]:
     """Every question a run of this judge asks, with its fingerprint."""
     review_settings = review_settings_for(project=config.project)
-    rubric = config.rubric or review_settings.rubric
+    rubric = judge_scoring_rubric(config=config)
     scoring = None
     if rubric is not None and rubric.scope == "session":
         scoring = judge_rubric_from(rubric, language=settings.language)
@@ -151,8 +165,53 @@ def _rekey(request: PairwiseRequest, key: str) -> PairwiseRequest:
     return replace(request, key=key)
 
 
+_JOB_RUN_STATUS = {
+    Job.Status.CANCELLED: JudgeRun.Status.CANCELLED,
+    Job.Status.FAILED: JudgeRun.Status.FAILED,
+}
+ACTIVE = (JudgeRun.Status.QUEUED, JudgeRun.Status.RUNNING)
+
+
+def judge_runs_settle(*, config: JudgeConfig) -> None:
+    """Bring unfinished runs in step with their jobs.
+
+    A job cancelled while still queued (``/api/jobs/<id>/cancel/`` or the job page) never
+    starts its task, so nothing else would tell the run it is over.
+    """
+    now = timezone.now()
+    for job_status, run_status in _JOB_RUN_STATUS.items():
+        JudgeRun.objects.filter(config=config, status__in=ACTIVE, job__status=job_status).update(
+            status=run_status, finished_at=now
+        )
+
+
+def judge_run_begin(*, config: JudgeConfig, user: Any) -> JudgeRun:
+    """A new run row, refused while another run of this judge is queued or running.
+
+    The judge's row is locked for the check, so two starts at once cannot both pass it.
+    Call inside a transaction.
+    """
+    JudgeConfig.objects.select_for_update().filter(pk=config.pk).first()
+    judge_runs_settle(config=config)
+    busy = JudgeRun.objects.filter(config=config, status__in=ACTIVE).first()
+    if busy is not None:
+        raise JudgeRunBusy(
+            _(
+                "Run %(run)s of judge %(name)s is still %(status)s; wait for it to finish or "
+                "cancel it before starting another."
+            )
+            % {"run": busy.pk, "name": config.name, "status": busy.get_status_display().lower()}
+        )
+    return JudgeRun.objects.create(
+        config=config, started_by=user, rubric=judge_scoring_rubric(config=config)
+    )
+
+
 def judge_run_start(*, config: JudgeConfig, user: Any) -> JudgeRun:
-    """Queue a run of this judge over its project's items, as a Job with progress."""
+    """Queue a run of this judge over its project's items, as a Job with progress.
+
+    Raises JudgeRunBusy while another run of the judge is queued or running.
+    """
     from core.jobs import job_enqueue
     from review.tasks import judge_run_task
 
@@ -161,7 +220,7 @@ def judge_run_start(*, config: JudgeConfig, user: Any) -> JudgeRun:
     except JudgeConfigError as exc:
         raise JudgeRunError(str(exc)) from exc
     with transaction.atomic():
-        run = JudgeRun.objects.create(config=config, started_by=user)
+        run = judge_run_begin(config=config, user=user)
         job = job_enqueue(
             kind="review.judge_run",
             task=judge_run_task,
@@ -218,7 +277,9 @@ def judge_run_execute(
             status=JudgeRun.Status.FAILED, error=str(exc), finished_at=timezone.now()
         )
         raise JudgeRunError(str(exc)) from exc
-    JudgeRun.objects.filter(pk=run.pk).update(status=JudgeRun.Status.RUNNING)
+    rubric = judge_scoring_rubric(config=config)
+    run.rubric = rubric
+    JudgeRun.objects.filter(pk=run.pk).update(status=JudgeRun.Status.RUNNING, rubric=rubric)
     try:
         questions = judge_questions(config=config, settings=settings)
     except ValueError as exc:
@@ -256,20 +317,33 @@ def judge_run_execute(
         nonlocal done, last_save
         question = by_key[answer.key]
         fields = _result_fields(answer, swapped=question.order == "ba")
-        earlier = retried.get((question.item.pk, question.order, question.fingerprint))
+        fields["rubric"] = rubric if question.order == "" else None
+        key = (question.item.pk, question.order, question.fingerprint)
+        earlier = retried.get(key)
         if earlier is not None:
             JudgeResult.objects.filter(pk=earlier).update(
                 **fields, run=run, updated_at=timezone.now()
             )
         else:
-            JudgeResult.objects.create(
-                config=config,
-                item=question.item,
-                order=question.order,
-                fingerprint=question.fingerprint,
-                run=run,
-                **fields,
-            )
+            try:
+                with transaction.atomic():
+                    JudgeResult.objects.create(
+                        config=config,
+                        item=question.item,
+                        order=question.order,
+                        fingerprint=question.fingerprint,
+                        run=run,
+                        **fields,
+                    )
+            except IntegrityError:
+                # Another process stored this answer meanwhile (a run started around the
+                # busy check, e.g. from an older version); keep the newer answer.
+                JudgeResult.objects.filter(
+                    config=config,
+                    item=question.item,
+                    order=question.order,
+                    fingerprint=question.fingerprint,
+                ).update(**fields, run=run, updated_at=timezone.now())
         run.n_called += 1
         setattr(run, f"n_{answer.status}", getattr(run, f"n_{answer.status}") + 1)
         run.prompt_tokens += answer.prompt_tokens
@@ -282,12 +356,19 @@ def judge_run_execute(
         if report is not None:
             report(done, len(questions))
 
-    summary = judge_many(
-        settings=settings,
-        requests=[q.request for q in to_ask],
-        on_answer=store,
-        should_stop=should_stop,
-    )
+    try:
+        summary = judge_many(
+            settings=settings,
+            requests=[q.request for q in to_ask],
+            on_answer=store,
+            should_stop=should_stop,
+        )
+    except KeyboardInterrupt:
+        # Ctrl-C in judge_run: what was answered is stored, so the counters say so too.
+        run.status = JudgeRun.Status.CANCELLED
+        run.finished_at = timezone.now()
+        run.save()
+        raise
     run.status = JudgeRun.Status.CANCELLED if summary.stopped else JudgeRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save()
@@ -299,6 +380,18 @@ def judge_config_save(
 ) -> JudgeConfig:
     """Create or change a judge configuration; the change is audited (it changes what the
     judge's scores mean from then on)."""
+    rubric = fields.get("rubric")
+    if rubric is not None and (
+        rubric.status != Rubric.Status.PUBLISHED or rubric.scope != "session"
+    ):
+        raise ValidationError(
+            {
+                "rubric": _(
+                    "A judge scores against a published session rubric; %(rubric)s is not one."
+                )
+                % {"rubric": f"{rubric.slug} v{rubric.version}"}
+            }
+        )
     with transaction.atomic():
         if config is None:
             config = JudgeConfig(project=project)
@@ -318,3 +411,18 @@ def judge_config_save(
             after={name: str(getattr(config, name)) for name in fields},
         )
     return config
+
+
+def judge_result_score(*, result: JudgeResult) -> RubricScore | None:
+    """The total and pass / fail of a score answer, by the rubric's own rule (NA prorated).
+
+    None for pairs, for answers without scores, and for scores that no longer fit the rubric
+    version (a judge answer is checked when parsed, so that means the rubric changed).
+    """
+    if result.rubric_id is None or result.status != JudgeResult.Status.OK or not result.scores:
+        return None
+    assert result.rubric is not None
+    try:
+        return rubric_score(rubric=result.rubric, scores=result.scores)
+    except ScoreError:
+        return None

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.audit import audit_record
 from core.models import Project
@@ -138,6 +139,8 @@ def ratings_import(
                 rating = existing[key]
                 if rating.score != row["score"]:
                     rating.score = row["score"]
+                    # bulk_update skips auto_now; the cached reports key on this time.
+                    rating.updated_at = timezone.now()
                     changed.append(rating)
                 continue
             new.append(
@@ -151,7 +154,7 @@ def ratings_import(
                 )
             )
         ExternalRating.objects.bulk_create(new, batch_size=2000)
-        ExternalRating.objects.bulk_update(changed, ["score"], batch_size=2000)
+        ExternalRating.objects.bulk_update(changed, ["score", "updated_at"], batch_size=2000)
         outcome.created, outcome.updated = len(new), len(changed)
         audit_record(
             actor=actor,

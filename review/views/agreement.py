@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,19 +24,22 @@ from core import jobs
 from core.http import AuthedHttpRequest
 from core.models import Job, Project, Role
 from core.selectors import project_get_for_user
-from review import tasks as agreement_tasks
 from review.forms_agreement import AgreementFilterForm, JudgeConfigForm, SendBackForm
 from review.models import Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import user_sees_judges
 from review.selectors.agreement import projects_for_agreement, rubric_for_agreement, rubrics_rated
 from review.services.agreement import (
-    INLINE_LIMIT,
-    agreement_cached,
-    agreement_refresh,
-    agreement_size,
+    agreement_inline,
+    agreement_refresh_enqueue,
+    agreement_refresh_job,
     item_send_back,
 )
-from review.services.judging import JudgeRunError, judge_config_save, judge_run_start
+from review.services.judging import (
+    JudgeRunError,
+    judge_config_save,
+    judge_run_start,
+    judge_runs_settle,
+)
 from review.views.agreement_charts import bias_chart, interval_chart
 from rubrics.models import Measurement, Rubric, text_in
 
@@ -115,29 +118,28 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
                 "bias": bias_chart([(row["label"], row["bias"]) for row in judge["criteria"]]),
             }
         )
+    mean_bias = _reviewer_mean_bias(report)
+    charts["reviewers"] = bias_chart(list(mean_bias.items())) if mean_bias else None
+    return charts
+
+
+def _reviewer_mean_bias(report: dict[str, Any]) -> dict[str, float]:
+    """Each reviewer's bias averaged over the criteria: the reviewers' bias chart (and CSV)."""
     per_reviewer: dict[str, list[float]] = {}
     for row in report["reviewers"]:
         if row["bias"] is not None:
             per_reviewer.setdefault(str(row["rater"]), []).append(row["bias"])
-    charts["reviewers"] = (
-        bias_chart([(name, sum(v) / len(v)) for name, v in sorted(per_reviewer.items())])
-        if per_reviewer
-        else None
-    )
-    return charts
+    return {name: sum(v) / len(v) for name, v in sorted(per_reviewer.items())}
 
 
 def _refresh_job(project: Project) -> Job | None:
-    return (
-        Job.objects.filter(project=project, kind="review.agreement_refresh")
-        .exclude(status__in=Job.FINISHED)
-        .first()
-    )
+    return agreement_refresh_job(project=project)
 
 
 def _judge_rows(project: Project) -> list[dict[str, Any]]:
     rows = []
     for config in JudgeConfig.objects.filter(project=project).select_related("rubric"):
+        judge_runs_settle(config=config)
         run = config.runs.select_related("job").first()
         rows.append({"config": config, "run": run})
     return rows
@@ -153,9 +155,7 @@ def _item_ids(report: dict[str, Any]) -> set[int]:
 def agreement_project(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     project = _lead_project(request, slug)
     form, rubric, since, until = _filters(request, project)
-    report = agreement_cached(project=project, rubric=rubric, since=since, until=until)
-    if report is None and agreement_size(project=project, rubric=rubric) <= INLINE_LIMIT:
-        report = agreement_refresh(project=project, rubric=rubric, since=since, until=until)
+    report = agreement_inline(project=project, rubric=rubric, since=since, until=until)
     context: dict[str, Any] = {
         "project": project,
         "form": form,
@@ -185,18 +185,9 @@ def agreement_recompute(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Compute a large project's report in the background; the page shows the job's progress."""
     project = _lead_project(request, slug)
     _form, rubric, since, until = _filters(request, project)
-    if _refresh_job(project) is None:
-        jobs.job_enqueue(
-            kind="review.agreement_refresh",
-            task=agreement_tasks.agreement_refresh_task,
-            params={
-                "rubric_id": rubric.pk if rubric else None,
-                "since": since.isoformat() if since else None,
-                "until": until.isoformat() if until else None,
-            },
-            user=request.user,
-            project=project,
-        )
+    agreement_refresh_enqueue(
+        project=project, rubric=rubric, since=since, until=until, user=request.user
+    )
     messages.success(request, _("Agreement is being computed; the page shows it when done."))
     return redirect(f"{reverse('review:agreement_project', args=[slug])}?{request.GET.urlencode()}")
 
@@ -231,11 +222,13 @@ def _csv_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
     for row in report["reviewers"]:
         for key in ("n_items", "exact", "within_one", "mean_abs_diff", "bias", "alpha"):
             yield ["reviewer", "", row["criterion"], row["rater"], key, row[key]]
+    for rater, bias in _reviewer_mean_bias(report).items():
+        yield ["reviewer", "", "", rater, "mean_bias", bias]
     for row in report["weeks"]:
         for key in ("alpha", "low", "high", "n_items"):
             yield ["week", "", row["criterion"], row["week"], key, row[key]]
     for row in report["disagreements"]:
-        for key in ("low", "high", "spread"):
+        for key in ("low", "high", "spread", "n"):
             yield ["disagreement", "", row["criterion"], row["item"], key, row[key]]
     for judge in report["judges"]:
         name = judge["name"]
@@ -274,12 +267,23 @@ class _Echo:
 
 
 @require_GET
-def agreement_download(request: AuthedHttpRequest, slug: str) -> StreamingHttpResponse:
+def agreement_download(request: AuthedHttpRequest, slug: str) -> HttpResponseBase:
     project = _lead_project(request, slug)
     _form, rubric, since, until = _filters(request, project)
-    report = agreement_cached(project=project, rubric=rubric, since=since, until=until)
+    report = agreement_inline(project=project, rubric=rubric, since=since, until=until)
     if report is None:
-        report = agreement_refresh(project=project, rubric=rubric, since=since, until=until)
+        # Too large to compute in a request: the CSV is the stored report, so it waits for
+        # the background job like the page does.
+        messages.info(
+            request,
+            _(
+                "This report is too large to compute while you wait. Recompute it in the "
+                "background; the CSV can be downloaded once the job has finished."
+            ),
+        )
+        return redirect(
+            f"{reverse('review:agreement_project', args=[slug])}?{request.GET.urlencode()}"
+        )
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in _csv_rows(report)), content_type="text/csv"
@@ -335,6 +339,7 @@ def judge_detail(request: AuthedHttpRequest, slug: str, judge_id: int) -> HttpRe
         judge_config_save(project=project, config=config, fields=fields, actor=request.user)
         messages.success(request, _("Judge %(name)s saved.") % {"name": config.name})
         return redirect("review:judge_detail", slug=slug, judge_id=config.pk)
+    judge_runs_settle(config=config)
     faults = JudgeResult.objects.filter(config=config).exclude(status=JudgeResult.Status.OK)
     return render(
         request,

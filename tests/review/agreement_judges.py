@@ -8,14 +8,19 @@ from dialogues.models import SourceRating
 from review.models import JudgeConfig, JudgeResult
 
 
-def judge_scores(config: JudgeConfig, scores_by_item: dict) -> None:
-    """Ok answers of a scoring judge: {item: {code: value}}."""
+def judge_scores(config: JudgeConfig, scores_by_item: dict, *, rubric=None) -> None:
+    """Ok answers of a scoring judge: {item: {code: value}}, on ``rubric`` (by default the
+    version a run would score on: the judge's, else the project's)."""
+    from review.services.judging import judge_scoring_rubric
+
     current = config.settings().fingerprint()
+    rubric = rubric or judge_scoring_rubric(config=config)
     for item, scores in scores_by_item.items():
         JudgeResult.objects.create(
             config=config,
             item=item,
             order="",
+            rubric=rubric,
             fingerprint=hashlib.sha256(f"{current}{item.pk}".encode()).hexdigest(),
             settings_fingerprint=current,
             prompt_version=config.prompt_version,

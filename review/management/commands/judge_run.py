@@ -4,10 +4,12 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
 
 from review.management.commands._agreement_args import project_from
 from review.models import JudgeConfig, JudgeRun
-from review.services.judging import JudgeRunError, judge_run_execute
+from review.services.judging import ACTIVE, JudgeRunError, judge_run_begin, judge_run_execute
 
 BAR_WIDTH = 30
 
@@ -30,7 +32,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No judge {options['judge']!r} in project {project.slug} (judges: {names})"
             )
-        run = JudgeRun.objects.create(config=config)
+        try:
+            with transaction.atomic():
+                run = judge_run_begin(config=config, user=None)
+        except JudgeRunError as exc:
+            raise CommandError(str(exc)) from exc
         interactive = self.stderr.isatty() if hasattr(self.stderr, "isatty") else False
         shown = -1
 
@@ -53,7 +59,11 @@ class Command(BaseCommand):
         except JudgeRunError as exc:
             raise CommandError(str(exc)) from exc
         except KeyboardInterrupt:
-            JudgeRun.objects.filter(pk=run.pk).update(status=JudgeRun.Status.CANCELLED)
+            # The service saves its counters when interrupted mid-run; this covers a Ctrl-C
+            # before the first request went out.
+            JudgeRun.objects.filter(pk=run.pk, status__in=ACTIVE).update(
+                status=JudgeRun.Status.CANCELLED, finished_at=timezone.now()
+            )
             sys.stderr.write("\n")
             raise CommandError("interrupted; answers received so far are stored") from None
         if interactive:
