@@ -119,6 +119,13 @@ class Importer:
     format: ClassVar[str]  # registry key, used by --format
     label: ClassVar[str | Promise]  # shown to people; translatable
     extensions: ClassVar[tuple[str, ...]]  # e.g. (".json", ".jsonl")
+    # Columns that name real people. ``read`` never puts them in a record, and once a batch has
+    # run the import service has ``stored_copy_scrub`` remove them from the stored upload too.
+    personal_columns: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def stored_copy_scrub(cls, *, path: Path) -> None:
+        """Rewrite the stored file without ``personal_columns``; only formats with them do."""
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:

@@ -5,11 +5,14 @@ the question (title and text) is the client turn, and every answer is a candidat
 it with its upvotes and views in the candidate's metadata. Where two answers differ in
 upvotes, the more upvoted is preferred, with provenance "CounselChat upvotes".
 
-``therapistInfo`` and ``therapistURL`` name real people and are never read into a record.
+``therapistInfo`` and ``therapistURL`` name real people: they are never read into a record, and
+the stored copy of the upload is rewritten without them once the batch has run.
 """
 
 from __future__ import annotations
 
+import csv
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +71,28 @@ class CounselChatImporter(Importer):
     format = "counselchat"
     label = gettext_lazy("CounselChat (CSV)")
     extensions = (".csv",)
+    personal_columns = NEVER_KEPT
+
+    @classmethod
+    def stored_copy_scrub(cls, *, path: Path) -> None:
+        # A file that is not valid CSV or UTF-8 was rejected; it is rewritten with what the csv
+        # module can make of it, and the replacement is atomic so no half-written copy remains.
+        temporary = path.with_name(path.name + ".scrubbed")
+        with (
+            path.open(encoding="utf-8-sig", errors="replace", newline="") as source,
+            temporary.open("w", encoding="utf-8", newline="") as target,
+        ):
+            reader = csv.reader(source)
+            writer = csv.writer(target)
+            header = next(reader, [])
+            keep = [i for i, name in enumerate(header) if name.strip() not in NEVER_KEPT]
+            writer.writerow([header[i] for i in keep])
+            try:
+                for row in reader:
+                    writer.writerow([row[i] if i < len(row) else "" for i in keep])
+            except csv.Error:
+                pass
+        os.replace(temporary, path)
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:

@@ -35,7 +35,7 @@ from dialogues.importers import (
     importer_for,
     importer_formats,
 )
-from dialogues.importers.base import SPEAKERS
+from dialogues.importers.base import SPEAKERS, Importer
 from dialogues.models import (
     ImportBatch,
 )
@@ -197,6 +197,8 @@ class ImportOutcome:
     errors: list[dict[str, Any]] = field(default_factory=list)
     duplicate_report: list[dict[str, Any]] = field(default_factory=list)
     formats: set[str] = field(default_factory=set)
+    # Uploaded files (batch.files names) read by a format with personal columns, and that format.
+    personal: dict[str, type[Importer]] = field(default_factory=dict)
 
     def as_result(self) -> dict[str, Any]:
         return {
@@ -406,6 +408,8 @@ def _check_text_file(path: Path, display_name: str) -> str | None:
 class SourceFile:
     path: Path
     display_name: str
+    # The uploaded file it is, or came from: the name in batch.files.
+    entry: str
 
 
 def _source_files(batch: ImportBatch, outcome: ImportOutcome) -> list[SourceFile]:
@@ -429,11 +433,13 @@ def _source_files(batch: ImportBatch, outcome: ImportOutcome) -> list[SourceFile
             if not inner:
                 outcome.file_error(entry["name"], _("the archive holds no files"))
             sources.extend(
-                SourceFile(expanded / entry["name"] / name, f"{entry['name']}/{name}")
+                SourceFile(
+                    expanded / entry["name"] / name, f"{entry['name']}/{name}", entry["name"]
+                )
                 for name in inner
             )
         else:
-            sources.append(SourceFile(path, entry["name"]))
+            sources.append(SourceFile(path, entry["name"], entry["name"]))
     return sources
 
 
@@ -471,6 +477,8 @@ def _records(
             return
     format_name = type(importer).format
     outcome.formats.add(format_name)
+    if type(importer).personal_columns:
+        outcome.personal[source.entry] = type(importer)
     read = problems = 0
     try:
         for item in importer.read(path=source.path, display_name=name):
@@ -553,8 +561,37 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
         outcome.duplicate_report = []
         _batch_save(batch, outcome)
     shutil.rmtree(batch_dir(batch) / "expanded", ignore_errors=True)
+    _stored_copies_scrub(batch, outcome)
     progress(outcome.records_total, message=_("Done"), force=True)
     return outcome
+
+
+def _stored_copies_scrub(batch: ImportBatch, outcome: ImportOutcome) -> None:
+    """Keep no column that names a real person on disk once the batch has run.
+
+    A plain file is rewritten without those columns; an archive cannot be rewritten in place, so
+    it is deleted. The batch keeps the size and sha256 of each file as uploaded, so a later
+    upload of the same file is still recognised. A batch that crashed keeps its files until the
+    retry has read them.
+    """
+    if not outcome.personal:
+        return
+    upload = batch_dir(batch) / "upload"
+    files = []
+    for entry in batch.files:
+        importer = outcome.personal.get(entry["name"])
+        path = upload / entry["name"]
+        if importer is not None and path.exists():
+            columns = ", ".join(importer.personal_columns)
+            if is_archive(entry["name"]):
+                path.unlink()
+                entry = {**entry, "stored": f"deleted: it held {columns}"}
+            else:
+                importer.stored_copy_scrub(path=path)
+                entry = {**entry, "stored": f"rewritten without {columns}"}
+        files.append(entry)
+    batch.files = files
+    ImportBatch.objects.filter(pk=batch.pk).update(files=files)
 
 
 def _batch_save(batch: ImportBatch, outcome: ImportOutcome) -> None:
