@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy
 from core.models import Project
 from dialogues.models import Language
 from exports.models import DpoSource, ExportSpecification
+from exports.selectors import projects_criterion_codes
+from exports.services.curation import rules_problem
 from exports.writers import WRITERS
 
 
@@ -145,7 +147,40 @@ class SpecificationForm(forms.ModelForm):
             self.add_error("dpo_sources", _("A DPO export needs at least one source of pairs."))
         if data.get("system_prompt_mode") == "fixed" and not data.get("system_prompt_text"):
             self.add_error("system_prompt_text", _("Write the fixed system prompt."))
+        problem = rules_problem(
+            kind=data.get("kind", ""),
+            dpo_sources=data.get("dpo_sources") or (),
+            min_total=data.get("min_total"),
+            min_scores=data.get("min_scores_text"),
+        )
+        if problem:
+            self.add_error("min_scores_text", problem)
+        if data.get("projects"):
+            self._check_codes(data)
         return data
+
+    def _check_codes(self, data: dict[str, Any]) -> None:
+        """Each criterion a bar names must exist in the projects' rubrics: a misspelt code
+        would otherwise leave out every item (scores) or be measured as nothing (agreement)."""
+        known = projects_criterion_codes(projects=data["projects"])
+        for name, label in (
+            ("min_scores_text", _("Minimum score")),
+            ("min_agreement_text", _("Minimum agreement")),
+        ):
+            unknown = sorted(set(data.get(name) or {}) - known)
+            if unknown:
+                self.add_error(
+                    name,
+                    _(
+                        "%(field)s: no rubric of the chosen projects has a criterion "
+                        "%(codes)s (known criteria: %(known)s)"
+                    )
+                    % {
+                        "field": label,
+                        "codes": ", ".join(unknown),
+                        "known": ", ".join(sorted(known)) or "—",
+                    },
+                )
 
     def save(self, commit: bool = True) -> ExportSpecification:
         specification = super().save(commit=False)

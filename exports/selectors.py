@@ -9,10 +9,11 @@ manage it; any other role gets 403.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.models import Membership, Project, Role
@@ -117,3 +118,23 @@ def version_get_for_user(
 
 def versions_of(*, specification: ExportSpecification) -> QuerySet[ExportVersion]:
     return specification.versions.select_related("job", "approved_by").order_by("-number")
+
+
+def projects_criterion_codes(*, projects: Iterable[Project]) -> set[str]:
+    """Criterion codes a specification's score and agreement bars may name: those of each
+    project's rubric and of every rubric its submitted reviews were scored with."""
+    from review.models import Review, ReviewSettings
+    from rubrics.models import Criterion
+
+    project_ids = [project.pk for project in projects]
+    settings_rubrics = ReviewSettings.objects.filter(
+        project_id__in=project_ids, rubric__isnull=False
+    ).values("rubric_id")
+    reviewed_rubrics = Review.objects.filter(
+        item__project_id__in=project_ids, status=Review.Status.SUBMITTED
+    ).values("rubric_id")
+    return set(
+        Criterion.objects.filter(
+            Q(rubric_id__in=settings_rubrics) | Q(rubric_id__in=reviewed_rubrics)
+        ).values_list("code", flat=True)
+    )

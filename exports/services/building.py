@@ -36,6 +36,7 @@ from exports.services.curation import (
     CurationStats,
     curated_items,
     curation_candidates,
+    rules_problem,
 )
 from exports.spec import ExportRecord, ExportSpec
 from exports.splitting import SPLITS, SplitRatios
@@ -59,6 +60,19 @@ def export_spec_build(*, specification: ExportSpecification, rules: CurationRule
         formats=tuple(specification.formats),
         curation=rules.as_dict(),
     )
+
+
+def rules_check(*, rules: CurationRules) -> None:
+    """Refuse rules that cannot be applied as written (saved before the form checked them,
+    or sent to the command or the API)."""
+    problem = rules_problem(
+        kind=rules.kind,
+        dpo_sources=rules.dpo_sources,
+        min_total=rules.min_total,
+        min_scores=rules.min_scores,
+    )
+    if problem:
+        raise ExportRefused(problem)
 
 
 def _approvers(project_ids: Iterable[int]) -> tuple[str, ...]:
@@ -107,6 +121,7 @@ def export_build(
     folder is then left as it was.
     """
     rules = CurationRules.of(specification, project_ids=project_ids)
+    rules_check(rules=rules)
     projects = list(Project.objects.filter(pk__in=rules.project_ids))
     agreement = specification_agreement(projects=projects, bars=rules.min_agreement)
     agreement_check(agreement=agreement)
@@ -177,6 +192,7 @@ def export_version_start(*, specification: ExportSpecification, user: Any) -> Ex
     from exports.tasks import export_build_task
 
     rules = CurationRules.of(specification)
+    rules_check(rules=rules)
     projects = list(Project.objects.filter(pk__in=rules.project_ids))
     agreement_check(agreement=specification_agreement(projects=projects, bars=rules.min_agreement))
     with transaction.atomic():

@@ -25,6 +25,7 @@ from django import db
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from dialogues.models import Candidate, Flag, Session, SourcePreference, SourceRating
 from dialogues.models import Turn as TurnRow
@@ -37,9 +38,12 @@ from review.models import (
     Item,
     PairwiseJudgment,
     Review,
+    ReviewFlag,
+    ReviewSettings,
     Rewrite,
     Score,
 )
+from review.services.approval import item_final_total
 from rubrics.models import Rubric
 from rubrics.scoring import ScoreError, rubric_score
 
@@ -202,6 +206,28 @@ def _number(value: Decimal) -> str:
     return text
 
 
+# A flag a reviewer raises in a submitted review has no clearing step (only screening flags
+# do), so it excludes the item for good; the reason says so.
+REVIEWER_FLAG_REASON = "crisis or PII flag raised by a reviewer (reviewer flags cannot be cleared)"
+REVIEWER_FLAGS = frozenset({ReviewFlag.CRISIS, ReviewFlag.PII})
+
+
+def _sessions_flagged_by_reviewers(items: QuerySet[Item]) -> list[int]:
+    """Sessions of ``items`` on which a submitted review (of any item) raised crisis or PII.
+
+    Flags are a JSON list; reviews with any flag are few, so they are read and checked here
+    rather than with a JSON lookup that SQLite lacks.
+    """
+    rows = (
+        Review.objects.filter(
+            status=Review.Status.SUBMITTED, item__session_id__in=items.values("session_id")
+        )
+        .exclude(flags=[])
+        .values_list("item__session_id", "flags")
+    )
+    return sorted({session_id for session_id, flags in rows if REVIEWER_FLAGS & set(flags or ())})
+
+
 def approved_items(*, rules: CurationRules, kind: str, stats: CurationStats) -> QuerySet[Item]:
     """The approved items of the rules' projects that pass the rules checked in SQL, counting
     at each step how many the rule left out."""
@@ -222,6 +248,14 @@ def approved_items(*, rules: CurationRules, kind: str, stats: CurationStats) -> 
     flagged = after - items.count()
     if flagged:
         stats.left_out["open crisis or PII flag"] += flagged
+    raised = _sessions_flagged_by_reviewers(items)
+    if raised:
+        before_raised = after - flagged
+        items = items.exclude(session_id__in=raised)
+        dropped = before_raised - items.count()
+        if dropped:
+            stats.left_out[REVIEWER_FLAG_REASON] += dropped
+            flagged += dropped
     if rules.min_reviewers > 0:
         before = after - flagged
         if kind == Item.Kind.SESSION:
@@ -250,13 +284,21 @@ class _Chunk:
     rubrics: dict[int, int]
     final_scores: dict[int, dict[str, Decimal | None]]
     adjudicated_total: dict[int, Decimal | None]
+    # Session items: the share of criteria on which every reviewer gave the same score.
+    agreement: dict[int, float | None] = field(default_factory=dict)
 
 
 def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
     items: dict[int, dict[str, Any]] = {
         row["pk"]: dict(row)
         for row in _among(Item.objects.all(), "id", item_ids).values(
-            "pk", "session_id", "turn_index", "candidate_a_id", "candidate_b_id", "kind"
+            "pk",
+            "project_id",
+            "session_id",
+            "turn_index",
+            "candidate_a_id",
+            "candidate_b_id",
+            "kind",
         )
     }
     session_ids = sorted({row["session_id"] for row in items.values()})
@@ -324,7 +366,19 @@ def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
             adjudicated_total[item_id] = total
             if rubric_id:
                 rubrics[item_id] = rubric_id
-    return _Chunk(items, sessions, turns, reviewers, rubrics, final, adjudicated_total)
+    agreement = {item_id: _score_agreement(values.get(item_id, {})) for item_id in item_ids}
+    return _Chunk(items, sessions, turns, reviewers, rubrics, final, adjudicated_total, agreement)
+
+
+def _score_agreement(scored: dict[str, list[Decimal]]) -> float | None:
+    """The share of criteria, among those two or more reviewers scored, on which all of them
+    gave the same score (None with fewer than two reviews). Exact agreement, because a
+    tolerance of one point would mean nothing on a met / not-met criterion."""
+    compared = [values for values in scored.values() if len(values) >= 2]
+    if not compared:
+        return None
+    same = sum(1 for values in compared if len(set(values)) == 1)
+    return same / len(compared)
 
 
 def _read_in_thread(read: Callable[[Sequence[int]], T], chunk_ids: Sequence[int]) -> T:
@@ -398,7 +452,11 @@ def _scores_pass(
             try:
                 total = rubric_score(rubric=rubric, scores=filled).total
             except ScoreError:
-                total = None
+                # A median between two scale steps (scores 3 and 4 give 3.5): approval's rule
+                # then takes the median of the reviews' own totals, and so must curation, or
+                # an item approved for its total would be left out for it. Rare, so the
+                # per-item queries do not matter.
+                total = item_final_total(item=Item.objects.get(pk=item_id))
         if total is None or total < rules.min_total:
             shown = "—" if total is None else _number(total)
             stats.leave_out(
@@ -456,6 +514,7 @@ def _base(
     export_id: str,
     reviewers: Sequence[int] | None = None,
     agreement: float | None = None,
+    rubric_id: int | None = None,
 ) -> dict[str, Any]:
     row = chunk.items[item_id]
     session = chunk.sessions[row["session_id"]]
@@ -472,9 +531,9 @@ def _base(
         "language": session["language"],
         "session_id": f"session-{row['session_id']}",
         "persona": _persona(metadata),
-        "rubric_version": rubrics.label(chunk.rubrics.get(item_id)),
+        "rubric_version": rubrics.label(rubric_id or chunk.rubrics.get(item_id)),
         "scores": scores,
-        "agreement": agreement,
+        "agreement": agreement if agreement is not None else chunk.agreement.get(item_id),
         "reviewers": tuple(_pseudonym(r, salt) for r in people),
         "system_prompt": _system_prompt(rules, metadata),
     }
@@ -644,6 +703,12 @@ def _pairs_from_pair_items(
     if not wanted & set(rules.dpo_sources):
         return
     items = approved_items(rules=rules, kind=Item.Kind.PAIR, stats=stats)
+    # Pairs are judged against the project's principles for pairs, when it has them.
+    pair_rubrics = dict(
+        ReviewSettings.objects.filter(project_id__in=rules.project_ids).values_list(
+            "project_id", "pair_rubric_id"
+        )
+    )
     ids = items.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
     for chunk_ids, (chunk, extras) in _read_ahead(_chunks(ids, CHUNK), _read_pair_chunk):
         for item_id in chunk_ids:
@@ -669,6 +734,7 @@ def _pairs_from_pair_items(
                 export_id=f"pair-{item_id}",
                 reviewers=extras["voters"].get(item_id, []),
                 agreement=agreement,
+                rubric_id=pair_rubrics.get(row["project_id"]),
             )
             turns = chunk.turns[row["session_id"]][: row["turn_index"]]
             pair = DpoPair(
@@ -729,9 +795,39 @@ def dpo_items(*, rules: CurationRules, stats: CurationStats, salt: str) -> Itera
     yield from _pairs_from_rewrites(rules=rules, stats=stats, salt=salt, rubrics=rubrics)
 
 
+PAIR_ITEM_SOURCES = frozenset({DpoSource.PAIRWISE, DpoSource.IMPORTED, DpoSource.MARGINS})
+
+
+def rules_problem(
+    *, kind: str, dpo_sources: Iterable[str], min_total: Any, min_scores: Any
+) -> str | None:
+    """Why these rules cannot be applied as written, or None.
+
+    Pair items carry a choice, never criterion scores, so a score bar cannot be checked on
+    them; rather than let it pass every pair unchecked, such rules are refused.
+    """
+    if kind != "dpo" or not PAIR_ITEM_SOURCES & set(dpo_sources):
+        return None
+    if min_total is None and not min_scores:
+        return None
+    return _(
+        "Minimum scores and a minimum total apply to scored sessions only: pairwise choices, "
+        "imported preferences and score margins come from pair items, which have no scores. "
+        "Remove the score rules, or take pairs from rewrites only."
+    )
+
+
 def curated_items(
     *, rules: CurationRules, stats: CurationStats, salt: str | None = None
 ) -> Iterator[ExportItem]:
+    problem = rules_problem(
+        kind=rules.kind,
+        dpo_sources=rules.dpo_sources,
+        min_total=rules.min_total,
+        min_scores=rules.min_scores,
+    )
+    if problem:
+        raise ValueError(problem)
     salt = salt or pseudonym_salt()
     if rules.kind == "sft":
         yield from sft_items(rules=rules, stats=stats, salt=salt)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from exports.models import ExportSpecification
 from review.models import Assignment, Item, PairwiseJudgment, Review, Score
 from rubrics.models import Rubric
+from rubrics.scoring import ScoreError, rubric_score
 from tests.dialogues.factories import CandidateFactory, SessionFactory
 from tests.factories import UserFactory
 from tests.review.factories import (
@@ -74,14 +75,22 @@ def approved_session(
             status=Review.Status.SUBMITTED,
             submitted_at=timezone.now(),
         )
+        given = {}
         for criterion in rubric.criteria.all():
             value = scores[criterion.code][index]
+            given[criterion.code] = value
             Score.objects.create(
                 review=review,
                 criterion=criterion,
                 value=None if value is None else Decimal(str(value)),
                 not_applicable=value is None,
             )
+        # What submitting a review records: its total on the rubric.
+        try:
+            review.total = rubric_score(rubric=rubric, scores=given).total
+        except ScoreError:
+            review.total = None
+        review.save(update_fields=["total"])
     return item
 
 

@@ -1,6 +1,8 @@
 """Curation from the database: which approved items an export takes, and as what."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +26,8 @@ from tests.exports.records import (
     reviewers,
 )
 from tests.factories import ProjectFactory
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -395,3 +399,139 @@ def test_reading_the_next_chunk_in_a_thread_gives_the_same_items(monkeypatch):
     assert len(threads) == 4
     assert threaded == in_turn
     assert len(threaded) == 8
+
+
+def test_minimum_total_takes_the_median_of_review_totals_between_scale_steps(project):
+    rubric = published_rubric()
+    # empathy 3 and 4: the median 3.5 is no step of the scale, so the rubric cannot total it;
+    # the reviews' totals are 6 and 7, whose median 6.5 clears the bar, as approval counts it.
+    between = approved_session(
+        project=project,
+        rubric=rubric,
+        people=reviewers(),
+        scores={"empathy": [3, 4], "structure": [3, 3]},
+    )
+    specification = ExportSpecificationFactory(projects=[project], min_total=Decimal("6.5"))
+
+    items, stats = _curate(specification)
+
+    assert [i.item_id for i in items] == [f"item-{between.pk}"]
+    assert stats.left_out == {}
+
+    specification.min_total = Decimal("6.6")
+    specification.save()
+    items, stats = _curate(specification)
+    assert items == []
+    assert f"item {between.pk}: total = 6.5" in stats.examples
+
+
+def test_crisis_or_pii_flags_raised_by_reviewers_exclude_the_session(project):
+    from review.models import Review
+
+    rubric = published_rubric()
+    people = reviewers()
+    scores = {"empathy": [3, 3], "structure": [3, 3]}
+    kept = approved_session(project=project, rubric=rubric, people=people, scores=scores)
+    crisis = approved_session(project=project, rubric=rubric, people=people, scores=scores)
+    Review.objects.filter(item=crisis, reviewer=people[1]).update(flags=["crisis"])
+    off_topic = approved_session(project=project, rubric=rubric, people=people, scores=scores)
+    Review.objects.filter(item=off_topic, reviewer=people[0]).update(flags=["off_topic"])
+    # A pair item on a session a reviewer flagged for PII (through its session item) goes too.
+    pair = approved_pair(project=project, people=people, choices=["a", "a"])
+    flagged_session_item = approved_session(
+        project=project, rubric=rubric, people=people, scores=scores
+    )
+    Item.objects.filter(pk=flagged_session_item.pk).update(session=pair.session)
+    Review.objects.filter(item=flagged_session_item, reviewer=people[0]).update(flags=["pii"])
+
+    items, stats = _curate(ExportSpecificationFactory(projects=[project]))
+    pairs, pair_stats = _curate(
+        ExportSpecificationFactory(projects=[project], kind="dpo", dpo_sources=["pairwise"])
+    )
+
+    assert [i.item_id for i in items] == [f"item-{kept.pk}", f"item-{off_topic.pk}"]
+    reason = "crisis or PII flag raised by a reviewer (reviewer flags cannot be cleared)"
+    assert stats.left_out == {reason: 2}
+    assert pairs == []
+    assert pair_stats.left_out == {reason: 1}
+
+
+def test_session_rows_record_the_share_of_criteria_reviewers_agreed_on(project):
+    rubric = published_rubric()
+    people = reviewers(3)
+    split = approved_session(
+        project=project,
+        rubric=rubric,
+        people=people,
+        scores={"empathy": [3, 3, 3], "structure": [2, 3, 3]},
+    )
+    agreed = approved_session(
+        project=project,
+        rubric=rubric,
+        people=people,
+        scores={"empathy": [4, 4, 4], "structure": [3, 3, 3]},
+    )
+    single = approved_session(
+        project=project, rubric=rubric, people=people[:1], scores={"empathy": [4], "structure": [3]}
+    )
+
+    items, _stats = _curate(ExportSpecificationFactory(projects=[project]))
+
+    agreement = {i.item_id: i.agreement for i in items}
+    assert agreement == {
+        f"item-{split.pk}": 0.5,
+        f"item-{agreed.pk}": 1.0,
+        f"item-{single.pk}": None,
+    }
+
+
+def test_pairs_record_the_pair_rubric_and_rewrites_the_session_agreement(project):
+    from review.models import ReviewSettings
+
+    principles = published_rubric(codes=("validation", "safety"))
+    ReviewSettings.objects.update_or_create(project=project, defaults={"pair_rubric": principles})
+    people = reviewers(2)
+    approved_pair(project=project, people=people, choices=["a", "a"])
+    rubric = published_rubric()
+    session_item = approved_session(
+        project=project,
+        rubric=rubric,
+        people=people,
+        scores={"empathy": [3, 3], "structure": [2, 3]},
+    )
+    original = CandidateFactory(session=session_item.session, turn_index=1, text="Calm down.")
+    better = CandidateFactory(
+        session=session_item.session, turn_index=1, origin="rewrite", text="That sounds hard."
+    )
+    Rewrite.objects.create(
+        item=session_item, reviewer=people[0], turn_index=1, original=original, rewrite=better
+    )
+
+    items, _stats = _curate(
+        ExportSpecificationFactory(
+            projects=[project], kind="dpo", dpo_sources=["pairwise", "rewrites"]
+        )
+    )
+
+    assert [i.item_id.split("-")[0] for i in items] == ["pair", "rewrite"]
+    assert items[0].rubric_version == str(principles)
+    assert items[0].agreement == 1.0
+    assert items[1].rubric_version == str(rubric)
+    assert items[1].agreement == 0.5
+
+
+def test_score_rules_are_refused_for_pairs_from_pair_items(project):
+    from exports.services.building import export_build
+
+    specification = ExportSpecificationFactory(
+        projects=[project], kind="dpo", dpo_sources=["pairwise"], min_scores={"empathy": "3"}
+    )
+
+    with pytest.raises(ExportRefused, match="apply to scored sessions only"):
+        export_build(specification=specification, folder=Path("/nonexistent"), built_at=NOW)
+
+    rewrites_only = ExportSpecificationFactory(
+        projects=[project], kind="dpo", dpo_sources=["rewrites"], min_total=Decimal(5)
+    )
+    assert CurationRules.of(rewrites_only).min_total == Decimal(5)
+    assert _curate(rewrites_only)[0] == []

@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from core.models import AuditEvent, Role
 from exports.models import ExportSpecification
+from review.models import ReviewSettings
 from tests.conftest import client_for
+from tests.exports.records import published_rubric
 from tests.factories import ProjectFactory, member
 
 
@@ -14,6 +16,9 @@ def lead(db):
     project = ProjectFactory(slug="clinic", name="Clinic")
     other = ProjectFactory(slug="elsewhere", name="Elsewhere")
     member(other, Role.TRAINER, "lead")  # leads only clinic
+    ReviewSettings.objects.update_or_create(
+        project=project, defaults={"rubric": published_rubric(("empathy", "structure"))}
+    )
     return member(project, Role.LEAD, "lead")
 
 
@@ -78,3 +83,42 @@ def test_only_projects_the_lead_leads_can_be_chosen(lead):
     assert "Elsewhere" not in page
     assert refused.status_code == 200
     assert not ExportSpecification.objects.exists()
+
+
+def test_criterion_codes_must_exist_in_the_projects_rubrics(lead):
+    client = client_for(lead)
+
+    typo = client.post(
+        reverse("exports:specification_create"), _form(min_scores_text="empathy = 4\nempaty = 3")
+    )
+    agreement = client.post(
+        reverse("exports:specification_create"), _form(min_agreement_text="warmth = 0.6")
+    )
+
+    assert (
+        "Minimum score: no rubric of the chosen projects has a criterion empaty "
+        "(known criteria: empathy, structure)"
+    ) in typo.content.decode()
+    assert "Minimum agreement: no rubric of the chosen projects has a criterion warmth" in (
+        agreement.content.decode()
+    )
+    assert not ExportSpecification.objects.exists()
+
+
+def test_score_rules_are_refused_for_pairs_taken_from_pair_items(lead):
+    client = client_for(lead)
+
+    refused = client.post(
+        reverse("exports:specification_create"),
+        _form(kind="dpo", dpo_sources=["pairwise", "rewrites"], min_agreement_text=""),
+    )
+    rewrites_only = client.post(
+        reverse("exports:specification_create"),
+        _form(kind="dpo", dpo_sources=["rewrites"], min_agreement_text=""),
+    )
+
+    assert "Minimum scores and a minimum total apply to scored sessions only" in (
+        refused.content.decode()
+    )
+    assert rewrites_only.status_code == 302
+    assert ExportSpecification.objects.get().dpo_sources == ["rewrites"]
