@@ -1,4 +1,10 @@
-"""Reads of rubrics. Rubrics are global: who may see or change them depends on roles only."""
+"""Reads of rubrics. Rubrics are global: who may see them depends on roles only.
+
+Anyone with a role in some project (reviewer, lead, trainer) reads published versions: reviewers
+score against them and exports cite them. Leads and staff create and import rubrics and see every
+draft; a draft is edited, published or deleted only by the user who created it and by staff, so
+one project's lead cannot rewrite or publish another lead's work in progress.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from django.http import Http404
 
 from core.models import Role
 from core.selectors import user_is_lead_anywhere, user_roles
+from rubrics.errors import RubricLocked
 from rubrics.models import Criterion, CriterionGroup, Rubric
 
 UserLike = User | AnonymousUser
@@ -19,13 +26,22 @@ def user_can_view_rubrics(*, user: UserLike) -> bool:
         return False
     if user.is_staff:
         return True
-    return bool(user_roles(user=user) & {Role.REVIEWER, Role.LEAD})
+    return bool(user_roles(user=user) & {Role.REVIEWER, Role.LEAD, Role.TRAINER})
 
 
 def user_can_edit_rubrics(*, user: UserLike) -> bool:
     if not user.is_authenticated:
         return False
     return bool(user.is_staff) or user_is_lead_anywhere(user=user)
+
+
+def user_can_edit_draft(*, user: UserLike, rubric: Rubric) -> bool:
+    """Whether the caller may change, publish or delete this draft: its creator, or staff."""
+    if rubric.is_published or not user_can_edit_rubrics(user=user):
+        return False
+    return bool(user.is_staff) or (
+        rubric.created_by_id is not None and rubric.created_by_id == user.pk
+    )
 
 
 def rubrics_check_view(*, user: UserLike) -> None:
@@ -96,11 +112,18 @@ def rubric_latest_published(*, slug: str) -> Rubric:
     return rubric
 
 
-def rubric_draft_get(*, slug: str, version: int) -> Rubric:
-    """A version that can still be edited; a published one answers ``Http404`` for editing."""
+def rubric_draft_for_user(*, slug: str, version: int, user: UserLike) -> Rubric:
+    """A draft the caller may change.
+
+    403 for those who may not edit rubrics or this draft, ``RubricLocked`` once it is published
+    (say, from another tab), so that the page can say so instead of failing.
+    """
+    rubrics_check_edit(user=user)
     rubric = rubric_version_get(slug=slug, version=version)
     if rubric.is_published:
-        raise Http404
+        raise RubricLocked(rubric)
+    if not user_can_edit_draft(user=user, rubric=rubric):
+        raise PermissionDenied
     return rubric
 
 

@@ -15,9 +15,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rubrics.errors import RubricInUse, RubricLocked
 from rubrics.files import (
     Definition,
     definition_check,
@@ -30,20 +32,6 @@ from rubrics.models import Criterion, CriterionGroup, Rubric
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 
 UserLike = AbstractBaseUser | AnonymousUser | None
-
-
-class RubricLocked(Exception):
-    """A change was asked of a published rubric version."""
-
-    def __init__(self, rubric: Rubric) -> None:
-        self.rubric = rubric
-        super().__init__(
-            _(
-                "%(slug)s version %(version)s is published and can no longer change; "
-                "edit it to make the next version."
-            )
-            % {"slug": rubric.slug, "version": rubric.version}
-        )
 
 
 class RubricConflict(Exception):
@@ -281,7 +269,14 @@ def rubric_publish(*, rubric: Rubric) -> Rubric:
 
 @transaction.atomic
 def rubric_draft_delete(*, rubric: Rubric) -> None:
-    _draft_locked(rubric).delete()
+    """Delete a draft; ``RubricInUse`` when a project or judge still points at it."""
+    current = _draft_locked(rubric)
+    try:
+        # A savepoint, so the refusal leaves the surrounding transaction usable.
+        with transaction.atomic():
+            current.delete()
+    except ProtectedError as exc:
+        raise RubricInUse(current) from exc
 
 
 def _renumber(rubric: Rubric) -> None:
@@ -321,7 +316,11 @@ def group_delete(*, group: CriterionGroup) -> None:
     """Remove a group from a draft; its criteria stay, without a group."""
     current = _draft_locked(group.rubric)
     Criterion.objects.filter(group=group).update(group=None)
-    group.delete()
+    try:
+        with transaction.atomic():
+            group.delete()
+    except ProtectedError as exc:
+        raise RubricInUse(current) from exc
     _renumber(current)
 
 
@@ -368,5 +367,9 @@ def criterion_save(
 @transaction.atomic
 def criterion_delete(*, criterion: Criterion) -> None:
     current = _draft_locked(criterion.rubric)
-    criterion.delete()
+    try:
+        with transaction.atomic():
+            criterion.delete()
+    except ProtectedError as exc:
+        raise RubricInUse(current) from exc
     _renumber(current)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,26 +15,48 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.http import AuthedHttpRequest
 from rubrics import services
+from rubrics.errors import RubricInUse, RubricLocked
 from rubrics.files import RubricFileError, definition_check, definition_dump, rubric_definition
 from rubrics.forms import CriterionForm, GroupForm, ImportForm, RubricForm
 from rubrics.models import LANGUAGE_CODES, Rubric
 from rubrics.selectors import (
     criterion_get,
     group_get,
-    rubric_draft_get,
+    rubric_draft_for_user,
     rubric_list,
     rubric_sections,
     rubric_version_for_user,
-    rubric_version_get,
     rubric_versions,
     rubrics_check_edit,
     rubrics_check_view,
+    user_can_edit_draft,
     user_can_edit_rubrics,
 )
 
 
 def _version_url(rubric: Rubric, name: str = "rubrics:rubric_version") -> str:
     return reverse(name, kwargs={"slug": rubric.slug, "version": rubric.version})
+
+
+def _refusals_redirect(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Turn a refused change into a message and a redirect instead of a server error.
+
+    A draft may be published in another tab (or by staff) between loading a form and sending
+    it, and a draft a project already points at cannot be deleted; both are ordinary events.
+    """
+
+    @wraps(view)
+    def wrapper(request: AuthedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except RubricLocked as exc:
+            messages.error(request, str(exc))
+            return redirect(_version_url(exc.rubric))
+        except RubricInUse as exc:
+            messages.error(request, str(exc))
+            return redirect(_version_url(exc.rubric, "rubrics:rubric_edit"))
+
+    return wrapper
 
 
 def _problems(rubric: Rubric) -> list[str]:
@@ -71,6 +97,7 @@ def rubric_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
     if language not in LANGUAGE_CODES:
         language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in LANGUAGE_CODES else "en"
     can_edit = user_can_edit_rubrics(user=request.user)
+    can_edit_draft = user_can_edit_draft(user=request.user, rubric=rubric)
     return render(
         request,
         "rubrics/rubric_detail.html",
@@ -80,7 +107,8 @@ def rubric_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
             "versions": rubric_versions(slug=slug, include_drafts=can_edit),
             "lang": language,
             "can_edit": can_edit,
-            "problems": _problems(rubric) if can_edit and not rubric.is_published else [],
+            "can_edit_draft": can_edit_draft,
+            "problems": _problems(rubric) if can_edit_draft else [],
         },
     )
 
@@ -114,9 +142,9 @@ def rubric_create(request: AuthedHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@_refusals_redirect
 def rubric_edit(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
-    rubrics_check_edit(user=request.user)
-    rubric = rubric_draft_get(slug=slug, version=version)
+    rubric = rubric_draft_for_user(slug=slug, version=version, user=request.user)
     form = RubricForm(request.POST or None, rubric=rubric)
     if request.method == "POST" and form.is_valid():
         services.rubric_update(rubric=rubric, **form.values())
@@ -137,8 +165,19 @@ def rubric_edit(request: AuthedHttpRequest, slug: str, version: int) -> HttpResp
 @require_POST
 def rubric_new_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
     rubrics_check_edit(user=request.user)
-    rubric = rubric_version_get(slug=slug, version=version)
+    rubric = rubric_version_for_user(slug=slug, version=version, user=request.user)
     draft = services.rubric_new_version(rubric=rubric, user=request.user)
+    if not user_can_edit_draft(user=request.user, rubric=draft):
+        # The rubric already had a draft, someone else's: it is theirs to finish.
+        messages.info(
+            request,
+            _(
+                "Version %(version)s is already a draft that someone else is editing; only "
+                "they or staff can change it."
+            )
+            % {"version": draft.version},
+        )
+        return redirect(_version_url(draft))
     messages.success(
         request,
         _("You are editing version %(version)s, a draft copy.") % {"version": draft.version},
@@ -147,9 +186,9 @@ def rubric_new_version(request: AuthedHttpRequest, slug: str, version: int) -> H
 
 
 @require_POST
+@_refusals_redirect
 def rubric_publish(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
-    rubrics_check_edit(user=request.user)
-    rubric = rubric_draft_get(slug=slug, version=version)
+    rubric = rubric_draft_for_user(slug=slug, version=version, user=request.user)
     try:
         services.rubric_publish(rubric=rubric)
     except RubricFileError as exc:
@@ -161,9 +200,9 @@ def rubric_publish(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
 
 
 @require_POST
+@_refusals_redirect
 def rubric_delete(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
-    rubrics_check_edit(user=request.user)
-    rubric = rubric_draft_get(slug=slug, version=version)
+    rubric = rubric_draft_for_user(slug=slug, version=version, user=request.user)
     services.rubric_draft_delete(rubric=rubric)
     messages.success(request, _("The draft was deleted."))
     return redirect("rubrics:rubric_list")
@@ -197,11 +236,11 @@ def rubric_import(request: AuthedHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@_refusals_redirect
 def group_edit(
     request: AuthedHttpRequest, slug: str, version: int, group_id: int | None = None
 ) -> HttpResponse:
-    rubrics_check_edit(user=request.user)
-    rubric = rubric_draft_get(slug=slug, version=version)
+    rubric = rubric_draft_for_user(slug=slug, version=version, user=request.user)
     group = group_get(rubric=rubric, group_id=group_id) if group_id is not None else None
     form = GroupForm(request.POST or None, rubric=rubric, group=group)
     if request.method == "POST" and form.is_valid():
@@ -214,22 +253,22 @@ def group_edit(
 
 
 @require_POST
+@_refusals_redirect
 def group_delete(
     request: AuthedHttpRequest, slug: str, version: int, group_id: int
 ) -> HttpResponse:
-    rubrics_check_edit(user=request.user)
-    rubric = rubric_draft_get(slug=slug, version=version)
+    rubric = rubric_draft_for_user(slug=slug, version=version, user=request.user)
     services.group_delete(group=group_get(rubric=rubric, group_id=group_id))
     messages.success(request, _("Group removed; its criteria are kept without a group."))
     return redirect(_version_url(rubric, "rubrics:rubric_edit"))
 
 
 @require_http_methods(["GET", "POST"])
+@_refusals_redirect
 def criterion_edit(
     request: AuthedHttpRequest, slug: str, version: int, criterion_id: int | None = None
 ) -> HttpResponse:
-    rubrics_check_edit(user=request.user)
-    rubric = rubric_draft_get(slug=slug, version=version)
+    rubric = rubric_draft_for_user(slug=slug, version=version, user=request.user)
     criterion = (
         criterion_get(rubric=rubric, criterion_id=criterion_id)
         if criterion_id is not None
@@ -246,11 +285,11 @@ def criterion_edit(
 
 
 @require_POST
+@_refusals_redirect
 def criterion_delete(
     request: AuthedHttpRequest, slug: str, version: int, criterion_id: int
 ) -> HttpResponse:
-    rubrics_check_edit(user=request.user)
-    rubric = rubric_draft_get(slug=slug, version=version)
+    rubric = rubric_draft_for_user(slug=slug, version=version, user=request.user)
     services.criterion_delete(criterion=criterion_get(rubric=rubric, criterion_id=criterion_id))
     messages.success(request, _("Criterion removed."))
     return redirect(_version_url(rubric, "rubrics:rubric_edit"))

@@ -2,14 +2,16 @@ from rubrics.models import Rubric
 from tests.routes import Route
 from tests.rubrics.factories import CriterionFactory, CriterionGroupFactory, RubricFactory
 
-VIEWERS = frozenset({"lead", "reviewer"})
+# Everyone with a role reads published rubrics (exports cite them); leads create rubrics, and a
+# draft is changed only by its creator (the lead here) or staff.
+VIEWERS = frozenset({"lead", "reviewer", "trainer"})
 EDITORS = frozenset({"lead"})
 
 
 def _draft(world):
-    """A draft rubric with one group and one criterion, made the first time a route needs it."""
+    """The lead's draft with one group and one criterion, made the first time a route needs it."""
     if "rubric_draft" not in world.objects:
-        rubric = RubricFactory(slug="access-check")
+        rubric = RubricFactory(slug="access-check", created_by=world.lead)
         group = CriterionGroupFactory(rubric=rubric)
         criterion = CriterionFactory(rubric=rubric, group=group)
         world.objects.update(rubric_draft=rubric, rubric_group=group, rubric_criterion=criterion)

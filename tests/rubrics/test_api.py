@@ -50,9 +50,20 @@ def test_versions_and_one_version(world, builtins) -> None:
     }
 
 
-def test_unknown_rubrics_are_404_and_trainers_403(world, builtins) -> None:
+def test_unknown_rubrics_are_404(world, builtins) -> None:
     lead = client_for(world.lead)
     assert lead.get(reverse("api_rubric_versions", args=["nothing"])).status_code == 404
     assert lead.get(reverse("api_rubric_version", args=["ctrs", 7])).status_code == 404
+
+
+def test_a_trainer_reads_published_versions_but_no_drafts(world, builtins) -> None:
+    """Exports cite rubric versions, so the people who train on them can look them up."""
+    RubricFactory(slug="ctrs", version=2, created_by=world.lead)
     trainer = client_for(world.trainer)
-    assert trainer.get(reverse("api_rubric_list")).status_code == 403
+    rows = {row["slug"]: row for row in trainer.get(reverse("api_rubric_list")).json()}
+    assert (rows["ctrs"]["version"], rows["ctrs"]["status"]) == (1, "published")
+    versions = trainer.get(reverse("api_rubric_versions", args=["ctrs"])).json()
+    assert [v["version"] for v in versions] == [1]
+    detail = trainer.get(reverse("api_rubric_version", args=["ctrs", 1]))
+    assert detail.json()["criteria"][0]["code"] == "agenda"
+    assert trainer.get(reverse("api_rubric_version", args=["ctrs", 2])).status_code == 404

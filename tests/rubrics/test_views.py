@@ -7,9 +7,11 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from review.models import ReviewSettings
 from rubrics.models import Rubric
 from rubrics.services import DEFINITIONS_DIR
 from tests.conftest import client_for
+from tests.factories import UserFactory
 from tests.rubrics.conftest import as_yaml, small_rubric_data
 from tests.rubrics.factories import CriterionFactory, CriterionGroupFactory, RubricFactory
 
@@ -28,10 +30,19 @@ def test_list_shows_every_rubric_to_a_reviewer(world, builtins) -> None:
     assert reverse("rubrics:rubric_create") not in text
 
 
-def test_a_trainer_is_refused(world, builtins) -> None:
+def test_a_trainer_reads_published_rubrics_but_cannot_edit(world, builtins) -> None:
+    RubricFactory(slug="ctrs", version=2, created_by=world.lead)
     client = client_for(world.trainer)
-    assert client.get(reverse("rubrics:rubric_list")).status_code == 403
-    assert client.get(_version_url("rubric_version", "ctrs")).status_code == 403
+    text = client.get(reverse("rubrics:rubric_list")).content.decode()
+    assert "Cognitive Therapy Rating Scale (CTRS)" in text
+    assert reverse("rubrics:rubric_create") not in text
+    page = client.get(_version_url("rubric_version", "ctrs"))
+    assert page.status_code == 200
+    assert "Edit as a new version" not in page.content.decode()
+    assert client.get(_version_url("rubric_version", "ctrs", 2)).status_code == 404
+    assert client.post(_version_url("rubric_new_version", "ctrs")).status_code == 403
+    assert client.post(_version_url("rubric_publish", "ctrs", 2)).status_code == 403
+    assert Rubric.objects.get(slug="ctrs", version=2).status == "draft"
 
 
 def test_rubric_page_shows_the_scoring_form_with_anchors(world, builtins) -> None:
@@ -130,13 +141,17 @@ def test_a_lead_builds_and_publishes_a_rubric(world) -> None:
     assert response["Location"] == _version_url("rubric_version", "warmth")
     rubric.refresh_from_db()
     assert rubric.status == "published"
-    # Published: the editor is gone for this version.
-    assert client.get(_version_url("rubric_edit", "warmth")).status_code == 404
-    assert client.post(_version_url("criterion_add", "warmth"), {}).status_code == 404
+    # Published: the editor sends the lead back to the frozen version, saying why.
+    response = client.get(_version_url("rubric_edit", "warmth"), follow=True)
+    assert response.redirect_chain == [(_version_url("rubric_version", "warmth"), 302)]
+    assert "warmth version 1 is published and can no longer change" in response.content.decode()
+    response = client.post(_version_url("criterion_add", "warmth"), {})
+    assert response["Location"] == _version_url("rubric_version", "warmth")
+    assert rubric.criteria.count() == 1
 
 
 def test_publishing_a_draft_with_problems_lists_them(world) -> None:
-    rubric = RubricFactory(slug="broken")
+    rubric = RubricFactory(slug="broken", created_by=world.lead)
     group = CriterionGroupFactory(rubric=rubric, code="g", maximum=Decimal(5))
 
     CriterionFactory(rubric=rubric, group=group, code="x")
@@ -183,7 +198,7 @@ def test_an_invalid_upload_shows_its_errors_and_imports_nothing(world) -> None:
 
 
 def test_the_criterion_form_asks_for_what_the_scale_needs(world) -> None:
-    RubricFactory(slug="form-check")
+    RubricFactory(slug="form-check", created_by=world.lead)
     client = client_for(world.lead)
     base = {"code": "x", "title_en": "X", "weight": "1", "measurement": "nominal"}
     response = client.post(
@@ -213,3 +228,66 @@ def test_the_criterion_form_asks_for_what_the_scale_needs(world) -> None:
         "anchors_en": ["Line 1: write an anchor as “score: text”, for example “2: Partly”."]
     }
     assert not Rubric.objects.get(slug="form-check").criteria.exists()
+
+
+def test_a_draft_published_in_another_tab_gives_a_message_not_an_error(world) -> None:
+    rubric = RubricFactory(slug="two-tabs", created_by=world.lead)
+    criterion = CriterionFactory(rubric=rubric, code="x")
+    client = client_for(world.lead)
+    assert client.post(_version_url("rubric_publish", "two-tabs")).status_code == 302
+    # The other tab still shows the editor and sends its forms.
+    for name, extra in [
+        ("rubric_publish", {}),
+        ("rubric_delete", {}),
+        ("rubric_edit", {}),
+        ("group_add", {}),
+        ("criterion_edit", {"criterion_id": criterion.pk}),
+        ("criterion_delete", {"criterion_id": criterion.pk}),
+    ]:
+        response = client.post(_version_url(name, "two-tabs", **extra), follow=True)
+        assert response.status_code == 200, name
+        assert response.redirect_chain[-1][0] == _version_url("rubric_version", "two-tabs")
+        assert "two-tabs version 1 is published and can no longer change" in (
+            response.content.decode()
+        )
+    assert Rubric.objects.get(slug="two-tabs").criteria.get().code == "x"
+
+
+def test_deleting_a_draft_in_use_explains_and_keeps_it(world) -> None:
+    rubric = RubricFactory(slug="in-use", created_by=world.lead)
+    CriterionFactory(rubric=rubric)
+    ReviewSettings.objects.create(project=world.project, rubric=rubric)
+    response = client_for(world.lead).post(_version_url("rubric_delete", "in-use"), follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == _version_url("rubric_edit", "in-use")
+    assert "in-use version 1 is in use" in response.content.decode()
+    assert Rubric.objects.filter(slug="in-use").exists()
+
+
+def test_only_its_creator_and_staff_change_a_draft(world) -> None:
+    """Another project's lead sees the draft but cannot edit, publish or delete it."""
+    rubric = RubricFactory(slug="mine", created_by=world.lead)
+    criterion = CriterionFactory(rubric=rubric, code="x")
+    other = client_for(world.outsider)
+    page = other.get(_version_url("rubric_version", "mine")).content.decode()
+    assert "Only the person who created this draft, or staff, can change it." in page
+    assert _version_url("rubric_edit", "mine") not in page
+    assert other.get(_version_url("rubric_edit", "mine")).status_code == 403
+    assert other.post(_version_url("rubric_publish", "mine")).status_code == 403
+    assert other.post(_version_url("rubric_delete", "mine")).status_code == 403
+    crit_url = _version_url("criterion_delete", "mine", criterion_id=criterion.pk)
+    assert other.post(crit_url).status_code == 403
+    assert Rubric.objects.get(slug="mine").status == "draft"
+    assert Rubric.objects.get(slug="mine").criteria.count() == 1
+    # "Edit as a new version" on a rubric that has someone else's draft leads to that draft.
+    published = RubricFactory(slug="shared", status=Rubric.Status.PUBLISHED)
+    CriterionFactory(rubric=published)
+    RubricFactory(slug="shared", version=2, created_by=world.lead)
+    response = other.post(_version_url("rubric_new_version", "shared"), follow=True)
+    assert response.redirect_chain[-1][0] == _version_url("rubric_version", "shared", 2)
+    assert "already a draft that someone else is editing" in response.content.decode()
+    # Staff may finish anyone's draft.
+    staff = UserFactory(username="staff", is_staff=True)
+    response = client_for(staff).post(_version_url("rubric_publish", "mine"))
+    assert response["Location"] == _version_url("rubric_version", "mine")
+    assert Rubric.objects.get(slug="mine").status == "published"
