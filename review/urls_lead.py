@@ -7,6 +7,7 @@ from review.views import lead
 P = "<slug:slug>/lead/"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("new/", lead.project_create, name="project_create"),
     path(P, lead.project_overview, name="lead_project"),
     path(f"{P}settings/", lead.project_settings, name="lead_settings"),
     path(f"{P}members/", lead.project_members_view, name="lead_members"),

@@ -1,4 +1,8 @@
-"""A lead's setup of a review project: its review settings and its members.
+"""A lead's setup of a review project: creating it, its name, review settings and members.
+
+Who may create a review project in the browser: staff users, and users who already lead a
+project (leads start the next round themselves; nobody else can make themselves a lead). The
+creator becomes the new project's lead.
 
 Every change is written to the audit log with the values before and after, in the same
 transaction. The rubric version is fixed once a review against it exists: scores given against
@@ -13,14 +17,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import Membership, Project, Role
-from core.services import membership_remove, membership_set
+from core.services import membership_remove, membership_set, project_create
 from review.models import Review, ReviewSettings, TaskKind
-from rubrics.models import Rubric
+from rubrics.models import Rubric, Scope
 
 
 class ProjectSetupError(ValueError):
@@ -47,6 +53,11 @@ class SettingsChange:
     calibration_pass_share: Decimal
     calibration_tolerance: Decimal
     due_date: datetime.date | None
+    # The project's display name; None leaves it as it is.
+    name: str | None = None
+
+
+PAIR_SCOPES = (Scope.RESPONSE, Scope.RESPONSE_PAIR)
 
 
 def _number(value: Decimal) -> str:
@@ -83,6 +94,27 @@ def _check(change: SettingsChange, settings: ReviewSettings, project: Project) -
             raise ProjectSetupError(
                 _("Only a published rubric version can be used for reviews."), field=field
             )
+    # Sessions are scored against a whole-session rubric; pairs against response principles.
+    # Checked when the choice changes, so a project set up earlier can still save other fields.
+    if (
+        change.rubric is not None
+        and change.rubric != settings.rubric
+        and change.rubric.scope != Scope.SESSION
+    ):
+        raise ProjectSetupError(
+            _("Session scoring needs a rubric that scores the whole session."), field="rubric"
+        )
+    if (
+        change.pair_rubric is not None
+        and change.pair_rubric != settings.pair_rubric
+        and change.pair_rubric.scope not in PAIR_SCOPES
+    ):
+        raise ProjectSetupError(
+            _("Principles for pairs need a rubric that scores responses or response pairs."),
+            field="pair_rubric",
+        )
+    if change.name is not None and not change.name.strip():
+        raise ProjectSetupError(_("A project needs a name."), field="name")
     if change.rubric != settings.rubric and project_rubric_locked(project=project):
         raise ProjectSetupError(
             _(
@@ -121,8 +153,11 @@ def review_settings_update(
     settings, _created = ReviewSettings.objects.select_for_update().get_or_create(project=project)
     _check(change, settings, project)
     before = _snapshot(settings)
+    if change.name is not None and change.name.strip() != project.name:
+        _rename(project=project, name=change.name.strip(), actor=actor)
     for field, value in change.__dict__.items():
-        setattr(settings, field, value)
+        if field != "name":
+            setattr(settings, field, value)
     settings.save()
     after = _snapshot(settings)
     changed = {key for key in after if after[key] != before[key]}
@@ -136,6 +171,67 @@ def review_settings_update(
             after={key: after[key] for key in sorted(changed)},
         )
     return settings
+
+
+def _rename(*, project: Project, name: str, actor: Any) -> None:
+    before = project.name
+    Project.objects.filter(pk=project.pk).update(name=name)
+    project.name = name
+    audit_record(
+        actor=actor,
+        action="review.project.rename",
+        obj=project,
+        project=project,
+        before={"name": before},
+        after={"name": name},
+    )
+
+
+def project_create_allowed(*, user: Any) -> bool:
+    """May this user create a review project? Staff, and anyone who leads a project already."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_staff) or Membership.objects.filter(user=user, role=Role.LEAD).exists()
+
+
+@transaction.atomic
+def review_project_create(
+    *, slug: str, name: str, description: str, change: SettingsChange, actor: Any
+) -> Project:
+    """A new project with its review settings; the creator leads it."""
+    if not project_create_allowed(user=actor):
+        raise ProjectSetupError(
+            _("Only staff and the leads of a project may create review projects.")
+        )
+    slug, name = slug.strip(), name.strip()
+    if not name:
+        raise ProjectSetupError(_("A project needs a name."), field="name")
+    try:
+        validate_slug(slug)
+    except ValidationError as exc:
+        raise ProjectSetupError(
+            _("A slug uses letters, numbers, hyphens and underscores only."), field="slug"
+        ) from exc
+    if Project.objects.filter(slug=slug).exists():
+        raise ProjectSetupError(
+            _("A project with the slug “%(slug)s” exists already.") % {"slug": slug}, field="slug"
+        )
+    project = project_create(slug=slug, name=name, description=description, created_by=actor)
+    membership_set(project=project, user=actor, role=Role.LEAD)
+    settings = ReviewSettings(project=project)
+    _check(change, settings, project)
+    for field, value in change.__dict__.items():
+        if field != "name":
+            setattr(settings, field, value)
+    settings.save()
+    audit_record(
+        actor=actor,
+        action="review.project.create",
+        obj=project,
+        project=project,
+        after={"slug": slug, "name": name, "lead": actor.username, **_snapshot(settings)},
+    )
+    return project
 
 
 def _lead_count(project: Project) -> int:

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -37,6 +38,7 @@ from review.views.lead_forms import (
     ApprovalRuleForm,
     MemberForm,
     PairChoiceForm,
+    ProjectCreateForm,
     ReasonForm,
     SessionFilterForm,
     SettingsForm,
@@ -78,6 +80,33 @@ def project_overview(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             "statuses": Item.Status.choices,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def project_create(request: AuthedHttpRequest) -> HttpResponse:
+    """A new review project; staff and existing leads only (the service checks it again)."""
+    if not project_services.project_create_allowed(user=request.user):
+        raise PermissionDenied(
+            _("Only staff and the leads of a project may create review projects.")
+        )
+    form = ProjectCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_services.review_project_create(
+                slug=form.cleaned_data["slug"],
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                change=form.change(),
+                actor=request.user,
+            )
+        except project_services.ProjectSetupError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(
+                request, _("Project %(name)s created; you lead it.") % {"name": project.name}
+            )
+            return redirect("review:lead_project", slug=project.slug)
+    return render(request, "review/lead/project_create.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])

@@ -21,6 +21,7 @@ class RubricChoiceField(forms.ModelChoiceField):
 
 
 class SettingsForm(forms.ModelForm):
+    name = forms.CharField(label=_("project name"), max_length=200)
     task_kinds = forms.MultipleChoiceField(
         label=_("task kinds"),
         choices=TaskKind.choices,
@@ -75,6 +76,9 @@ class SettingsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.order_fields(["name"])
+        if self.instance.project_id:
+            self.fields["name"].initial = self.instance.project.name
         published = Rubric.objects.filter(status=Rubric.Status.PUBLISHED).order_by(
             "slug", "-version"
         )
@@ -85,7 +89,34 @@ class SettingsForm(forms.ModelForm):
 
     def change(self) -> SettingsChange:
         data = self.cleaned_data
-        return SettingsChange(**{name: data[name] for name in SettingsChange.__dataclass_fields__})
+        # Fields a form leaves out keep the model's defaults (the create form asks for fewer).
+        defaults = ReviewSettings()
+        return SettingsChange(
+            **{
+                name: data[name] if name in data else getattr(defaults, name, None)
+                for name in SettingsChange.__dataclass_fields__
+            }
+        )
+
+
+class ProjectCreateForm(SettingsForm):
+    """A new review project: its name and slug and the settings a lead decides first."""
+
+    slug = forms.SlugField(
+        label=_("slug"),
+        max_length=80,
+        help_text=_("Part of the project's web addresses; letters, numbers and hyphens."),
+    )
+    description = forms.CharField(
+        label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    class Meta(SettingsForm.Meta):
+        fields = ["rubric", "pair_rubric", "task_kinds", "overlap", "due_date", "guidelines"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_fields(["name", "slug", "description"])
 
 
 class MemberForm(forms.Form):

@@ -40,6 +40,7 @@ from review.services.pairwise import (
     judgment_input_from_form,
     judgment_submit,
 )
+from review.services.projects import project_create_allowed
 from review.services.reviewing import (
     ReviewError,
     review_draft_save,
@@ -71,7 +72,11 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         (card, guidelines_render(text=card.settings.guidelines))
         for card in reviewer_home_cards(user=request.user)
     ]
-    return render(request, "review/reviewer/home.html", {"cards": cards})
+    return render(
+        request,
+        "review/reviewer/home.html",
+        {"cards": cards, "can_create_project": project_create_allowed(user=request.user)},
+    )
 
 
 @require_GET

@@ -30,6 +30,8 @@ def _leaving(world):
 
 
 ROUTES = [
+    # Any signed-in user reaches it; only staff and leads get the form (see test_project_create).
+    Route("review:project_create", "user"),
     Route("review:lead_project", "project", _project, allowed=LEAD),
     Route("review:lead_settings", "project", _project, allowed=LEAD),
     Route("review:lead_members", "project", _project, allowed=LEAD),

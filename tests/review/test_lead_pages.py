@@ -51,6 +51,7 @@ def test_settings_form_saves_and_renders_guidelines_safely(world, lead, rubric):
     response = lead.post(
         _url("lead_settings", world),
         {
+            "name": "Clinic",
             "guidelines": "Read the **whole** session.\n\n<script>alert(1)</script>",
             "rubric": rubric.pk,
             "task_kinds": ["scoring", "pairwise"],
@@ -76,6 +77,7 @@ def test_settings_form_names_the_field_of_a_refused_change(world, lead, rubric):
     response = lead.post(
         _url("lead_settings", world),
         {
+            "name": "Clinic",
             "rubric": "",
             "task_kinds": ["scoring"],
             "overlap": 2,
@@ -273,6 +275,7 @@ def test_every_lead_change_is_on_record_with_before_and_after(world, lead, rubri
     lead.post(
         _url("lead_settings", world),
         {
+            "name": "Clinic",
             "rubric": rubric.pk,
             "task_kinds": ["scoring"],
             "overlap": 2,
