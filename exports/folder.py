@@ -85,6 +85,7 @@ def export_group(
             session_id=item.session_id,
             speech=item_speech(item=item),
             persona=item.persona,
+            links=item.links,
         )
         if item.rubric_version:
             rubric_versions.add(item.rubric_version)

@@ -50,6 +50,10 @@ class ExportItem:
     # A key shared by items built from the same client thought or persona (Cactus' ``thought``,
     # an intake form); items sharing it land in the same split.
     persona: str | None = None
+    # More keys shared with related items, as (link kind, key): "session" for the same source
+    # record (source format and id, or content hash) however often it was imported, "persona"
+    # for each client thought, persona or intake form the item carries.
+    links: tuple[tuple[str, str], ...] = ()
     rubric_version: str | None = None
     scores: Mapping[str, float] = field(default_factory=dict)
     agreement: float | None = None

@@ -65,7 +65,7 @@ def manifest_build(
         },
         "rubric_versions": sorted(rubric_versions),
         "agreement": dict(record.agreement),
-        "approvers": list(record.approvers),
+        "item_approvers": list(record.item_approvers),
         "split_report": report,
         "files": files,
     }

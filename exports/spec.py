@@ -53,7 +53,9 @@ class ExportRecord:
 
     built_at: datetime
     rapport_version: str
-    approvers: tuple[str, ...] = ()
+    # The leads who approved the exported items. Not who approves the export: a version is
+    # approved after it is built, and the manifest (checksummed, immutable) cannot say so.
+    item_approvers: tuple[str, ...] = ()
     # Agreement statistics at export time, as the agreement app reports them.
     agreement: Mapping[str, Any] = field(default_factory=dict)
 

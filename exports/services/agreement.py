@@ -45,23 +45,28 @@ class CriterionAgreement:
 
 
 def specification_agreement(
-    *, projects: Iterable[Project], bars: Mapping[str, Any]
+    *, projects: Iterable[Project], bars: Mapping[str, Any], all_criteria: bool = False
 ) -> list[CriterionAgreement]:
-    """Alpha of every criterion with a bar, in every project (nothing when no bar is set)."""
-    if not bars:
+    """Alpha in every project of every criterion with a bar, and with ``all_criteria`` of
+    every criterion of the project's rubric too (what the manifest records, bar or not)."""
+    if not bars and not all_criteria:
         return []
     measured = []
     for project in sorted(projects, key=lambda p: p.slug):
         rubric = rubric_for_agreement(project=project)
         alphas = project_criterion_alpha(project=project, rubric=rubric) if rubric else {}
-        for code in sorted(bars):
+        codes = set(bars)
+        if all_criteria and rubric is not None:
+            codes |= set(rubric.criteria.values_list("code", flat=True))
+        for code in sorted(codes):
+            bar = bars.get(code)
             measured.append(
                 CriterionAgreement(
                     code=code,
                     project=project.slug,
                     rubric=str(rubric) if rubric else None,
                     alpha=alphas.get(code),
-                    bar=float(bars[code]),
+                    bar=float(bar) if bar is not None else None,
                 )
             )
     return measured

@@ -75,7 +75,7 @@ def rules_check(*, rules: CurationRules) -> None:
         raise ExportRefused(problem)
 
 
-def _approvers(project_ids: Iterable[int]) -> tuple[str, ...]:
+def _item_approvers(project_ids: Iterable[int]) -> tuple[str, ...]:
     """The leads who approved the projects' items, as the audit log records them."""
     names = (
         AuditEvent.objects.filter(
@@ -123,13 +123,15 @@ def export_build(
     rules = CurationRules.of(specification, project_ids=project_ids)
     rules_check(rules=rules)
     projects = list(Project.objects.filter(pk__in=rules.project_ids))
-    agreement = specification_agreement(projects=projects, bars=rules.min_agreement)
+    agreement = specification_agreement(
+        projects=projects, bars=rules.min_agreement, all_criteria=True
+    )
     agreement_check(agreement=agreement)
     spec = export_spec_build(specification=specification, rules=rules)
     record = ExportRecord(
         built_at=built_at,
         rapport_version=settings.RAPPORT_VERSION,
-        approvers=_approvers(rules.project_ids),
+        item_approvers=_item_approvers(rules.project_ids),
         agreement=agreement_by_criterion(agreement=agreement),
     )
     stats = CurationStats()
@@ -291,6 +293,10 @@ def export_version_approve(*, version: ExportVersion, user: Any) -> ExportVersio
                 obj=locked,
                 project=project,
                 before={"status": ExportVersion.Status.BUILT},
-                after={"status": ExportVersion.Status.APPROVED},
+                after={
+                    "status": ExportVersion.Status.APPROVED,
+                    "approved_by": getattr(user, "username", None),
+                    "approved_at": locked.approved_at.isoformat(),
+                },
             )
     return locked

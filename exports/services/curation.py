@@ -27,6 +27,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from core.models import Project
 from dialogues.models import Candidate, Flag, Session, SourcePreference, SourceRating
 from dialogues.models import Turn as TurnRow
 from exports.items import DpoPair, ExportItem, SftSession, Turn, item_check
@@ -81,6 +82,8 @@ class CurationRules:
     margin_threshold: Decimal = Decimal(1)
     system_prompt_mode: str = SystemPromptMode.NONE
     system_prompt_text: str = ""
+    # (id, slug) of each project, for the manifest; empty when only ids were given.
+    projects: tuple[tuple[int, str], ...] = ()
 
     @classmethod
     def of(
@@ -89,8 +92,13 @@ class CurationRules:
         """The rules of a specification; ``project_ids`` for one not saved (the command's)."""
         if project_ids is None:
             project_ids = specification.projects.values_list("pk", flat=True)
+        project_ids = tuple(sorted(project_ids))
+        projects = tuple(
+            Project.objects.filter(pk__in=project_ids).order_by("pk").values_list("pk", "slug")
+        )
         return cls(
-            project_ids=tuple(sorted(project_ids)),
+            project_ids=project_ids,
+            projects=projects,
             kind=specification.kind,
             min_total=specification.min_total,
             min_scores={k: Decimal(str(v)) for k, v in (specification.min_scores or {}).items()},
@@ -106,9 +114,12 @@ class CurationRules:
         )
 
     def as_dict(self) -> dict[str, Any]:
+        slugs = dict(self.projects)
         rules: dict[str, Any] = {
+            "projects": [{"id": pk, "slug": slugs.get(pk)} for pk in self.project_ids],
             "approved_items_only": True,
             "open_flags": "excluded",
+            "reviewer_flags": sorted(REVIEWER_FLAGS),
             "min_total": str(self.min_total) if self.min_total is not None else None,
             "min_scores": {k: str(v) for k, v in sorted(self.min_scores.items())},
             "min_reviewers": self.min_reviewers,
@@ -305,7 +316,7 @@ def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
     sessions: dict[int, dict[str, Any]] = {
         row["pk"]: dict(row)
         for row in _among(Session.objects.all(), "id", session_ids).values(
-            "pk", "source_format", "language", "metadata"
+            "pk", "source_format", "source_id", "content_hash", "language", "metadata"
         )
     }
     turns: dict[int, list[Turn]] = defaultdict(list)
@@ -495,13 +506,37 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+PERSONA_FIELDS = ("thought", "persona", "intake_form")
+
+
 def _persona(metadata: dict[str, Any]) -> str | None:
     """The client thought or persona items are generated from: one group per persona."""
-    for key in ("thought", "persona", "intake_form"):
+    for key in PERSONA_FIELDS:
         value = metadata.get(key)
         if value:
             return _text(value)
     return None
+
+
+def _links(session: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Keys that relate this item to others whatever project or import they came from.
+
+    The same source record imported twice (into two projects of one specification, or again
+    after an edit) has two database rows: its source id or content hash still links them.
+    Every persona field gives its own key, so two sessions sharing an intake form stay
+    together even when one of them also has a thought.
+    """
+    links: list[tuple[str, str]] = []
+    if session.get("source_id"):
+        links.append(("session", f"source:{session['source_format']}:{session['source_id']}"))
+    if session.get("content_hash"):
+        links.append(("session", f"content:{session['content_hash']}"))
+    metadata = session["metadata"] or {}
+    for key in PERSONA_FIELDS:
+        value = metadata.get(key)
+        if value:
+            links.append(("persona", _text(value)))
+    return tuple(links)
 
 
 def _base(
@@ -531,6 +566,7 @@ def _base(
         "language": session["language"],
         "session_id": f"session-{row['session_id']}",
         "persona": _persona(metadata),
+        "links": _links(session),
         "rubric_version": rubrics.label(rubric_id or chunk.rubrics.get(item_id)),
         "scores": scores,
         "agreement": agreement if agreement is not None else chunk.agreement.get(item_id),

@@ -7,6 +7,7 @@ the groups are the connected components of those links (a union-find, run by sci
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +66,7 @@ class GroupingBuilder:
         session_id: str | None = None,
         speech: str | None = None,
         persona: str | None = None,
+        links: Sequence[tuple[str, str]] = (),
     ) -> None:
         if item_id in self._index_of:
             raise ValueError(f"item {item_id!r} appears twice")
@@ -77,6 +79,12 @@ class GroupingBuilder:
         self._link("session", session_id or None, index)
         self._link("speech", text_key(speech) if speech else None, index)
         self._link("persona", text_key(persona) if persona else None, index)
+        for reason, key in links:
+            if reason not in ("session", "persona"):
+                raise ValueError(f"item {item_id!r}: unknown link kind {reason!r}")
+            linked = text_key(key) if reason == "persona" else key
+            # A key that normalises to nothing (punctuation only) relates nothing.
+            self._link(reason, linked or None, index)
         self._signatures.add(text)
 
     def _link(self, reason: str, key: object, index: int) -> None:

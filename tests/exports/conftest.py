@@ -40,7 +40,7 @@ def record() -> ExportRecord:
     return ExportRecord(
         built_at=datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
         rapport_version="0.1.0",
-        approvers=("lead-1",),
+        item_approvers=("lead-1",),
         agreement={"empathy": {"alpha": 0.71, "items": 120}},
     )
 

@@ -192,3 +192,37 @@ def test_lead_builds_through_the_api_and_agreement_below_the_bar_is_refused(peop
     assert refused.status_code == 409
     assert "empathy: alpha" in refused.json()["detail"]
     assert "0.90" in refused.json()["detail"]
+
+
+def test_a_trainer_downloads_the_archive_through_the_api_and_it_is_audited(people, versions):
+    approved, pending = versions
+
+    response = _api(people["trainer"]).get(f"/api/exports/{approved.pk}/archive/")
+    hidden = _api(people["trainer"]).get(f"/api/exports/{pending.pk}/archive/")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="Clinic-SFT-v1.zip"'
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = {name.split("/", 1)[1]: name for name in archive.namelist()}
+    for entry in approved.manifest["files"]:
+        assert archive.read(names[entry["path"]]) == (approved.path / entry["path"]).read_bytes()
+    assert hidden.status_code == 404
+    event = AuditEvent.objects.get(action="exports.download")
+    assert event.actor == people["trainer"]
+    assert event.after == {"file": "Clinic-SFT-v1.zip", "via": "api", "version": 1}
+
+
+def test_the_exports_approver_is_recorded_on_the_version_and_in_the_audit_log(people, versions):
+    approved, _pending = versions
+
+    shown = _api(people["trainer"]).get(f"/api/exports/{approved.pk}/").json()
+
+    assert shown["approved_by"] == "lead"
+    assert shown["approved_at"]
+    # The manifest was written before approval: it names who approved the items, not this.
+    assert "approvers" not in shown["manifest"]
+    assert "item_approvers" in shown["manifest"]
+    event = AuditEvent.objects.get(action="exports.version.approve", object_id=str(approved.pk))
+    assert event.actor == people["lead"]
+    assert event.after["approved_by"] == "lead"
+    assert event.after["status"] == "approved"

@@ -137,7 +137,7 @@ def test_manifest_checksums_match_every_file(tmp_path, record):
         assert entry["bytes"] == len(content)
     assert manifest["built_at"] == "2026-11-23T09:30:00Z"
     assert manifest["rubric_versions"] == ["ctrs-1.0"]
-    assert manifest["approvers"] == ["lead-1"]
+    assert manifest["item_approvers"] == ["lead-1"]
     assert manifest["agreement"] == {"empathy": {"alpha": 0.71, "items": 120}}
     assert manifest["specification"]["seed"] == 2
     assert manifest["specification"]["near_duplicates"]["threshold"] == 0.5
