@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 WIDTH = 640
 LABEL_W = 170
@@ -63,7 +64,11 @@ def _scale(low: float, high: float) -> Callable[[float], float]:
 
 
 def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    # Rounded half up like the tables' floatformat, so a bar and its table cell say the same
+    # (f"{0.625:.2f}" would give 0.62 next to the table's 0.63).
+    if value is None:
+        return "—"
+    return str(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def interval_chart(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
 
 from core.models import AuditEvent, Job, Membership, Role
-from review.models import Item, JudgeConfig
+from review.models import AgreementSnapshot, Item, JudgeConfig
 from review.outcome import item_status_refresh
 from tests.conftest import client_for
 from tests.factories import UserFactory
@@ -162,3 +163,48 @@ def test_a_large_project_is_computed_in_the_background_then_shown(
     shown = client.get(url).content.decode()
     assert 'data-criterion="warmth"' in shown
     assert 'data-judge="lenient"' in shown
+
+
+def test_a_large_reports_csv_waits_for_the_background_job(dashboard, monkeypatch):
+    monkeypatch.setattr("review.services.agreement.INLINE_LIMIT", 0)
+    client = client_for(dashboard["lead"])
+
+    response = client.get(reverse("review:agreement_download", args=["clinic"]), follow=True)
+
+    assert response["Content-Type"].startswith("text/html")
+    assert "the CSV can be downloaded once the job has finished" in response.content.decode()
+    assert not AgreementSnapshot.objects.exists()
+
+
+def _numbers_on_the_page(page: str) -> set[str]:
+    """Every number in a table cell or a chart bar's tooltip of the dashboard."""
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', page)
+    bars = re.findall(r"<rect class=\"chart-bar[^>]*><title>[^<]*: ([^<]*)</title>", page)
+    numbers = set()
+    for text in [*cells, *bars]:
+        for part in re.findall(r"[-+]?\d+(?:\.\d+)?", text.replace("\u2212", "-")):
+            numbers.add(part)
+    return numbers
+
+
+def test_every_number_on_the_dashboard_is_in_the_csv(dashboard):
+    client = client_for(dashboard["lead"])
+    page = client.get(reverse("review:agreement_project", args=["clinic"])).content.decode()
+    response = client.get(reverse("review:agreement_download", args=["clinic"]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    values = [float(r[5]) for r in rows[1:] if re.fullmatch(r"-?\d+(\.\d+)?(e-?\d+)?", r[5])]
+
+    shown = _numbers_on_the_page(page)
+    assert len(shown) > 20
+    missing = [
+        number
+        for number in sorted(shown)
+        if not any(
+            abs(value - float(number)) <= 0.5 * 10 ** -len(number.partition(".")[2]) + 1e-9
+            for value in values
+        )
+    ]
+    assert missing == []
+    by_key = {(r[0], r[2], r[3], r[4]): r[5] for r in rows[1:]}
+    assert ("disagreement", "warmth", str(dashboard["items"][1].pk), "n") in by_key
+    assert ("reviewer", "", "ana", "mean_bias") in by_key

@@ -94,3 +94,42 @@ def test_a_run_without_its_key_is_refused_with_the_reason(clinic, monkeypatch):
     response = api_for(clinic["lead"]).post(url)
     assert response.status_code == 400
     assert "UNUSED" in response.json()["detail"]
+
+
+def test_a_large_report_is_queued_not_computed_in_the_request(
+    clinic, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("review.services.agreement.INLINE_LIMIT", 0)
+    api = api_for(clinic["lead"])
+    url = reverse("api_agreement", args=["clinic"])
+
+    waiting = api.get(url)
+
+    assert waiting.status_code == 202
+    assert waiting.json()["kind"] == "review.agreement_refresh"
+    assert waiting.json()["status"] == "queued"
+    # Asking again while it is queued answers the same job, not a second one.
+    assert api.get(url).json()["id"] == waiting.json()["id"]
+
+
+def test_the_recompute_endpoint_queues_the_job_and_then_the_report_is_there(
+    clinic, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("review.services.agreement.INLINE_LIMIT", 0)
+    api = api_for(clinic["lead"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = api.post(reverse("api_agreement_recompute", args=["clinic"]))
+
+    assert queued.status_code == 202
+    job = api.get(reverse("api_job_detail", args=[queued.json()["id"]])).json()
+    assert job["status"] == "succeeded"
+    report = api.get(reverse("api_agreement", args=["clinic"]))
+    assert report.status_code == 200
+    assert {row["code"] for row in report.json()["criteria"]} == {"warmth", "structure"}
+
+
+def test_reviewers_cannot_queue_a_recompute(clinic):
+    response = api_for(clinic["reviewer"]).post(reverse("api_agreement_recompute", args=["clinic"]))
+
+    assert response.status_code in (403, 404)
