@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -236,41 +237,76 @@ def _enqueue(version: ExportVersion, user: Any, projects: list[Project], task: A
     )
 
 
+PARTIAL = ".partial-"
+
+
+def _clear_stale_builds(final: Path) -> None:
+    """Remove what an earlier delivery of this build left: half-written ``.partial-*``
+    folders of a worker that died, and a folder renamed into place whose version was never
+    recorded as built (nobody can have downloaded it: only approved versions download)."""
+    for stale in final.parent.glob(f"{final.name}{PARTIAL}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    if final.exists():
+        shutil.rmtree(final)
+
+
 def export_version_build(*, version: ExportVersion, progress: Progress | None = None) -> None:
-    """Build a queued version into its folder; a failure marks it failed, with the reason."""
+    """Build a queued version into its folder; a failure marks it failed, with the reason.
+
+    A task is delivered again when its worker dies, so this may run over the leftovers of
+    an attempt that never finished. The files are written into a fresh sibling folder and
+    renamed into place only once complete, so the version's folder is either absent or
+    whole; and the build time written into the manifest is when the version was started,
+    so a retried build gives the same bytes. A delivery for a version no longer building
+    (another delivery finished it) does nothing.
+    """
+    status = ExportVersion.objects.filter(pk=version.pk).values_list("status", flat=True).first()
+    if status != ExportVersion.Status.BUILDING:
+        return
+    final = version.path
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _clear_stale_builds(final)
+    partial = final.with_name(f"{final.name}{PARTIAL}{secrets.token_hex(4)}")
     try:
         outcome = export_build(
             specification=version.specification,
-            folder=version.path,
-            built_at=timezone.now(),
+            folder=partial,
+            built_at=version.created_at,
             progress=progress,
         )
+        # One rename on one filesystem: readers see no folder or a complete one.
+        partial.rename(final)
     except Exception as error:
-        ExportVersion.objects.filter(pk=version.pk).update(
+        shutil.rmtree(partial, ignore_errors=True)
+        ExportVersion.objects.filter(pk=version.pk, status=ExportVersion.Status.BUILDING).update(
             status=ExportVersion.Status.FAILED, error=str(error)[:2000]
         )
         raise
     manifest = outcome.result.manifest
     summary = outcome.stats.as_dict() | {
-        "samples": _sample_rows(version.path, manifest),
+        "samples": _sample_rows(final, manifest),
         "agreement": agreement_by_criterion(agreement=outcome.agreement),
     }
     with transaction.atomic():
-        version.status = ExportVersion.Status.BUILT
-        version.manifest = manifest
-        version.counts = manifest["counts"]
-        version.split_report = manifest["split_report"]
-        version.summary = summary
-        version.built_at = timezone.now()
-        version.save()
-        for project in version.specification.projects.all():
+        locked = ExportVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.status != ExportVersion.Status.BUILDING:
+            return
+        locked.status = ExportVersion.Status.BUILT
+        locked.manifest = manifest
+        locked.counts = manifest["counts"]
+        locked.split_report = manifest["split_report"]
+        locked.summary = summary
+        locked.built_at = timezone.now()
+        locked.save()
+        for project in locked.specification.projects.all():
             audit_record(
-                actor=version.created_by,
+                actor=locked.created_by,
                 action="exports.version.built",
-                obj=version,
+                obj=locked,
                 project=project,
-                after={"counts": version.counts},
+                after={"counts": locked.counts},
             )
+    version.refresh_from_db()
 
 
 def export_version_approve(*, version: ExportVersion, user: Any) -> ExportVersion:
