@@ -16,9 +16,8 @@ from tests.factories import ProjectFactory, member
 
 
 def _files(path):
-    return {
-        p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()
-    }
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in files}
 
 
 @pytest.fixture
@@ -57,7 +56,8 @@ def test_a_build_redelivered_after_a_crash_mid_write_finishes_with_identical_fil
     with pytest.raises(WorkerDied):
         export_version_build(version=version)
     leftovers = list(version.path.parent.glob(f"{version.path.name}.partial-*"))
-    assert leftovers and any((leftovers[0] / "data").iterdir())
+    assert leftovers
+    assert any((leftovers[0] / "data").iterdir())
     assert not version.path.exists()
     monkeypatch.undo()
 
