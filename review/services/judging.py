@@ -233,9 +233,26 @@ def judge_run_start(*, config: JudgeConfig, user: Any) -> JudgeRun:
     return run
 
 
-def _result_fields(answer: JudgeAnswer, *, swapped: bool) -> dict[str, Any]:
+REDACTED = "[API key removed]"
+
+
+def _redacted(value: Any, secret: str) -> Any:
+    """The value with every copy of the key replaced: some servers echo the key they were
+    sent in their errors ("Incorrect API key provided: sk-..."), and the database keeps them."""
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return value.replace(secret, REDACTED)
+    if isinstance(value, list):
+        return [_redacted(v, secret) for v in value]
+    if isinstance(value, dict):
+        return {k: _redacted(v, secret) for k, v in value.items()}
+    return value
+
+
+def _result_fields(answer: JudgeAnswer, *, swapped: bool, secret: str = "") -> dict[str, Any]:
     terms = _ITEM_TERMS[swapped]
-    return {
+    fields = {
         "status": answer.status,
         "raw_text": answer.raw_text,
         "error": answer.error,
@@ -255,6 +272,9 @@ def _result_fields(answer: JudgeAnswer, *, swapped: bool) -> dict[str, Any]:
         "prompt_version": answer.prompt_version,
         "prompt_hash": answer.prompt_hash,
     }
+    for name in ("raw_text", "error", "rationale", "attempts"):
+        fields[name] = _redacted(fields[name], secret)
+    return fields
 
 
 def judge_run_execute(
@@ -271,7 +291,7 @@ def judge_run_execute(
     config = run.config
     try:
         settings = config.settings()
-        settings.api_key()
+        secret = settings.api_key()
     except JudgeConfigError as exc:
         JudgeRun.objects.filter(pk=run.pk).update(
             status=JudgeRun.Status.FAILED, error=str(exc), finished_at=timezone.now()
@@ -316,7 +336,7 @@ def judge_run_execute(
     def store(answer: JudgeAnswer) -> None:
         nonlocal done, last_save
         question = by_key[answer.key]
-        fields = _result_fields(answer, swapped=question.order == "ba")
+        fields = _result_fields(answer, swapped=question.order == "ba", secret=secret)
         fields["rubric"] = rubric if question.order == "" else None
         key = (question.item.pk, question.order, question.fingerprint)
         earlier = retried.get(key)

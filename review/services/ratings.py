@@ -121,6 +121,15 @@ def ratings_import(
     *, project: Project, rubric: Rubric, text: str, name: str, actor: Any = None
 ) -> RatingsImported:
     """Check and store a ratings CSV; all of it or, on any error, none of it."""
+    if rubric.status != Rubric.Status.PUBLISHED:
+        # A draft can still change, so ratings on it would silently change meaning.
+        raise RatingsInvalid(
+            [
+                f"{name}: {rubric.slug} version {rubric.version} is a draft; ratings are "
+                "imported against a published rubric version (publish it, or leave out "
+                "--rubric-version to use the latest published one)"
+            ]
+        )
     rows = ratings_read(text=text, name=name, rubric=rubric)
     outcome = RatingsImported()
     with transaction.atomic():
