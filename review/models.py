@@ -441,3 +441,37 @@ from review.models_judges import (  # noqa: E402, F401
     JudgeResult,
     JudgeRun,
 )
+
+
+class CalibrationWaiver(models.Model):
+    """A lead's decision that a reviewer may do live work without passing calibration.
+
+    Withdrawing the waiver deletes the row (the audit log keeps both events).
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="+", verbose_name=_("project")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "reviewer"], name="one_calibration_waiver_per_reviewer"
+            ),
+        ]
+        verbose_name = _("calibration waiver")
+        verbose_name_plural = _("calibration waivers")
+
+    def __str__(self) -> str:
+        return f"calibration waived for {self.reviewer} in {self.project}"

@@ -25,5 +25,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{P}adjudication/<int:item_id>/", lead.adjudicate, name="lead_adjudicate"),
     path(f"{P}approval/", lead.approval, name="lead_approval"),
     path(f"{P}calibration/", lead.calibration, name="lead_calibration"),
+    path(
+        f"{P}calibration/<int:user_id>/",
+        lead.calibration_decide,
+        name="lead_calibration_decide",
+    ),
     path(f"{P}reviewers/<int:user_id>/", lead.reviewer_detail, name="lead_reviewer"),
 ]

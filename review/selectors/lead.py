@@ -14,12 +14,14 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from core.models import AuditEvent, Membership, Project, Role
 from dialogues.models import Flag, ImportBatch, Session, Turn
 from review.models import (
     Adjudication,
     Assignment,
+    CalibrationWaiver,
     Item,
     PairwiseJudgment,
     Review,
@@ -159,6 +161,16 @@ def project_progress(*, project: Project) -> ProjectProgress:
         .values_list("reviewer_id", "status")
         .annotate(n=Count("pk"))
     }
+    # A reservation past its time holds nothing: the next taker releases it. Count live ones.
+    live_reserved = dict(
+        Assignment.objects.filter(
+            item__project=project,
+            status=Assignment.Status.RESERVED,
+            reserved_until__gt=timezone.now(),
+        )
+        .values_list("reviewer_id")
+        .annotate(n=Count("pk"))
+    )
     reviewers = []
     for membership in (
         Membership.objects.filter(project=project, role=Role.REVIEWER)
@@ -170,7 +182,7 @@ def project_progress(*, project: Project) -> ProjectProgress:
             ReviewerProgress(
                 membership=membership,
                 submitted=counts.get((uid, Assignment.Status.SUBMITTED), 0),
-                reserved=counts.get((uid, Assignment.Status.RESERVED), 0),
+                reserved=live_reserved.get(uid, 0),
                 skipped=counts.get((uid, Assignment.Status.SKIPPED), 0),
                 calibration=calibration_result(project=project, reviewer=membership.user)
                 if settings.require_calibration
@@ -190,6 +202,13 @@ def project_progress(*, project: Project) -> ProjectProgress:
         reviews_needed=total * settings.overlap,
         reviews_submitted=submitted,
         reviewers=reviewers,
+    )
+
+
+def calibration_waived_ids(*, project: Project) -> set[int]:
+    """Reviewers (user ids) whose calibration a lead cleared in this project."""
+    return set(
+        CalibrationWaiver.objects.filter(project=project).values_list("reviewer_id", flat=True)
     )
 
 

@@ -261,6 +261,9 @@ def assignment_skip(*, assignment: Assignment, reason: str) -> Assignment:
         if locked.status != Assignment.Status.RESERVED:
             raise AssignmentError(_("Only an item you are working on can be skipped."))
         item = locked.item
+        # Calibration is decided over every gold item; a skipped one could never be answered.
+        if item.is_gold and review_settings_for(project=item.project).require_calibration:
+            raise AssignmentError(_("Calibration items cannot be skipped; please score this one."))
         before = {"status": assignment.status}
         assignment.status = Assignment.Status.SKIPPED
         assignment.skip_reason = reason

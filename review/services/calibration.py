@@ -10,6 +10,10 @@ Passing needs that share to reach the project's pass share over a calibration se
 size: every gold item of the project, or at least ``CALIBRATION_MIN_ITEMS`` of them where there
 are more. One lucky item is not a calibration. A project without gold items has nothing to
 calibrate against, so its reviewers pass (the lead's calibration page warns about it).
+
+A reviewer who falls short is not stuck: the lead may waive calibration for them, with a reason
+(``calibration_waive``), after looking at their answers; the waiver can be withdrawn. Gold items
+cannot be skipped while calibration is required, so every reviewer answers the whole set.
 """
 
 from __future__ import annotations
@@ -18,8 +22,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from core.models import Project
-from review.models import Assignment, Item, PairwiseJudgment, Review
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.models import Membership, Project, Role
+from review.models import Assignment, CalibrationWaiver, Item, PairwiseJudgment, Review
 from review.selectors.access import review_settings_for
 
 CALIBRATION_MIN_ITEMS = 3
@@ -108,4 +116,73 @@ def calibration_passed(*, project: Project, reviewer: Any) -> bool:
     """May this reviewer start live work? Always, when the project does not require calibration."""
     if not review_settings_for(project=project).require_calibration:
         return True
+    if calibration_waived(project=project, reviewer=reviewer):
+        return True
     return calibration_result(project=project, reviewer=reviewer).passed
+
+
+class CalibrationError(ValueError):
+    """A calibration decision that cannot be made; the message is for the lead."""
+
+
+def calibration_waived(*, project: Project, reviewer: Any) -> bool:
+    return CalibrationWaiver.objects.filter(project=project, reviewer=reviewer).exists()
+
+
+def _reviewer_of(project: Project, reviewer: Any) -> None:
+    if not Membership.objects.filter(project=project, user=reviewer, role=Role.REVIEWER).exists():
+        raise CalibrationError(_("Only a reviewer of this project has a calibration to clear."))
+
+
+@transaction.atomic
+def calibration_waive(
+    *, project: Project, reviewer: Any, reason: str, actor: Any
+) -> CalibrationWaiver:
+    """Let a reviewer start live work without passing; the lead says why."""
+    reason = reason.strip()
+    if not reason:
+        raise CalibrationError(_("Say why this reviewer may start without passing."))
+    _reviewer_of(project, reviewer)
+    waiver, created = CalibrationWaiver.objects.get_or_create(
+        project=project, reviewer=reviewer, defaults={"cleared_by": actor, "reason": reason}
+    )
+    if not created:
+        raise CalibrationError(_("Calibration is already cleared for this reviewer."))
+    result = calibration_result(project=project, reviewer=reviewer)
+    audit_record(
+        actor=actor,
+        action="review.calibration.waive",
+        obj=waiver,
+        project=project,
+        before={
+            "reviewer": reviewer.username,
+            "agreeing": result.agreeing,
+            "answers": result.answers,
+        },
+        after={"reviewer": reviewer.username, "waived": True},
+        reason=reason,
+    )
+    return waiver
+
+
+@transaction.atomic
+def calibration_waiver_withdraw(
+    *, project: Project, reviewer: Any, reason: str, actor: Any
+) -> None:
+    """Back to the pass mark: the reviewer needs to pass again before new live work."""
+    reason = reason.strip()
+    if not reason:
+        raise CalibrationError(_("Say why you withdraw the waiver."))
+    waiver = CalibrationWaiver.objects.filter(project=project, reviewer=reviewer).first()
+    if waiver is None:
+        raise CalibrationError(_("Calibration is not cleared for this reviewer."))
+    audit_record(
+        actor=actor,
+        action="review.calibration.withdraw",
+        obj=waiver,
+        project=project,
+        before={"reviewer": reviewer.username, "waived": True},
+        after={"reviewer": reviewer.username, "waived": False},
+        reason=reason,
+    )
+    waiver.delete()

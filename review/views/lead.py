@@ -30,6 +30,7 @@ from review.selectors import lead as selectors
 from review.selectors.access import review_settings_for
 from review.services import adjudication as adjudication_services
 from review.services import approval as approval_services
+from review.services import calibration as calibration_services
 from review.services import items as item_services
 from review.services import projects as project_services
 from review.services.calibration import calibration_result
@@ -474,8 +475,43 @@ def calibration(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "review/lead/calibration.html",
-        {"project": project, "settings": settings, "reviewers": reviewers, "gold": gold},
+        {
+            "project": project,
+            "settings": settings,
+            "reviewers": reviewers,
+            "gold": gold,
+            "waived": selectors.calibration_waived_ids(project=project),
+        },
     )
+
+
+@require_POST
+def calibration_decide(request: AuthedHttpRequest, slug: str, user_id: int) -> HttpResponse:
+    """Clear a reviewer's calibration (a waiver with a reason), or withdraw the waiver."""
+    project = _lead_project(request, slug)
+    membership = selectors.reviewer_membership_get(project=project, user_id=user_id)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    decision = request.POST.get("decision", "")
+    name = membership.user.get_username()
+    try:
+        if decision == "waive":
+            calibration_services.calibration_waive(
+                project=project, reviewer=membership.user, reason=reason, actor=request.user
+            )
+            messages.success(request, _("%(name)s may start live work.") % {"name": name})
+        elif decision == "withdraw":
+            calibration_services.calibration_waiver_withdraw(
+                project=project, reviewer=membership.user, reason=reason, actor=request.user
+            )
+            messages.success(
+                request, _("%(name)s needs to pass calibration again.") % {"name": name}
+            )
+        else:
+            messages.error(request, _("Choose to clear the calibration or to withdraw it."))
+    except calibration_services.CalibrationError as exc:
+        messages.error(request, str(exc))
+    return redirect("review:lead_calibration", slug=project.slug)
 
 
 @require_GET

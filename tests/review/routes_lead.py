@@ -45,5 +45,6 @@ ROUTES = [
     Route("review:lead_adjudicate", "project", _item, allowed=LEAD),
     Route("review:lead_approval", "project", _project, allowed=LEAD),
     Route("review:lead_calibration", "project", _project, allowed=LEAD),
+    Route("review:lead_calibration_decide", "project", _reviewer, method="POST", allowed=LEAD),
     Route("review:lead_reviewer", "project", _reviewer, allowed=LEAD),
 ]
