@@ -261,14 +261,27 @@ def definition_total_range(data: Definition) -> tuple[Decimal, Decimal]:
     return sum((r[0] for r in ranges), Decimal(0)), sum((r[1] for r in ranges), Decimal(0))
 
 
+def _schema_problem(error: jsonschema.ValidationError, data: Any) -> str:
+    """A schema error as a line of the report; a non-integer scale names its criterion."""
+    path = list(error.absolute_path)
+    where = _path(path)
+    is_scale_number = len(path) == 4 and path[0] == "criteria" and path[2] == "scale"
+    if is_scale_number and path[3] in ("min", "max", "step") and error.validator == "type":
+        item = data["criteria"][path[1]]
+        code = item.get("code") if isinstance(item, dict) else None
+        return (
+            f"{where}: {error.instance!r} is not a whole number; criterion {code!r} needs an "
+            "integer range (min, max and step are integers)"
+        )
+    return f"{where}: {error.message}"
+
+
 def definition_check(data: Any, *, source: str) -> Definition:
     """The canonical definition of parsed file content; ``RubricFileError`` lists all problems."""
     validator = jsonschema.Draft202012Validator(RUBRIC_FILE_SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))
     if errors:
-        raise RubricFileError(
-            source, [f"{_path(error.absolute_path)}: {error.message}" for error in errors]
-        )
+        raise RubricFileError(source, [_schema_problem(error, data) for error in errors])
     definition = _canonical(data)
     problems = _semantic_problems(definition)
     if problems:

@@ -214,19 +214,25 @@ class CriterionForm(_EditorForm):
     )
     scale_kind = forms.ChoiceField(label=_("Scale"), choices=ScaleKind.choices)
     # Which of the scale fields are needed depends on the kind of scale; clean() checks.
-    scale_min = forms.DecimalField(
-        label=_("Lowest score"), initial=0, required=False, max_digits=9, decimal_places=3
+    # A scale is an integer range: review and judges offer its levels as whole numbers.
+    scale_min = forms.IntegerField(
+        label=_("Lowest score"),
+        initial=0,
+        required=False,
+        error_messages={"invalid": _("Scores are whole numbers: give an integer.")},
     )
-    scale_max = forms.DecimalField(
-        label=_("Highest score"), initial=4, required=False, max_digits=9, decimal_places=3
+    scale_max = forms.IntegerField(
+        label=_("Highest score"),
+        initial=4,
+        required=False,
+        error_messages={"invalid": _("Scores are whole numbers: give an integer.")},
     )
-    scale_step = forms.DecimalField(
+    scale_step = forms.IntegerField(
         label=_("Step"),
         initial=1,
         required=False,
-        min_value=Decimal("0.001"),
-        max_digits=9,
-        decimal_places=3,
+        min_value=1,
+        error_messages={"invalid": _("Scores are whole numbers: give an integer.")},
     )
     points = forms.DecimalField(
         label=_("Points when met"),
@@ -270,9 +276,9 @@ class CriterionForm(_EditorForm):
                     "code": criterion.code,
                     "group": criterion.group_id,
                     "scale_kind": criterion.scale_kind,
-                    "scale_min": criterion.scale_min,
-                    "scale_max": criterion.scale_max,
-                    "scale_step": criterion.scale_step,
+                    "scale_min": int(criterion.scale_min),
+                    "scale_max": int(criterion.scale_max),
+                    "scale_step": int(criterion.scale_step),
                     "points": criterion.points,
                     "weight": criterion.weight,
                     "allow_na": criterion.allow_na,
@@ -316,9 +322,16 @@ class CriterionForm(_EditorForm):
         for name in needed:
             if cleaned.get(name) is None and name not in self.errors:
                 self.add_error(name, _("This scale needs a value here."))
-        low, high = cleaned.get("scale_min"), cleaned.get("scale_max")
-        if "scale_min" in needed and low is not None and high is not None and low >= high:
+        low, high, step = (cleaned.get(name) for name in ("scale_min", "scale_max", "scale_step"))
+        if "scale_min" not in needed or low is None or high is None:
+            pass
+        elif low >= high:
             self.add_error("scale_max", _("The highest score must be above the lowest."))
+        elif step is not None and (high - low) % step:
+            self.add_error(
+                "scale_step",
+                _("The step must divide the range from the lowest to the highest score."),
+            )
         return cleaned
 
     def values(self) -> dict[str, Any]:
@@ -335,9 +348,9 @@ class CriterionForm(_EditorForm):
             "title": _texts(cleaned, "title"),
             "description": _texts(cleaned, "description"),
             "scale_kind": cleaned["scale_kind"],
-            "scale_min": Decimal(0) if binary else cleaned["scale_min"],
-            "scale_max": Decimal(1) if binary else cleaned["scale_max"],
-            "scale_step": Decimal(1) if binary else cleaned["scale_step"],
+            "scale_min": Decimal(0) if binary else Decimal(cleaned["scale_min"]),
+            "scale_max": Decimal(1) if binary else Decimal(cleaned["scale_max"]),
+            "scale_step": Decimal(1) if binary else Decimal(cleaned["scale_step"]),
             "points": cleaned["points"] if binary else Decimal(1),
             "weight": cleaned["weight"],
             "allow_na": cleaned["allow_na"],

@@ -28,9 +28,11 @@ _SCALE = {
     "required": ["kind"],
     "properties": {
         "kind": {"enum": ["range", "binary"]},
-        "min": _NUMBER,
-        "max": _NUMBER,
-        "step": {"type": "number", "exclusiveMinimum": 0},
+        # Whole numbers: a rated scale is an integer range with a step, and judges and review
+        # read the levels as integers.
+        "min": {"type": "integer"},
+        "max": {"type": "integer"},
+        "step": {"type": "integer", "exclusiveMinimum": 0},
         "points": {"type": "number", "exclusiveMinimum": 0},
     },
     "additionalProperties": False,

@@ -10,7 +10,7 @@ import pytest
 
 from rubrics.files import RubricFileError, definition_dump, definition_parse
 from rubrics.schema import RUBRIC_FILE_SCHEMA
-from tests.rubrics.conftest import BUILTIN_FILES, as_yaml, small_rubric_data
+from tests.rubrics.conftest import BUILTIN_FILES, as_yaml, small_rubric_data, write
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rubrics.md"
 
@@ -101,8 +101,26 @@ def test_a_text_in_an_undeclared_language_is_named() -> None:
 
 def test_a_wrong_type_names_its_path() -> None:
     data = small_rubric_data()
-    data["criteria"][2]["scale"]["min"] = "zero"
-    assert _errors(data) == ["criteria[2].scale.min: 'zero' is not of type 'number'"]
+    data["criteria"][2]["weight"] = "heavy"
+    assert _errors(data) == ["criteria[2].weight: 'heavy' is not of type 'number'"]
+
+
+def test_a_scale_in_decimals_is_refused_naming_the_criterion(tmp_path) -> None:
+    """Scales are integer ranges: review and judges read their levels as whole numbers."""
+    data = small_rubric_data()
+    data["criteria"][2]["scale"].update({"min": 0.5, "max": 4, "step": 0.5})
+    path = write(tmp_path, data, "halves.yaml")
+    with pytest.raises(RubricFileError) as caught:
+        definition_parse(path.read_bytes(), source=path.name)
+    assert caught.value.problems == [
+        "criteria[2].scale.min: 0.5 is not a whole number; criterion 'range' needs an integer "
+        "range (min, max and step are integers)",
+        "criteria[2].scale.step: 0.5 is not a whole number; criterion 'range' needs an integer "
+        "range (min, max and step are integers)",
+    ]
+    assert str(caught.value).startswith("halves.yaml: criteria[2].scale.min: 0.5")
+    data["criteria"][2]["scale"].update({"min": 0, "max": 4, "step": 0})
+    assert _errors(data) == ["criteria[2].scale.step: 0 is less than or equal to the minimum of 0"]
 
 
 def test_an_unknown_group_is_named() -> None:

@@ -291,3 +291,31 @@ def test_only_its_creator_and_staff_change_a_draft(world) -> None:
     response = client_for(staff).post(_version_url("rubric_publish", "mine"))
     assert response["Location"] == _version_url("rubric_version", "mine")
     assert Rubric.objects.get(slug="mine").status == "published"
+
+
+def test_the_criterion_form_takes_whole_numbers_only(world) -> None:
+    RubricFactory(slug="whole", created_by=world.lead)
+    client = client_for(world.lead)
+    base = {
+        "code": "x",
+        "title_en": "X",
+        "weight": "1",
+        "measurement": "ordinal",
+        "scale_kind": "range",
+    }
+    url = _version_url("criterion_add", "whole")
+    response = client.post(url, {**base, "scale_min": "0.5", "scale_max": "4", "scale_step": "0.5"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "scale_min": ["Scores are whole numbers: give an integer."],
+        "scale_step": ["Scores are whole numbers: give an integer."],
+    }
+    response = client.post(url, {**base, "scale_min": "0", "scale_max": "4", "scale_step": "3"})
+    assert response.context["form"].errors == {
+        "scale_step": ["The step must divide the range from the lowest to the highest score."]
+    }
+    assert not Rubric.objects.get(slug="whole").criteria.exists()
+    response = client.post(url, {**base, "scale_min": "1", "scale_max": "5", "scale_step": "2"})
+    assert response.status_code == 302
+    criterion = Rubric.objects.get(slug="whole").criteria.get()
+    assert [str(level.normalize()) for level in criterion.levels()] == ["1", "3", "5"]
