@@ -13,7 +13,7 @@ import json
 import math
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import pandas as pd
 from django.db import transaction
@@ -25,7 +25,6 @@ from review.agreement import (
     Level,
     alpha_by_criterion,
     alpha_by_week,
-    composite_build,
     judge_alignment,
     judge_pairwise_alignment,
     judge_position_consistency,
@@ -44,7 +43,8 @@ from review.selectors.agreement import (
     rubric_criteria,
     rubric_for_agreement,
 )
-from rubrics.models import Criterion, Rubric, TotalMethod
+from rubrics.models import Criterion, Rubric
+from rubrics.scoring import NA_RULE, ScoreError, rubric_score
 
 DEFAULT_BOOT = 1000
 WEEK_BOOT = 200
@@ -181,12 +181,8 @@ def _human_section(
         {"code": code, "title": titles[code], "level": levels[code], **_alpha(result)}
         for code, result in results.items()
     ]
-    weights = {c.code: float(c.weight) for c in criteria if c.scale_kind == "range"}
-    if rubric.total_method != TotalMethod.WEIGHTED_SUM:
-        weights = dict.fromkeys(weights, 1.0)
-    total: Literal["sum", "mean"] = "mean" if rubric.total_method == TotalMethod.MEAN else "sum"
-    if weights:
-        composite = composite_build(ratings=ratings, weights=weights, total=total)
+    composite = composite_totals(ratings=ratings, rubric=rubric)
+    if not composite.empty:
         result = alpha_by_criterion(
             ratings=composite.assign(criterion="total"),
             levels={"total": "interval"},
@@ -195,7 +191,8 @@ def _human_section(
         report["composite"] = {
             "code": "total",
             "level": "interval",
-            "method": total,
+            "method": rubric.total_method,
+            "na_rule": NA_RULE,
             **_alpha(result),
         }
     for criterion in criteria:
@@ -211,6 +208,30 @@ def _human_section(
                     {"criterion": criterion.code, "week": week.week, **_alpha(week.result)}
                 )
     report["disagreements"] = _human_disagreements(ratings)
+
+
+def composite_totals(*, ratings: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """Each rater's total per item, as rubrics.scoring.rubric_score computes it for review,
+    judges and exports: the rubric's method, points for met criteria, NA prorated.
+
+    A rating that leaves a criterion out, or whose scores the rubric refuses (NA where NA is
+    not allowed), has no total; neither has one where every criterion is NA.
+    """
+    rubric = Rubric.objects.prefetch_related("criteria", "groups").get(pk=rubric.pk)
+    scored: dict[tuple[str, str], dict[str, float | None]] = {}
+    for item, rater, code, value in ratings[["item", "rater", "criterion", "value"]].itertuples(
+        index=False
+    ):
+        scored.setdefault((item, rater), {})[code] = None if pd.isna(value) else float(value)
+    rows = []
+    for (item, rater), scores in scored.items():
+        try:
+            total = rubric_score(rubric=rubric, scores=scores).total
+        except ScoreError:
+            continue
+        if total is not None:
+            rows.append({"item": item, "rater": rater, "value": float(total)})
+    return pd.DataFrame(rows, columns=["item", "rater", "value"])
 
 
 def _empty_alpha() -> dict[str, Any]:

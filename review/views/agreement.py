@@ -37,6 +37,7 @@ from review.services.agreement import (
 from review.services.judging import (
     JudgeRunError,
     judge_config_save,
+    judge_result_score,
     judge_run_start,
     judge_runs_settle,
 )
@@ -341,6 +342,14 @@ def judge_detail(request: AuthedHttpRequest, slug: str, judge_id: int) -> HttpRe
         return redirect("review:judge_detail", slug=slug, judge_id=config.pk)
     judge_runs_settle(config=config)
     faults = JudgeResult.objects.filter(config=config).exclude(status=JudgeResult.Status.OK)
+    scored = (
+        JudgeResult.objects.filter(
+            config=config, status=JudgeResult.Status.OK, rubric__isnull=False
+        )
+        .select_related("rubric")
+        .prefetch_related("rubric__criteria", "rubric__groups")
+        .order_by("-updated_at", "-pk")[:50]
+    )
     return render(
         request,
         "review/agreement/judge_detail.html",
@@ -349,6 +358,9 @@ def judge_detail(request: AuthedHttpRequest, slug: str, judge_id: int) -> HttpRe
             "config": config,
             "form": form,
             "runs": _runs(config),
+            "scored": [
+                {"result": result, "score": judge_result_score(result=result)} for result in scored
+            ],
             "faults": faults.select_related("item").order_by("-updated_at")[:50],
             "counts": [
                 (label, JudgeResult.objects.filter(config=config, status=status).count())
