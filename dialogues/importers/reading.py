@@ -12,6 +12,7 @@ import codecs
 import csv
 import json
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,6 +23,36 @@ from dialogues.importers.base import FormatError, Location
 
 BOM = b"\xef\xbb\xbf"
 CHUNK = 256 * 1024
+
+
+# The file a streaming reader is reading now, so that the import can report how far it has got
+# in bytes without each importer passing a counter along.
+_streaming: ContextVar[IO[bytes] | None] = ContextVar("streaming", default=None)
+
+
+def _stream_open(path: Path) -> IO[bytes]:
+    handle = path.open("rb")
+    _streaming.set(handle)
+    return handle
+
+
+def stream_position() -> int | None:
+    """Bytes of the current file handed to a streaming reader so far; None when not known.
+
+    Readers read ahead by a block, so this runs up to a block ahead of the records yielded.
+    Parquet is read by pyarrow and reports nothing here.
+    """
+    handle = _streaming.get()
+    if handle is None or handle.closed:
+        return None
+    try:
+        return handle.tell()
+    except (OSError, ValueError):
+        return None
+
+
+def stream_forget() -> None:
+    _streaming.set(None)
 
 
 class Invalid(Exception):
@@ -124,7 +155,7 @@ def json_list_items(
     """
     number = 0
     try:
-        with path.open("rb") as handle:
+        with _stream_open(path) as handle:
             reader = _CheckedBytes(handle, display_name)
             for number, item in enumerate(
                 ijson.items(reader, prefix, use_float=True, buf_size=CHUNK), start=1
@@ -205,7 +236,7 @@ def _first_line_is_json(path: Path) -> bool:
 def text_lines(*, path: Path, display_name: str) -> Iterator[tuple[int, str]]:
     """``(line number, line)`` of a UTF-8 text file without line endings (LF, CRLF or CR)."""
     any_text = False
-    with path.open("rb") as handle:
+    with _stream_open(path) as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1:
                 raw = raw.removeprefix(BOM)
@@ -248,7 +279,7 @@ def csv_rows(
     """Rows of a CSV file with a header, each with its record number and first line."""
     with path.open("rb") as raw:
         _first_significant(raw, display_name)
-    with path.open("rb") as handle:
+    with _stream_open(path) as handle:
         reader = csv.reader(_decoded_lines(handle, display_name))
         try:
             header = next(reader)

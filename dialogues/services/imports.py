@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import shutil
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.audit import audit_record
 from core.models import Project
@@ -36,6 +38,7 @@ from dialogues.importers import (
     importer_formats,
 )
 from dialogues.importers.base import SPEAKERS, Importer
+from dialogues.importers.reading import stream_forget, stream_position
 from dialogues.models import (
     ImportBatch,
 )
@@ -562,7 +565,8 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
         _batch_save(batch, outcome)
     shutil.rmtree(batch_dir(batch) / "expanded", ignore_errors=True)
     _stored_copies_scrub(batch, outcome)
-    progress(outcome.records_total, message=_("Done"), force=True)
+    # Done stays where the byte meter left it: the whole size once every file was read.
+    progress(None, message=_("Done"), force=True)
     return outcome
 
 
@@ -611,21 +615,74 @@ def _batch_save(batch: ImportBatch, outcome: ImportOutcome) -> None:
     )
 
 
+class _ByteMeter:
+    """Progress as bytes read of the total size of the files, so the bar moves within a file.
+
+    Counting records first would mean reading everything twice; the byte position costs
+    nothing. Parquet reports no position, so a Parquet file moves the bar when it is done.
+    """
+
+    INTERVAL = 0.1  # seconds between reports; the job row and the terminal throttle again
+
+    def __init__(self, progress: Progress, sources: list[SourceFile]) -> None:
+        self.progress = progress
+        self.sizes = [_size(source.path) for source in sources]
+        self.total = sum(self.sizes)
+        self.index = -1
+        self.before = 0  # bytes of the files already read
+        self.message = ""
+        self.last = 0.0
+
+    def file_start(self, message: str) -> None:
+        stream_forget()
+        self.index += 1
+        self.message = message
+        self.progress(self.before, total=self.total, message=message, force=True)
+
+    def record(self, records: int) -> None:
+        now = time.monotonic()
+        if now - self.last < self.INTERVAL:
+            return
+        self.last = now
+        size = self.sizes[self.index]
+        position = min(stream_position() or 0, size)
+        self.progress(
+            self.before + position,
+            total=self.total,
+            message=ngettext(
+                "%(reading)s: %(count)d record", "%(reading)s: %(count)d records", records
+            )
+            % {"reading": self.message, "count": records},
+        )
+
+    def file_end(self) -> None:
+        self.before += self.sizes[self.index]
+        stream_forget()
+        self.progress(self.before, total=self.total)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _read_and_write(
     batch: ImportBatch, outcome: ImportOutcome, progress: Progress
 ) -> ImportOutcome:
     writer = SessionWriter(batch, outcome)
     chunk: list[PreparedSession] = []
     sources = _source_files(batch, outcome)
+    meter = _ByteMeter(progress, sources)
     for number, source in enumerate(sources, start=1):
-        progress(
-            outcome.records_total,
-            message=_("Reading %(file)s (file %(number)d of %(count)d)")
-            % {"file": source.display_name, "number": number, "count": len(sources)},
-            force=True,
+        meter.file_start(
+            _("Reading %(file)s (file %(number)d of %(count)d)")
+            % {"file": source.display_name, "number": number, "count": len(sources)}
         )
         for format_name, record in _records(source, batch, outcome):
             outcome.records_total += 1
+            meter.record(outcome.records_total)
             try:
                 prepared = session_prepare(record, source_format=format_name)
             except InvalidRecord as error:
@@ -645,7 +702,7 @@ def _read_and_write(
             if len(chunk) >= CHUNK_SESSIONS:
                 writer.write(chunk)
                 chunk = []
-                progress(outcome.records_total)
+        meter.file_end()
     if chunk and not (outcome.invalid and not batch.skip_invalid):
         writer.write(chunk)
     return outcome

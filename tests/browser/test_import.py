@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
+import pytest
+from django.db import connection
 from playwright.sync_api import Page, expect
 
-from core.models import Role
+from core.models import Job, Role
 from dialogues.models import ImportBatch
+from dialogues.services import imports
+from dialogues.tasks import IMPORT_KIND
 from tests.browser.conftest import login
 from tests.factories import ProjectFactory, member
 
@@ -87,3 +92,99 @@ def test_a_lead_imports_a_file_and_reads_a_session(page: Page, tmp_path: Path) -
     page.get_by_role("button", name="Import").click()
     expect(page.locator("#batch-summary .count-duplicates")).to_have_text("2")
     expect(page.locator("#batch-summary .count-created")).to_have_text("0")
+
+
+def _chats(count: int, prefix: str) -> str:
+    lines = []
+    for n in range(count):
+        record = {
+            "id": f"{prefix}-{n}",
+            "messages": [
+                {"role": "user", "content": f"{prefix} {n}: I lie awake going over the day."},
+                {"role": "assistant", "content": "What is the first thought that keeps you up?"},
+            ],
+        }
+        lines.append(json.dumps(record))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_the_batch_page_shows_the_bar_part_way_through_an_import(
+    page: Page, tmp_path: Path, settings, monkeypatch
+) -> None:
+    """The import is held at the start of its second file, so the bar's position is known."""
+    # Progress goes through its own connection, as in production, so it is visible while the
+    # import's transaction is open.
+    settings.JOB_PROGRESS_DATABASE = "jobs"
+    started, release = threading.Event(), threading.Event()
+    file_start = imports._ByteMeter.file_start
+
+    def held(meter: imports._ByteMeter, message: str) -> None:
+        file_start(meter, message)
+        if meter.index == 1:
+            started.set()
+            release.wait(20)
+
+    monkeypatch.setattr(imports._ByteMeter, "file_start", held)
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(_chats(30, "a"))
+    second.write_text(_chats(10, "b"))
+    lead = member(ProjectFactory(slug="clinic", name="Clinic"), Role.LEAD, "lead")
+    login(page, lead)
+    page.goto("/sessions/import/?project=clinic")
+    page.get_by_label("Files").set_input_files([str(first), str(second)])
+    page.get_by_role("button", name="Import").click(no_wait_after=True)
+    try:
+        assert started.wait(15), "the import did not reach its second file"
+        # Tests run jobs inline, so the batch learns its job only after it ends; the job's own
+        # page shows the same bar.
+        job = Job.objects.get(kind=IMPORT_KIND)
+        watcher = page.context.new_page()
+        watcher.goto(f"/jobs/{job.pk}/")
+        progress = watcher.locator("#job-progress")
+        expect(progress).to_contain_text("Running")
+        bar = progress.locator("progress")
+        if connection.vendor == "postgresql":
+            size = first.stat().st_size + second.stat().st_size
+            expect(bar).to_have_attribute("max", str(size))
+            expect(bar).to_have_attribute("value", str(first.stat().st_size))
+            expect(progress).to_contain_text("file 2 of 2")
+        else:
+            # SQLite has one writer: the import holds it, so progress waits for the end. The
+            # page still answers and says the job runs.
+            expect(bar).to_have_attribute("value", "0")
+    finally:
+        release.set()
+    expect(page.locator("#job-progress")).to_contain_text("Succeeded")
+    expect(page.locator("#batch-summary .count-created")).to_have_text("40")
+    bar = page.locator("#job-progress progress")
+    expect(bar).to_have_attribute("value", bar.get_attribute("max") or "")
+
+
+def test_a_file_dropped_on_the_zone_is_imported(page: Page, tmp_path: Path) -> None:
+    lead = member(ProjectFactory(slug="clinic", name="Clinic"), Role.LEAD, "lead")
+    login(page, lead)
+    page.goto("/sessions/import/?project=clinic")
+    content = _conversations(tmp_path / "dropped.jsonl").read_text()
+
+    # A real drag from the desktop cannot be scripted; the drop event carries a DataTransfer
+    # built in the page, as the browser builds it for a dropped file.
+    transfer = page.evaluate_handle(
+        """(content) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([content], "dropped.jsonl", {type: "application/jsonl"}));
+            return transfer;
+        }""",
+        content,
+    )
+    zone = page.locator("#import-dropzone")
+    zone.dispatch_event("dragenter", {"dataTransfer": transfer})
+    expect(zone).to_have_class("dropzone dropzone-active")
+    zone.dispatch_event("drop", {"dataTransfer": transfer})
+    expect(zone).to_have_class("dropzone")
+    expect(page.locator("#import-chosen")).to_have_text("dropped.jsonl")
+    page.get_by_role("button", name="Import").click()
+
+    expect(page.locator("#job-progress")).to_contain_text("Succeeded")
+    expect(page.locator("#batch-summary .count-created")).to_have_text("2")
+    assert ImportBatch.objects.get().files[0]["name"] == "dropped.jsonl"

@@ -40,14 +40,16 @@ class TerminalBar:
             return
         self.last = now
         elapsed = now - self.started
-        rate = done / elapsed if elapsed > 0 else 0.0
         if total:
-            filled = int(30 * min(done, total) / total)
-            bar = "[" + "#" * filled + "." * (30 - filled) + f"] {done}/{total}"
+            # The import reports bytes read of the files' total size; the message counts records.
+            share = min(done, total) / total
+            filled = int(30 * share)
+            line = "[" + "#" * filled + "." * (30 - filled) + f"] {share:4.0%}  {message}"
         else:
+            rate = done / elapsed if elapsed > 0 else 0.0
             spin = "|/-\\"[int(elapsed * 8) % 4] if not final else "#"
-            bar = f"[{spin}] {done} records"
-        line = f"{bar}  {rate:,.0f}/s  {message}"[:150]
+            line = f"[{spin}] {done} records  {rate:,.0f}/s  {message}"
+        line = line[:150]
         if self.tty:
             self.stream.write("\r\x1b[2K" + line + ("\n" if final else ""))
         elif final:
