@@ -121,6 +121,11 @@ def export_build(
     Raises ExportRefused when agreement is below a bar or nothing passes curation; the
     folder is then left as it was.
     """
+    if folder.exists() and any(folder.iterdir()):
+        raise ExportRefused(
+            _("%(folder)s: the export folder must be empty (or not exist yet).")
+            % {"folder": folder}
+        )
     rules = CurationRules.of(specification, project_ids=project_ids)
     rules_check(rules=rules)
     projects = list(Project.objects.filter(pk__in=rules.project_ids))
@@ -149,6 +154,15 @@ def export_build(
             raise ExportRefused(
                 _("Nothing to export: no approved item passes the curation rules (%(why)s).")
                 % {"why": _left_out_text(stats)}
+            ) from error
+        if "no item gives a training row" in str(error):
+            raise ExportRefused(
+                _(
+                    "Nothing to export: the %(kept)d items that pass curation give no training "
+                    "row (an SFT example needs a counselor turn after a client turn; sessions "
+                    "with candidate answers only can be exported as DPO pairs)."
+                )
+                % {"kept": stats.kept}
             ) from error
         raise
     if progress is not None:

@@ -1,13 +1,18 @@
-"""What changed between two versions: rows per split, and items added, removed or moved.
+"""What changed between two versions: rows per split, and items added, removed, moved or
+changed (same split, different rows or scores).
 
-Item ids come from the provenance files (JSON Lines when the export has them, else Parquet,
-reading one column), so a comparison costs a pass over two files per split and a set of ids.
+Item ids come from the provenance files (JSON Lines when the export has them, else Parquet, a
+batch at a time), read beside the data files, so a comparison costs a pass over four files per
+split and a digest per item.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -18,23 +23,53 @@ from exports.splitting import SPLITS
 LISTED = 50
 
 
-def _item_splits(version: ExportVersion) -> dict[str, str]:
-    files = [e for e in version.manifest.get("files", []) if e["role"] == "provenance"]
-    formats = {e["format"] for e in files}
+# Provenance fields that describe an item's content or review; ``group_id`` and ``id`` are
+# left out, since a group id changes whenever a related item comes or goes.
+COMPARED = (
+    "turn_index",
+    "source",
+    "language",
+    "rubric_version",
+    "scores",
+    "agreement",
+    "reviewers",
+)
+
+
+def _rows(path: Path, fmt: str) -> Iterator[dict[str, Any]]:
+    if fmt == "jsonl":
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)
+    else:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
+            yield from batch.to_pylist()
+
+
+def _item_splits(version: ExportVersion) -> tuple[dict[str, str], dict[str, str]]:
+    """Each item's split, and a digest of its rows (training columns and the compared
+    provenance), so an item whose text or scores changed is told from an unchanged one."""
+    entries = version.manifest.get("files", [])
+    formats = {e["format"] for e in entries if e["role"] == "provenance"}
     wanted = "jsonl" if "jsonl" in formats else "parquet"
+    data = {e["split"]: e["path"] for e in entries if e["role"] == "data" and e["format"] == wanted}
     split_of: dict[str, str] = {}
-    for entry in files:
-        if entry["format"] != wanted:
+    digests: dict[str, Any] = {}
+    for entry in entries:
+        if entry["role"] != "provenance" or entry["format"] != wanted:
             continue
-        path = version.path / entry["path"]
-        if wanted == "jsonl":
-            with path.open(encoding="utf-8") as handle:
-                for line in handle:
-                    split_of[json.loads(line)["item_id"]] = entry["split"]
-        else:
-            for item_id in pq.read_table(path, columns=["item_id"]).column("item_id").to_pylist():
-                split_of[item_id] = entry["split"]
-    return split_of
+        split = entry["split"]
+        provenance = _rows(version.path / entry["path"], wanted)
+        rows = _rows(version.path / data[split], wanted) if split in data else iter(())
+        for record in provenance:
+            item_id = record["item_id"]
+            split_of[item_id] = split
+            row = next(rows, None)
+            digest = digests.setdefault(item_id, hashlib.sha256())
+            described = {key: record.get(key) for key in COMPARED}
+            for part in (row, described):
+                digest.update(json.dumps(part, sort_keys=True, ensure_ascii=False).encode())
+    return split_of, {item_id: digest.hexdigest() for item_id, digest in digests.items()}
 
 
 @dataclass(frozen=True)
@@ -45,20 +80,28 @@ class VersionDiff:
     added: list[str]
     removed: list[str]
     moved: list[tuple[str, str, str]]
+    changed: list[str]
     added_total: int
     removed_total: int
     moved_total: int
+    changed_total: int
     unchanged: int
 
 
 def version_diff(*, old: ExportVersion, new: ExportVersion) -> VersionDiff:
-    before, after = _item_splits(old), _item_splits(new)
+    (before, old_digests), (after, new_digests) = _item_splits(old), _item_splits(new)
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
     moved = sorted(
         (item, before[item], after[item])
         for item in set(before) & set(after)
         if before[item] != after[item]
+    )
+    # An item in another split counts as moved, whatever else changed.
+    changed = sorted(
+        item
+        for item in set(before) & set(after)
+        if before[item] == after[item] and old_digests[item] != new_digests[item]
     )
     counts = []
     for split in SPLITS:
@@ -74,8 +117,10 @@ def version_diff(*, old: ExportVersion, new: ExportVersion) -> VersionDiff:
         added=added[:LISTED],
         removed=removed[:LISTED],
         moved=moved[:LISTED],
+        changed=changed[:LISTED],
         added_total=len(added),
         removed_total=len(removed),
         moved_total=len(moved),
-        unchanged=len(set(before) & set(after)) - len(moved),
+        changed_total=len(changed),
+        unchanged=len(set(before) & set(after)) - len(moved) - len(changed),
     )
