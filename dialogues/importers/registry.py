@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import importlib
+import io
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -81,12 +83,41 @@ def format_detect(*, path: Path, display_name: str | None = None) -> str:
     for cls in _REGISTRY.values():
         if path.suffix.lower() in cls.extensions and cls.sniff(path=path, head=head):
             return cls.format
-    seen = " ".join(head[:160].split())
     expected = ", ".join(sorted(_REGISTRY))
+    values = {"file": display_name or path.name, "expected": expected}
+    columns = _columns(path, head)
+    if columns is not None:
+        # A table's start is bytes (Parquet) or a long header; its column names say more.
+        raise UnknownFormat(
+            _(
+                "%(file)s: could not recognise the format; expected one of %(expected)s; "
+                "its columns are: %(columns)s"
+            )
+            % {**values, "columns": ", ".join(name or "-" for name in columns) or "-"}
+        )
     raise UnknownFormat(
         _(
             "%(file)s: could not recognise the format; expected one of %(expected)s; "
             "the file starts with: %(seen)r"
         )
-        % {"file": display_name or path.name, "expected": expected, "seen": seen}
+        % {**values, "seen": " ".join(head[:160].split())}
     )
+
+
+def _columns(path: Path, head: str) -> list[str] | None:
+    """The column names of a Parquet file or of a CSV header; None for other files."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        except Exception:  # not Parquet after all: the start of the file is the better clue
+            return None
+    if suffix == ".csv":
+        try:
+            header = next(csv.reader(io.StringIO(head.lstrip("\ufeff"))), None)
+        except csv.Error:
+            return None
+        return [name.strip() for name in header] if any(header or ()) else None
+    return None

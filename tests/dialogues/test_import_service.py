@@ -218,6 +218,23 @@ def test_a_parquet_file_missing_columns_is_rejected_naming_them(format_name: str
     assert "pairs.parquet" in messages
     if format_name:
         assert "rejected" in messages  # the missing column, named by the importer
+    else:
+        # Detection cannot say which format was meant; the columns the file has are the clue.
+        assert "its columns are: question, chosen" in messages
+        assert "PAR1" not in messages
+
+
+def test_an_unrecognised_csv_file_is_rejected_naming_its_columns() -> None:
+    data = b'\xef\xbb\xbfprompt,reply,score\n"I feel low.","That sounds hard.",3\n'
+
+    batch = run_import(ProjectFactory(), [("answers.csv", data)])
+
+    assert batch.status == ImportBatch.Status.REJECTED
+    [error] = batch.errors
+    assert error["file"] == "answers.csv"
+    assert error["field"] == "(file)"
+    assert "answers.csv: could not recognise the format" in error["message"]
+    assert error["message"].endswith("its columns are: prompt, reply, score")
 
 
 def test_an_unknown_format_name_is_refused_before_anything_is_stored() -> None:
