@@ -64,6 +64,7 @@ ROUTES: list[Route] = [
 
 ROUTES += [
     Route("api_agreement", "project", _project, api=True, allowed=LEADS),
+    Route("api_agreement_recompute", "project", _project, method="POST", api=True, allowed=LEADS),
     Route("api_judges", "project", _project, api=True, allowed=LEADS),
     Route("api_judge_run_start", "project", _judge, method="POST", api=True, allowed=LEADS),
     Route("api_judge_run", "project", _run, api=True, allowed=LEADS),

@@ -32,6 +32,7 @@ from dialogues.models import SourceRating
 from review.models import (
     Assignment,
     JudgeConfig,
+    JudgeResult,
     JudgeRun,
     PairwiseJudgment,
     Review,
@@ -60,7 +61,15 @@ OTHER_MARKERS = (
     "8642.135",
     "9753.864",
 )
-JUDGE_MARKERS = ("NARWHAL-JUDGE-RATER", "6283.517")
+JUDGE_MARKERS = (
+    "NARWHAL-JUDGE-RATER",
+    "6283.517",
+    # An LLM judge's answers: a scored session, a pair in both orders, an unparsable answer.
+    "OCELOT-LLM-JUDGE-RATIONALE",
+    "7531.246",
+    "AXOLOTL-LLM-PAIR-RATIONALE",
+    "TAPIR-LLM-RAW-ANSWER",
+)
 OWN_MARKER = "OWN-DRAFT-RATIONALE"
 
 
@@ -147,6 +156,7 @@ NO_SCORES: dict[str, str] = {
     "review:judge_run": "starts a judge run and redirects",
     "review:judge_run_cancel": "cancels a judge run and redirects",
     "api_judge_run_start": "starts a judge run; answers the run's counts (leads only)",
+    "api_agreement_recompute": "queues a background computation; answers the Job (leads only)",
 }
 
 
@@ -255,6 +265,47 @@ def blind(db) -> Blind:
         SourceRating.objects.create(
             session=item.session, criterion="empathy", score=6283.517, rater="NARWHAL-JUDGE-RATER"
         )
+
+    judge = JudgeConfig.objects.create(
+        project=project,
+        name="blind judge",
+        base_url="http://127.0.0.1:9/v1",
+        model="m",
+        api_key_env="K",
+        rubric=rubric,
+    )
+    answer = {
+        "config": judge,
+        "settings_fingerprint": judge.settings().fingerprint(),
+        "prompt_version": "v1",
+        "prompt_hash": "0" * 64,
+        "status": JudgeResult.Status.OK,
+    }
+    JudgeResult.objects.create(
+        **answer,
+        item=session_item,
+        rubric=rubric,
+        fingerprint="s",
+        scores={"empathy": 7531.246, "safety": 1},
+        rationale="OCELOT-LLM-JUDGE-RATIONALE",
+        raw_text='{"rationale": "OCELOT-LLM-JUDGE-RATIONALE", "empathy": 7531.246}',
+    )
+    for order in ("ab", "ba"):
+        JudgeResult.objects.create(
+            **answer,
+            item=pair_item,
+            order=order,
+            fingerprint=order,
+            choice="a",
+            rationale="AXOLOTL-LLM-PAIR-RATIONALE",
+            raw_text="AXOLOTL-LLM-PAIR-RATIONALE",
+        )
+    JudgeResult.objects.create(
+        **{**answer, "status": JudgeResult.Status.UNPARSABLE},
+        item=session_item,
+        fingerprint="u",
+        raw_text="TAPIR-LLM-RAW-ANSWER 7531.246",
+    )
 
     # The blind reviewer holds a slot on both, with a draft of their own.
     own = ReviewFactory(
@@ -398,3 +449,17 @@ def test_revealing_needs_both_the_project_setting_and_ones_own_submission(blind:
     assert "ZEBRA-RATIONALE-OTHER" not in _content(client.get(url))
     ReviewSettings.objects.filter(project=blind.project).update(reveal_after_submit=True)
     assert "ZEBRA-RATIONALE-OTHER" in _content(client.get(url))
+
+
+def test_the_llm_judges_markers_do_reach_the_lead(blind: Blind) -> None:
+    """The control for the LLM judge's answers: the lead sees them on the judge's page."""
+    client = Client()
+    client.force_login(blind.lead)
+    judge = JudgeConfig.objects.get(project=blind.project, name="blind judge")
+
+    content = _content(
+        client.get(reverse("review:judge_detail", args=[blind.project.slug, judge.pk]))
+    )
+
+    assert "TAPIR-LLM-RAW-ANSWER" in content
+    assert f'data-result="{JudgeResult.objects.get(fingerprint="s").pk}"' in content
