@@ -9,8 +9,9 @@ scale (``min`` to ``max`` in steps of ``step``); a met / not met criterion takes
 
 Not applicable (NA): an NA criterion is left out, and the total is prorated: the applicable
 criteria's total is mapped linearly from the range they can reach onto the rubric's full range.
-For a sum that starts at 0 this is ``raw * maximum / applicable maximum``: a CTRS session whose
-homework item is NA and which scores 36 of the remaining 60 gets 39.6 of 66. Prorating keeps
+For a sum that starts at 0 this is ``raw * maximum / applicable maximum``: on a rubric of ten
+items scored 0-4 (total 40, cut-off 24) where one item allows NA, a session with that item NA
+that scores 27 of the remaining 36 gets 30 of 40. (No CTRS item allows NA.) Prorating keeps
 every total on one scale, so the cut-off and comparisons between items stay meaningful (a
 reduced maximum would make a session fail a cut-off only because an item did not apply). For a
 mean the NA criteria are simply not averaged. Group sub-totals are not prorated: a group reports

@@ -8,7 +8,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from rubrics.files import number_out
-from rubrics.models import Criterion, text_in
+from rubrics.models import Criterion, CriterionGroup, TotalMethod, text_in
 
 register = template.Library()
 
@@ -47,3 +47,18 @@ def rubric_levels(criterion: Criterion, language: str | None = None) -> list[Lev
             label = _("Met") if value else _("Not met")
         levels.append(Level(num(value), label, text_in(anchors.get(value), language)))
     return levels
+
+
+@register.simple_tag
+def rubric_group_maximum(
+    group: CriterionGroup, criteria: list[Criterion], total_method: str | None = None
+) -> Decimal:
+    """The most a group's criteria add up to, as ``rubric_score`` reports it for the group.
+
+    A stated maximum wins; otherwise the criteria's highest contributions add up (weighted for a
+    weighted sum), which is the group sub-total's maximum whatever the total method.
+    """
+    if group.maximum is not None:
+        return group.maximum
+    weighted = total_method == TotalMethod.WEIGHTED_SUM
+    return sum((item.highest * (item.weight if weighted else 1) for item in criteria), Decimal(0))

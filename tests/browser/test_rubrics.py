@@ -62,7 +62,7 @@ def test_a_lead_creates_publishes_and_reads_a_rubric_in_chinese(page: Page) -> N
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Published. This version can no longer change.")).to_be_visible()
     expect(page.get_by_role("heading", name="Warmth check")).to_be_visible()
-    # The preview is the reviewer's form: five levels for the range, met / not met for the other.
+    # The preview offers the reviewer's choices: five levels for the range, met / not met.
     expect(page.locator('input[name="score-tone"]')).to_have_count(5)
     expect(page.locator('input[name="score-safe"]')).to_have_count(2)
     page.locator("summary", has_text="Anchors").first.click()

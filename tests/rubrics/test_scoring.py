@@ -143,3 +143,21 @@ def test_missing_scores_and_wrong_kinds_are_refused(na_rubric, builtins) -> None
     scores["validation"] = 2
     with pytest.raises(ScoreError, match=r"validation: expected met \(true / 1\)"):
         rubric_score(rubric=cbt, scores=scores)
+
+
+def test_the_documented_na_example(db) -> None:
+    """docs/rubrics.md: ten 0-4 items, one NA, 27 of the remaining 36 gives 30 of 40."""
+    rubric = RubricFactory(slug="ten-items", cutoff=Decimal(24))
+    for number in range(10):
+        CriterionFactory(rubric=rubric, code=f"i{number}", allow_na=number == 9)
+    scores = {f"i{number}": 3 for number in range(9)}  # 27
+    scores["i9"] = None
+    result = rubric_score(rubric=rubric, scores=scores)
+    assert (result.raw_total, result.applicable_maximum) == (27, 36)
+    assert (result.total, result.maximum, result.passed) == (30, 40, True)
+
+
+def test_no_ctrs_item_allows_not_applicable(builtins) -> None:
+    ctrs = rubric_latest_published(slug="ctrs")
+    with pytest.raises(ScoreError, match="homework: 'not applicable' is not allowed"):
+        rubric_score(rubric=ctrs, scores={**_all(ctrs, 4), "homework": None})

@@ -319,3 +319,28 @@ def test_the_criterion_form_takes_whole_numbers_only(world) -> None:
     assert response.status_code == 302
     criterion = Rubric.objects.get(slug="whole").criteria.get()
     assert [str(level.normalize()) for level in criterion.levels()] == ["1", "3", "5"]
+
+
+def test_the_preview_shows_group_maxima_na_and_rationale_rules(world) -> None:
+    rubric = RubricFactory(slug="preview", total_method="weighted_sum")
+    stated = CriterionGroupFactory(rubric=rubric, code="a", maximum=Decimal(4))
+    derived = CriterionGroupFactory(rubric=rubric, code="b")
+    CriterionFactory(rubric=rubric, group=stated, code="plain")
+    CriterionFactory(
+        rubric=rubric, group=derived, code="na-ok", allow_na=True, rationale_required=True
+    )
+    CriterionFactory(rubric=rubric, group=derived, code="double", weight=Decimal(2))
+    text = client_for(world.lead).get(_version_url("rubric_version", "preview")).content.decode()
+    # b has no stated maximum: 4 + 4 × 2, what rubric_score reports as the group's maximum.
+    assert text.count('class="muted group-maximum"') == 2
+    assert "(max. 4)" in text
+    assert "(max. 12)" in text
+    assert text.count('value="na"') == 1
+    assert 'name="score-na-ok" value="na"' in text
+    assert text.count("the total is prorated over the others") == 1
+    # Every criterion has a rationale box, as on the review page; the required one is open.
+    assert text.count('name="rationale-') == 3
+    assert text.count("Rationale (required)") == 1
+    assert text.count("Rationale (optional)") == 2
+    assert '<details class="rationale" open>' in text
+    assert "the review page, which adds the conversation and evidence turns" in text
