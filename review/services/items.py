@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.models import Project
 from dialogues.models import Candidate, Session, SourcePreference
-from review.models import Choice, Item
+from review.models import Choice, Item, TaskKind
 from review.selectors.access import review_settings_for
 
 # What a form sends for "not applicable" (None does the same from code).
@@ -66,9 +66,21 @@ def _audit_added(project: Project, actor: Any, kind: str, items: list[Item]) -> 
         )
 
 
+def _require_task(project: Project, kinds: tuple[str, ...], message: str) -> None:
+    """Items of a kind the project's tasks do not cover could never be reviewed."""
+    settings = review_settings_for(project=project)
+    if not any(settings.has_task(kind) for kind in kinds):
+        raise ItemError(message, field="kind")
+
+
 @transaction.atomic
 def items_add_sessions(*, project: Project, sessions: QuerySet[Session], actor: Any) -> ItemsAdded:
     """One session item per session of the project not yet in it."""
+    _require_task(
+        project,
+        (TaskKind.SCORING, TaskKind.REWRITE),
+        _("Turn on session scoring or rewriting in the settings before adding sessions."),
+    )
     chosen = sessions.filter(project=project)
     existing = set(
         Item.objects.filter(project=project, kind=Item.Kind.SESSION).values_list(
@@ -131,6 +143,11 @@ def session_pairs(*, sessions: QuerySet[Session]) -> list[tuple[Candidate, Candi
 @transaction.atomic
 def items_add_pairs(*, project: Project, sessions: QuerySet[Session], actor: Any) -> ItemsAdded:
     """One pair item per candidate pair of the project's sessions not yet in it."""
+    _require_task(
+        project,
+        (TaskKind.PAIRWISE,),
+        _("Turn on response-pair preference in the settings before adding pairs."),
+    )
     pairs = session_pairs(sessions=sessions.filter(project=project))
     existing = {
         frozenset(pair)

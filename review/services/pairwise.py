@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from review.models import Assignment, Choice, PairwiseJudgment, ReviewRevision
+from review.models import Assignment, Choice, PairwiseJudgment, ReviewRevision, TaskKind
 from review.outcome import item_status_refresh
 from review.selectors.access import review_settings_for
 from review.services.assignment import assignment_check_open, assignment_extend, assignment_lock
@@ -69,11 +69,14 @@ def judgment_input_from_form(*, data: Any, assignment: Assignment) -> JudgmentIn
 
 def _check(*, assignment: Assignment, data: JudgmentInput, complete: bool) -> dict[str, str]:
     problems: dict[str, str] = {}
+    settings = review_settings_for(project=assignment.item.project)
+    if not settings.has_task(TaskKind.PAIRWISE):
+        problems["__all__"] = _("This project does not ask for pair preferences.")
     if data.choice and data.choice not in Choice.values:
         problems["choice"] = _("Choose left, right, tie or both unacceptable.")
     if data.strength is not None and data.strength not in PairwiseJudgment.Strength.values:
         problems["strength"] = _("Strength is slightly, clearly or much.")
-    pair_rubric = review_settings_for(project=assignment.item.project).pair_rubric
+    pair_rubric = settings.pair_rubric
     codes = set(pair_rubric.criteria.values_list("code", flat=True)) if pair_rubric else set()
     for code, value in data.principle_choices.items():
         if code not in codes:

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from dialogues.models import Candidate, Speaker, Turn
-from review.models import Assignment, Item, Rewrite
+from review.models import Assignment, Item, Rewrite, TaskKind
 from review.outcome import item_status_refresh
+from review.selectors.access import review_settings_for
 from review.services.assignment import assignment_check_open, assignment_lock
 from review.services.reviewing import ReviewError
 
@@ -30,6 +31,8 @@ def rewrite_create(
     problems: dict[str, str] = {}
     if item.kind != Item.Kind.SESSION:
         problems["__all__"] = _("Only turns of a session can be rewritten.")
+    if not review_settings_for(project=item.project).has_task(TaskKind.REWRITE):
+        problems["__all__"] = _("This project does not ask for rewrites.")
     if not Assignment.objects.filter(
         item=item,
         reviewer=reviewer,

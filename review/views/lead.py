@@ -240,24 +240,26 @@ def item_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         chosen = sessions
         if add_form.cleaned_data["scope"] == "selected":
             chosen = sessions.filter(pk__in=add_form.cleaned_data["sessions"])
-        if add_form.cleaned_data["kind"] == "pair":
-            added = item_services.items_add_pairs(
-                project=project, sessions=chosen, actor=request.user
-            )
-        else:
-            added = item_services.items_add_sessions(
-                project=project, sessions=chosen, actor=request.user
-            )
-        messages.success(
-            request,
-            ngettext("%(count)d item added", "%(count)d items added", added.created)
-            % {"count": added.created}
-            + (
-                "; " + _("%(count)d already in the project.") % {"count": added.existing}
-                if added.existing
-                else "."
-            ),
+        add = (
+            item_services.items_add_pairs
+            if add_form.cleaned_data["kind"] == "pair"
+            else item_services.items_add_sessions
         )
+        try:
+            added = add(project=project, sessions=chosen, actor=request.user)
+        except item_services.ItemError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)d item added", "%(count)d items added", added.created)
+                % {"count": added.created}
+                + (
+                    "; " + _("%(count)d already in the project.") % {"count": added.existing}
+                    if added.existing
+                    else "."
+                ),
+            )
         return redirect(
             f"{reverse('review:lead_item_add', args=[project.slug])}?{request.GET.urlencode()}"
         )

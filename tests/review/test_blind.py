@@ -142,6 +142,8 @@ NO_SCORES: dict[str, str] = {
     "review:item_rewrite": "creates a rewrite; refused, it shows the page's rewrite form errors",
     "review:item_finish": "redirects",
     "review:lead_settings": "the project's review settings",
+    "review:project_create": "the form that creates a project",
+    "review:lead_calibration_decide": "clears or withdraws a reviewer's calibration, redirects",
     "review:lead_members": "members and roles",
     "review:lead_member_remove": "removes a member and redirects",
     "review:lead_item_add": "the form that adds sessions as items",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from core.models import AuditEvent
 from dialogues.models import Flag, Session, SourcePreference
-from review.models import Item
+from review.models import Item, ReviewSettings, TaskKind
 from review.selectors.lead import SessionFilter, sessions_matching
 from review.services.items import (
     ItemError,
@@ -25,6 +26,12 @@ from tests.review.factories import PairItemFactory, SessionItemFactory
 from tests.review.lead_fixtures import published_rubric, scoring_settings
 
 pytestmark = pytest.mark.django_db
+
+
+def _all_tasks(world):
+    ReviewSettings.objects.update_or_create(
+        project=world.project, defaults={"task_kinds": list(TaskKind.values)}
+    )
 
 
 def test_filter_picks_sessions_by_source_batch_language_topic_and_flags(world):
@@ -52,6 +59,7 @@ def test_filter_picks_sessions_by_source_batch_language_topic_and_flags(world):
 
 
 def test_adding_sessions_is_idempotent_scoped_and_audited(world):
+    _all_tasks(world)
     sessions = [SessionFactory(project=world.project) for _ in range(5)]
     foreign = SessionFactory()
     chosen = sessions_matching(project=world.project, session_filter=SessionFilter())
@@ -74,6 +82,7 @@ def test_adding_sessions_is_idempotent_scoped_and_audited(world):
 
 
 def test_positions_are_deterministic_and_scattered(world):
+    _all_tasks(world)
     [SessionFactory(project=world.project) for _ in range(12)]
     queryset = Session.objects.filter(project=world.project)
     items_add_sessions(project=world.project, sessions=queryset, actor=world.lead)
@@ -92,6 +101,7 @@ def test_positions_are_deterministic_and_scattered(world):
 
 
 def test_pairs_follow_source_preferences_else_every_two_candidates(world):
+    _all_tasks(world)
     preferred = SessionFactory(project=world.project, turns=[("client", "I feel alone.")])
     chosen = CandidateFactory(session=preferred, turn_index=1, key="chosen")
     rejected = CandidateFactory(session=preferred, turn_index=1, key="rejected")
@@ -158,3 +168,36 @@ def test_gold_pair_needs_a_valid_choice(world):
     item_gold_set(item=item, actor=world.lead, choice="a")
     item.refresh_from_db()
     assert (item.is_gold, item.gold_choice) == (True, "a")
+
+
+def test_pairs_are_refused_in_a_project_without_the_pairwise_task(world, client):
+    ReviewSettings.objects.update_or_create(
+        project=world.project, defaults={"task_kinds": [TaskKind.SCORING]}
+    )
+    session = SessionFactory(project=world.project)
+    CandidateFactory(session=session, turn_index=1, key="one")
+    CandidateFactory(session=session, turn_index=1, key="two")
+    client.force_login(world.lead)
+
+    response = client.post(
+        reverse("review:lead_item_add", args=[world.project.slug]),
+        {"kind": "pair", "scope": "all"},
+        follow=True,
+    )
+
+    assert "Turn on response-pair preference" in response.content.decode()
+    assert not Item.objects.filter(project=world.project, kind=Item.Kind.PAIR).exists()
+    with pytest.raises(ItemError):
+        items_add_pairs(project=world.project, sessions=Session.objects.all(), actor=world.lead)
+
+
+def test_sessions_are_refused_in_a_pairs_only_project(world):
+    ReviewSettings.objects.update_or_create(
+        project=world.project, defaults={"task_kinds": [TaskKind.PAIRWISE]}
+    )
+    SessionFactory(project=world.project)
+
+    with pytest.raises(ItemError, match="session scoring or rewriting"):
+        items_add_sessions(project=world.project, sessions=Session.objects.all(), actor=world.lead)
+
+    assert not Item.objects.filter(project=world.project).exists()
