@@ -40,6 +40,22 @@ D_SPEAKERS = {
 }
 D_LABEL = re.compile(r"^\s*(来访者|求助者|心理咨询师|咨询师)\s*[：:]\s*(.*)$")
 
+# The nine topic folders of the published CPsyCounE set. A file imported on its own keeps its
+# folder's name when it is one of these (see the import_sessions command), so it keeps its topic.
+TOPIC_FOLDERS = frozenset(
+    (
+        "Career",
+        "Education",
+        "Emotion&Stress",
+        "Family Relationship",
+        "Love&Marriage",
+        "Mental Disease",
+        "Self-growth",
+        "Sex",
+        "Social Relationship",
+    )
+)
+
 E_SPEAKERS = {"求助者": "client", "来访者": "client", "支持者": "counselor"}
 E_LABEL = re.compile(r"^\s*(求助者|来访者|支持者)\s*[：:]\s*(.*)$", re.DOTALL)
 

@@ -157,3 +157,30 @@ def test_command_refuses_unknown_projects_paths_and_formats(tmp_path) -> None:
     with pytest.raises(CommandError, match="unknown format 'cactuss'"):
         call_command("import_sessions", str(path), "--project", "clinic", "--format", "cactuss")
     assert ImportBatch.objects.count() == 0
+
+
+CPSYCOUNE = json.dumps(
+    ["求助者：我最近工作压力很大。", "支持者：听起来你很辛苦，能多说一些吗？"], ensure_ascii=False
+)
+
+
+def test_command_keeps_the_topic_of_a_cpsycoune_file_given_on_its_own(tmp_path) -> None:
+    ProjectFactory(slug="clinic")
+    write(tmp_path / "Career" / "3.json", CPSYCOUNE.encode())
+    write(tmp_path / "drafts" / "4.json", CPSYCOUNE.replace("工作", "学习").encode())
+
+    call_command(
+        "import_sessions",
+        str(tmp_path / "Career" / "3.json"),
+        str(tmp_path / "drafts" / "4.json"),
+        "--project",
+        "clinic",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+
+    batch = ImportBatch.objects.get()
+    assert [f["name"] for f in batch.files] == ["4.json", "Career/3.json"]
+    topics = dict(Session.objects.values_list("source_id", "topic"))
+    # A topic folder keeps the topic; any other folder is not a topic and stays out.
+    assert topics == {"Career/3": "Career", "4": ""}

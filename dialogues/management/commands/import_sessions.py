@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from core.jobs import JobProgress, run_job
 from core.models import Job, Project
 from dialogues.importers import importer_formats
+from dialogues.importers.cpsycoun import TOPIC_FOLDERS
 from dialogues.models import ImportBatch
 from dialogues.services.imports import ImportRequestError, Upload, import_batch_create
 from dialogues.tasks import IMPORT_KIND, error_line, import_job_body, import_sessions
@@ -88,7 +89,7 @@ def _uploads(paths: list[str]) -> list[tuple[str, Path]]:
                     continue
                 found.append(((Path(path.resolve().name) / relative).as_posix(), inner))
         elif path.is_file():
-            found.append((path.name, path))
+            found.append((_file_name(path), path))
         else:
             raise CommandError(f"{raw}: no such file or folder")
     names = [name for name, _path in found]
@@ -96,6 +97,18 @@ def _uploads(paths: list[str]) -> list[tuple[str, Path]]:
     if clashes:
         raise CommandError(f"two files would have the same name in the batch: {clashes[0]}")
     return found
+
+
+def _file_name(path: Path) -> str:
+    """A file given on its own goes in by its name, with its folder if that is a CPsyCounE topic.
+
+    CPsyCounE keeps a session's topic only in the folder name (Career/1.json); without the
+    folder, ``import_sessions Career/1.json`` would lose it.
+    """
+    folder = path.resolve().parent.name
+    if path.suffix.lower() == ".json" and folder in TOPIC_FOLDERS:
+        return f"{folder}/{path.name}"
+    return path.name
 
 
 class Command(BaseCommand):
