@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from rubrics.files import definition_dump, definition_parse, rubric_definition
 from rubrics.models import Criterion, CriterionGroup, Rubric
+from rubrics.scoring import rubric_score
 from rubrics.services import DEFINITIONS_DIR, RubricConflict, rubric_import, rubric_import_text
 from tests.rubrics.conftest import BUILTIN_FILES
 
@@ -137,10 +138,76 @@ def test_the_other_builtins(builtins) -> None:
     ]
 
 
+def test_scopes_scales_and_weights_are_those_of_rubrics_md(builtins) -> None:
+    """The facts of /work/shared/RUBRICS.md, one line per built-in."""
+    scopes = {slug: rubric.scope for slug, rubric in builtins.items()}
+    assert scopes == {
+        "ctrs": "session",
+        "cactus-counseling-eval": "session",
+        "cpsycoune": "session",
+        "cpsycoune-turn": "counselor_turn",
+        "psychocounsel": "response",
+        "psychocounsel-pair": "response_pair",
+        "cbt-llm": "response",
+        "mentalchat16k": "response",
+        "client-affect": "session",
+    }
+    # Every item of every built-in counts once: none of the instruments weights its items.
+    assert {
+        (slug, c.weight) for slug, r in builtins.items() for c in r.criteria.all() if c.weight != 1
+    } == set()
+    affect = builtins["client-affect"]
+    assert {
+        (c.scale_kind, c.scale_min, c.scale_max, c.scale_step) for c in affect.criteria.all()
+    } == {("range", 1, 5, 1)}
+    assert affect.cutoff is None  # PANAS-style ratings have no pass mark
+    cactus = builtins["cactus-counseling-eval"]
+    assert {(c.scale_min, c.scale_max, c.scale_step) for c in cactus.criteria.all()} == {(0, 6, 1)}
+    assert cactus.total_method == "sum"
+    mental = builtins["mentalchat16k"]
+    assert [c.code for c in mental.criteria.all()] == [
+        "active-listening",
+        "empathy-validation",
+        "safety-trust",
+        "open-mindedness",
+        "clarity-encouragement",
+        "boundaries-ethics",
+        "holistic",
+    ]
+    assert {c.scale_step for c in mental.criteria.all()} == {1}
+    principles = builtins["psychocounsel"]
+    assert {(c.scale_min, c.scale_max, c.scale_step) for c in principles.criteria.all()} == {
+        (1, 5, 1)
+    }
+
+
+def test_pair_principles_are_worded_as_comparisons(builtins) -> None:
+    """The pair rubric asks which of two responses does better, in both languages."""
+    single = {c.code: c.description for c in builtins["psychocounsel"].criteria.all()}
+    for criterion in builtins["psychocounsel-pair"].criteria.all():
+        assert criterion.description["en"].startswith("Which"), criterion.code
+        assert "哪一条" in criterion.description["zh-hans"], criterion.code
+        for language in ("en", "zh-hans"):
+            assert criterion.description[language] != single[criterion.code][language]
+
+
+def test_client_affect_reports_its_two_sub_totals(builtins) -> None:
+    """Its overall sum mixes good and bad feelings; the group sub-totals are what to read."""
+    affect = builtins["client-affect"]
+    scores = {c.code: (5 if c.group.code == "positive" else 1) for c in affect.criteria.all()}
+    result = rubric_score(rubric=affect, scores=scores)
+    assert [(g.code, g.subtotal, g.maximum) for g in result.groups] == [
+        ("positive", 50, 50),
+        ("negative", 10, 50),
+    ]
+    assert result.passed is None
+
+
 @pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda path: path.stem)
 def test_export_then_import_round_trips_every_builtin(builtins, path, tmp_path) -> None:
     out = tmp_path / path.name
-    call_command("rubric_export", path.stem, "--version", "1", "--output", str(out))
+    version = str(definition_parse(path.read_bytes(), source=path.name)["version"])
+    call_command("rubric_export", path.stem, "--version", version, "--output", str(out))
     assert out.read_bytes() == path.read_bytes()
     before = _snapshot()
     outcome = rubric_import_text(text=out.read_bytes(), source=out.name)
