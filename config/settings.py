@@ -201,9 +201,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins allowed per address and user name in LOGIN_THROTTLE_WINDOW seconds.
+# Failed logins allowed from one client address for one user name in LOGIN_THROTTLE_WINDOW
+# seconds; a user name and an address have higher ceilings of their own (see core/throttle.py).
 LOGIN_THROTTLE_ATTEMPTS = env_int("LOGIN_THROTTLE_ATTEMPTS", 8)
 LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 900)
+# Password reset requests allowed per client address and per e-mail address in the window.
+PASSWORD_RESET_THROTTLE_ATTEMPTS = env_int("PASSWORD_RESET_THROTTLE_ATTEMPTS", 5)
+PASSWORD_RESET_THROTTLE_WINDOW = env_int("PASSWORD_RESET_THROTTLE_WINDOW", 3600)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -293,12 +297,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_queue_dir.parent / "control"),
         "store_processed": False,
     }
-else:
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Redis redelivers an unacknowledged task after this many seconds; it must exceed the
     # longest job, or a second worker would start the same job while the first still runs.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 6 * 60 * 60)
     }
+else:
+    # RabbitMQ (amqp://) has no visibility timeout: it redelivers when the consumer's connection
+    # drops, and its own consumer_timeout bounds how long a task may stay unacknowledged (see
+    # docs/deploy.md). Redis-only options would be passed to it for nothing.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -308,10 +317,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # A running job whose progress has not moved for this long is taken to be orphaned (its worker
-# died) and may be picked up again when the broker redelivers it.
+# died): the broker's redelivery takes it over, its starter or a lead may retry it, and
+# `manage.py jobs_reap` marks it failed.
 JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 600)
 
 # --- API --------------------------------------------------------------------------------------
+
+# How many reverse proxies in front of Rapport append to X-Forwarded-For (nginx with
+# $proxy_add_x_forwarded_for is one). The client's address is the entry that many places from
+# the right; with 0 the header is ignored and the connection's own address is used. Throttles
+# (the API's and the login and password reset forms') count per this address, so a header a
+# client makes up must never be trusted: set it to exactly the number of proxies you run.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, not {NUM_PROXIES}")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -324,6 +343,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"auth": os.environ.get("API_AUTH_THROTTLE", "10/minute")},
+    # DRF's default (None) would take the whole X-Forwarded-For header as the client's identity,
+    # so rotating the header would get round every throttle.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rapport API",

@@ -6,9 +6,13 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from core.forms import ThrottledAdminAuthenticationForm
 
 # Password reset pages must open for a signed-out user: that is who forgets a password.
 public = login_not_required
+
+# The admin's own sign-in page is as exposed as ours: it counts failures with the same throttle.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 account_patterns: list[URLPattern | URLResolver] = [
     path("login/", core_views.LoginView.as_view(), name="login"),
@@ -19,7 +23,7 @@ account_patterns: list[URLPattern | URLResolver] = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", public(auth_views.PasswordResetView.as_view()), name="password_reset"),
+    path("password/reset/", core_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
         public(auth_views.PasswordResetDoneView.as_view()),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -68,7 +69,7 @@ class JobDetailApi(APIView):
     @extend_schema(responses=JobSerializer)
     def get(self, request: AuthedRequest, job_id: int) -> Response:
         job = job_get_for_user(job_id=job_id, user=request.user)
-        return Response(JobSerializer(job).data)
+        return Response(JobSerializer(job, context={"request": request}).data)
 
 
 class JobRetryApi(APIView):
@@ -77,11 +78,14 @@ class JobRetryApi(APIView):
         job = job_get_for_user(job_id=job_id, user=request.user)
         if not job.can_retry:
             return Response(
-                {"detail": "Only a failed or cancelled job can be retried."},
+                {"detail": _("Only a failed or cancelled job can be retried.")},
                 status=status.HTTP_409_CONFLICT,
             )
         job = jobs.job_retry(job=job)
-        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            JobSerializer(job, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class JobCancelApi(APIView):
@@ -90,7 +94,10 @@ class JobCancelApi(APIView):
         job = job_get_for_user(job_id=job_id, user=request.user)
         if not job.can_cancel:
             return Response(
-                {"detail": "This job has already ended."}, status=status.HTTP_409_CONFLICT
+                {"detail": _("This job has already ended.")}, status=status.HTTP_409_CONFLICT
             )
         job = jobs.job_cancel(job=job)
-        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            JobSerializer(job, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )

@@ -3,17 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from core import throttle
 
+THROTTLED = _("Too many failed sign-in attempts. Wait a few minutes before trying again.")
+
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _("Too many failed sign-in attempts. Wait a few minutes before trying again."),
-    }
+    """The sign-in form, refusing further tries once core.throttle says there were too many."""
+
+    error_messages = {**AuthenticationForm.error_messages, "throttled": THROTTLED}
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "") or ""
@@ -28,3 +30,13 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         if self.request is not None:
             throttle.login_succeeded(self.request, username)
         return cleaned
+
+
+class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The Django admin's sign-in form (staff only), counted by the same throttle.
+
+    A non-staff account's correct password is refused by the admin form and counts as a failure,
+    so the admin cannot be used to test passwords either.
+    """
+
+    error_messages = {**AdminAuthenticationForm.error_messages, "throttled": THROTTLED}

@@ -4,6 +4,11 @@ A task is declared with :func:`job_task`; its body receives the Job and a :class
 and returns a result dict. The wrapper claims the Job (so a duplicate or late delivery of the
 same message does nothing), keeps status and progress current, and records why a job failed in
 words a user can act on.
+
+A job whose worker was killed comes back: the broker delivers the message again, and that
+delivery waits until the job's heartbeat is older than JOB_STALE_AFTER_SECONDS, then takes the
+job over. Its starter or a lead may also retry such a job, and ``manage.py jobs_reap`` marks
+stale jobs failed with a message saying so.
 """
 
 from __future__ import annotations
@@ -12,13 +17,15 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.utils import timezone, translation
+from django.db.models import Q
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from core.models import Job, Project
@@ -37,6 +44,13 @@ class JobError(Exception):
 
 class JobCancelled(Exception):
     """Raised inside a job body when a user asked for the job to stop."""
+
+
+class JobSuperseded(Exception):
+    """Raised inside a job body whose run was given up: retried, taken over or reaped.
+
+    The run that raises it writes nothing more; the job belongs to whoever took it.
+    """
 
 
 class JobProgress:
@@ -77,9 +91,12 @@ class JobProgress:
         self(self.done + by)
 
     def _write(self) -> None:
-        jobs = Job.objects.using(settings.JOB_PROGRESS_DATABASE).filter(pk=self.job.pk)
+        jobs = _this_run(self.job).using(settings.JOB_PROGRESS_DATABASE)
         try:
-            if jobs.filter(cancel_requested=True).exists():
+            state = jobs.values_list("cancel_requested", flat=True).first()
+            if state is None:
+                raise JobSuperseded
+            if state:
                 raise JobCancelled
             jobs.update(
                 progress_done=self.done,
@@ -136,20 +153,35 @@ def _send(job: Job) -> None:
     transaction.on_commit(send)
 
 
+def _this_run(job: Job) -> Any:
+    """The job's row while it is still running as this run claimed it (same attempt)."""
+    return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts)
+
+
+def _retryable() -> Q:
+    stale = Q(status=Job.Status.RUNNING, updated_at__lt=Job.stale_cutoff())
+    return Q(status__in=[Job.Status.FAILED, Job.Status.CANCELLED]) | stale
+
+
 def job_retry(*, job: Job) -> Job:
-    """Queue a failed or cancelled job again with the same parameters."""
-    updated = Job.objects.filter(
-        pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]
-    ).update(
+    """Queue a failed or cancelled job again with the same parameters.
+
+    A job left running by a worker that stopped (no heartbeat for JOB_STALE_AFTER_SECONDS) may be
+    retried too; should its old run still be alive after all, it finds the job no longer its own
+    at its next progress report and stops without writing.
+    """
+    updated = Job.objects.filter(_retryable(), pk=job.pk).update(
         status=Job.Status.QUEUED,
         progress_done=0,
         progress_total=None,
         message=_("Waiting for a worker"),
         error_report="",
+        error_detail="",
         result={},
         cancel_requested=False,
         started_at=None,
         finished_at=None,
+        updated_at=timezone.now(),
     )
     job.refresh_from_db()
     if updated:
@@ -157,14 +189,43 @@ def job_retry(*, job: Job) -> Job:
     return job
 
 
+def _stopped_message(heartbeat: datetime) -> str:
+    when = formats.date_format(timezone.localtime(heartbeat), "Y-m-d H:i:s T")
+    return _("The worker stopped (no heartbeat since %(time)s); retry it.") % {"time": when}
+
+
+def jobs_reap() -> list[Job]:
+    """Mark every running job whose worker stopped as failed, saying so; return them."""
+    reaped = []
+    with transaction.atomic():
+        stale = Job.objects.select_for_update().filter(
+            status=Job.Status.RUNNING, updated_at__lt=Job.stale_cutoff()
+        )
+        for job in stale:
+            language = job.params.get("_language") or settings.LANGUAGE_CODE
+            with translation.override(language):
+                report = _stopped_message(job.updated_at)
+                job.status = Job.Status.FAILED
+                job.message = _("Failed")
+                job.error_report = report
+                job.finished_at = timezone.now()
+            job.save()
+            reaped.append(job)
+    return reaped
+
+
 def job_cancel(*, job: Job) -> Job:
-    """Ask a job to stop. A queued job is cancelled at once; a running one at its next report."""
+    """Ask a job to stop. A queued job is cancelled at once; a running one at its next report.
+
+    A running job whose worker stopped will make no report: it is cancelled at once too.
+    """
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
-        if locked.status == Job.Status.QUEUED:
+        if locked.status == Job.Status.QUEUED or locked.is_stale:
+            started = locked.status == Job.Status.RUNNING
             locked.status = Job.Status.CANCELLED
             locked.finished_at = timezone.now()
-            locked.message = _("Cancelled before it started")
+            locked.message = _("Cancelled") if started else _("Cancelled before it started")
             locked.cancel_requested = True
             locked.save()
         elif locked.status == Job.Status.RUNNING:
@@ -175,14 +236,23 @@ def job_cancel(*, job: Job) -> Job:
     return job
 
 
-def _claim(job_id: int) -> Job | None:
-    """Move the job to RUNNING, or return None when this delivery must not run it.
+@dataclass(frozen=True)
+class Busy:
+    """The job is running with a live heartbeat; look again after ``seconds``."""
 
-    Brokers deliver at least once: a message can arrive twice, or again after a worker died.
-    A finished job is never run again; a running job is left alone unless its heartbeat is older
-    than JOB_STALE_AFTER_SECONDS, which means its worker is gone.
+    seconds: float
+
+
+def _claim(job_id: int) -> Job | Busy | None:
+    """Move the job to RUNNING; or None when this delivery must not run it; or Busy.
+
+    Brokers deliver at least once: a message can arrive twice, or again right after its worker
+    died (RabbitMQ when the connection drops, any broker when a pool process is killed). A
+    finished job is never run again. A running job with a heartbeat younger than
+    JOB_STALE_AFTER_SECONDS may still have a live worker, so the delivery is told to come back
+    when that heartbeat would be stale (:class:`Busy`); by then either the job has ended or its
+    worker is gone and this delivery takes it over.
     """
-    stale_before = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None:
@@ -190,8 +260,9 @@ def _claim(job_id: int) -> Job | None:
             return None
         if job.status in Job.FINISHED:
             return None
-        if job.status == Job.Status.RUNNING and job.updated_at > stale_before:
-            return None
+        if job.status == Job.Status.RUNNING and not job.is_stale:
+            stale_at = job.updated_at + timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+            return Busy(max(1.0, (stale_at - timezone.now()).total_seconds() + 1))
         if job.cancel_requested:
             job.status = Job.Status.CANCELLED
             job.finished_at = timezone.now()
@@ -204,34 +275,49 @@ def _claim(job_id: int) -> Job | None:
         job.progress_done = 0
         job.message = _("Started")
         job.error_report = ""
+        job.error_detail = ""
         job.save()
         return job
 
 
-def _finish(job: Job, *, status: str, message: str, error_report: str = "", result: Any) -> None:
-    Job.objects.filter(pk=job.pk).update(
+def _finish(
+    job: Job,
+    *,
+    status: str,
+    message: str,
+    error_report: str = "",
+    error_detail: str = "",
+    result: Any,
+) -> None:
+    # Only while the job is still this run's: a retried, taken-over or reaped job is not touched.
+    _this_run(job).update(
         status=status,
         message=message[:500],
         error_report=error_report,
+        error_detail=error_detail,
         result=result or {},
         finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
 
 
-def run_job(job_id: int, body: JobBody) -> None:
+def run_job(job_id: int, body: JobBody) -> Busy | None:
+    """Claim and run the job; returns :class:`Busy` when it is running elsewhere."""
     job = _claim(job_id)
-    if job is None:
-        return
+    if job is None or isinstance(job, Busy):
+        return job
     language = job.params.get("_language") or settings.LANGUAGE_CODE
     with translation.override(language):
         _run_claimed(job, body)
+    return None
 
 
 def _run_claimed(job: Job, body: JobBody) -> None:
     progress = JobProgress(job)
     try:
         result = body(job, progress) or {}
+    except JobSuperseded:
+        logger.warning("job %s (%s): this run was superseded; it stops", job.pk, job.kind)
     except JobCancelled:
         _finish(job, status=Job.Status.CANCELLED, message=_("Cancelled"), result={})
     except JobError as exc:
@@ -245,17 +331,19 @@ def _run_claimed(job: Job, body: JobBody) -> None:
     except Exception as exc:
         logger.exception("job %s (%s) crashed", job.pk, job.kind)
         report = _("Unexpected error: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+        # The traceback names files and code: staff read it (admin, API), other viewers do not.
         _finish(
             job,
             status=Job.Status.FAILED,
             message=_("Failed"),
-            error_report=report + "\n\n" + traceback.format_exc(limit=8),
+            error_report=report,
+            error_detail=traceback.format_exc(limit=8),
             result={},
         )
     else:
-        Job.objects.filter(pk=job.pk).update(progress_done=progress.done)
+        _this_run(job).update(progress_done=progress.done)
         if progress.total is not None:
-            Job.objects.filter(pk=job.pk).update(progress_total=progress.total)
+            _this_run(job).update(progress_total=progress.total)
         _finish(job, status=Job.Status.SUCCEEDED, message=_("Done"), result=result)
 
 
@@ -263,15 +351,23 @@ def job_task(name: str) -> Callable[[JobBody], Any]:
     """Declare a Celery task that runs ``body(job, progress)`` for the Job id it is sent.
 
     Tasks are acknowledged late and rejected when their worker dies, so a killed worker's job
-    is delivered again; :func:`_claim` decides whether that delivery may run it.
+    is delivered again; :func:`_claim` decides whether that delivery may run it. A delivery
+    that finds the job running with a live heartbeat re-sends itself for when the heartbeat
+    would be stale (a Celery retry, as often as needed), so the job is not dropped when the
+    redelivery arrives while its dead worker's last heartbeat is still recent.
     """
 
     def decorate(body: JobBody) -> Any:
-        def task(job_id: int) -> None:
-            run_job(job_id, body)
+        def task(self: Any, job_id: int) -> None:
+            busy = run_job(job_id, body)
+            # Inline (eager) runs have no broker to come back through: nothing runs twice there.
+            if busy is not None and not self.request.is_eager:
+                raise self.retry(countdown=busy.seconds)
 
         task.__name__ = body.__name__
         task.__doc__ = body.__doc__
-        return shared_task(name=name, acks_late=True, reject_on_worker_lost=True)(task)
+        return shared_task(
+            name=name, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None
+        )(task)
 
     return decorate

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -113,7 +115,10 @@ class Job(models.Model):
     progress_done = models.PositiveBigIntegerField(_("done"), default=0)
     progress_total = models.PositiveBigIntegerField(_("total"), null=True, blank=True)
     message = models.CharField(_("message"), max_length=500, blank=True)
+    # What went wrong, in words for whoever may see the job.
     error_report = models.TextField(_("error report"), blank=True)
+    # An unexpected error's traceback (file paths, code): for staff only, never on the job's page.
+    error_detail = models.TextField(_("error details"), blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
@@ -149,9 +154,19 @@ class Job(models.Model):
             return None
         return min(100, int(100 * self.progress_done / self.progress_total))
 
+    @staticmethod
+    def stale_cutoff() -> datetime:
+        """A running job whose heartbeat is older than this has lost its worker."""
+        return timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+
+    @property
+    def is_stale(self) -> bool:
+        return self.status == self.Status.RUNNING and self.updated_at < self.stale_cutoff()
+
     @property
     def can_retry(self) -> bool:
-        return self.status in (self.Status.FAILED, self.Status.CANCELLED)
+        """Failed, cancelled, or left running by a worker that stopped."""
+        return self.status in (self.Status.FAILED, self.Status.CANCELLED) or self.is_stale
 
     @property
     def can_cancel(self) -> bool:

@@ -66,12 +66,20 @@ def project_members(*, project: Project) -> QuerySet[Membership]:
 
 
 def jobs_for_user(*, user: User) -> QuerySet[Job]:
-    """The caller's own jobs and, for a lead, every job of the projects they lead."""
+    """The caller's own jobs and, for a lead, every job of the projects they lead.
+
+    A job of a project belongs to the project first: its starter sees it only while still a
+    member, so someone removed from a project loses its jobs (their parameters, results and
+    error reports) with the rest of it. A job of no project stays its starter's.
+    """
     if not user.is_authenticated:
         return Job.objects.none()
-    led = Membership.objects.filter(user=user, role=Role.LEAD).values("project_id")
+    memberships = Membership.objects.filter(user=user)
+    led = memberships.filter(role=Role.LEAD).values("project_id")
+    member_of = memberships.values("project_id")
+    own = Q(started_by=user) & (Q(project__isnull=True) | Q(project_id__in=member_of))
     return (
-        Job.objects.filter(Q(started_by=user) | Q(project_id__in=led))
+        Job.objects.filter(own | Q(project_id__in=led))
         .select_related("project", "started_by")
         .order_by("-created_at", "-pk")
     )

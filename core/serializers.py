@@ -60,6 +60,9 @@ class JobSerializer(serializers.ModelSerializer[Job]):
     )
     started_by = serializers.CharField(source="started_by.username", read_only=True, default=None)
     percent = serializers.IntegerField(read_only=True, allow_null=True)
+    error_detail = serializers.SerializerMethodField(
+        help_text="An unexpected error's traceback; empty unless the caller is staff."
+    )
 
     class Meta:
         model = Job
@@ -74,6 +77,7 @@ class JobSerializer(serializers.ModelSerializer[Job]):
             "percent",
             "message",
             "error_report",
+            "error_detail",
             "result",
             "attempts",
             "cancel_requested",
@@ -83,3 +87,9 @@ class JobSerializer(serializers.ModelSerializer[Job]):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_error_detail(self, job: Job) -> str:
+        # Tracebacks name files and code; only staff (who may read them in the admin too) see them.
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return job.error_detail if user is not None and user.is_staff else ""

@@ -1,8 +1,28 @@
-"""Slows down password guessing on the browser login form.
+"""Slows down password guessing on the browser login forms, and password reset mail.
 
-Failed attempts are counted per client address and per user name in the cache; past the limit
-the form refuses further tries until the window has passed. (The API's token endpoint uses DRF's
-own throttle with the "auth" scope.)
+Counters live in the cache (share it between web processes: CACHE_URL) and expire
+LOGIN_THROTTLE_WINDOW seconds after their first hit. The client address is
+:func:`core.http.client_address`, the same trusted-proxy derivation as the API's throttles. (The
+API's token endpoint uses DRF's own throttle with the "auth" scope.)
+
+Failed sign-ins are counted three ways, each with its own ceiling:
+
+- per client address *and* user name, ``LOGIN_THROTTLE_ATTEMPTS``: one client guessing one
+  account is stopped after a few tries;
+- per user name, ``USER_FACTOR`` times that, from any address: a guesser spreading tries over
+  several addresses is still stopped, while a single attacker (who hits the first ceiling long
+  before) cannot lock the account's owner out from their own address;
+- per client address, ``ADDRESS_FACTOR`` times that, over any user names: one client trying one
+  password on many accounts is stopped too.
+
+A counter per address alone would be wrong at a low ceiling: everyone behind one proxy or office
+NAT shares an address, so a few typos (or one attacker) under *any* names would lock every user
+out. That is why the address ceiling is much higher than the others, and why a correct password
+for a user whose own counters are clean still signs in while the address counter is below it.
+
+A correct sign-in clears only its own (address, user name) counter: the user-name counter also
+holds other clients' failures, and clearing the address counter would let a sprayer with one valid
+account of their own reset it between rounds.
 """
 
 from __future__ import annotations
@@ -13,28 +33,81 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from core.http import client_address
 
-def _keys(request: HttpRequest, username: str) -> list[str]:
-    address = request.META.get("REMOTE_ADDR", "")
-    name = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return [f"login-fail:addr:{address}", f"login-fail:user:{name}"]
+# Ceilings, as multiples of LOGIN_THROTTLE_ATTEMPTS (see the module's docstring).
+USER_FACTOR = 3
+ADDRESS_FACTOR = 10
+
+
+def _digest(value: str) -> str:
+    # User names and e-mail addresses are kept out of cache keys (and the cache's memory) as such.
+    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+
+
+def _count(key: str) -> int:
+    return int(cache.get(key) or 0)
+
+
+def _hit(key: str, window: int) -> None:
+    """Add one to a counter that expires ``window`` seconds after its first hit."""
+    if cache.add(key, 1, timeout=window):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=window)
+
+
+# --- Sign-in ----------------------------------------------------------------------------------
+
+
+def _login_counters(request: HttpRequest, username: str) -> list[tuple[str, int]]:
+    """(cache key, ceiling) of each counter that a sign-in as ``username`` is checked against."""
+    limit = settings.LOGIN_THROTTLE_ATTEMPTS
+    address = client_address(request)
+    name = _digest(username)
+    return [
+        (f"login-fail:pair:{_digest(address)}:{name}", limit),
+        (f"login-fail:user:{name}", limit * USER_FACTOR),
+        (f"login-fail:addr:{_digest(address)}", limit * ADDRESS_FACTOR),
+    ]
 
 
 def login_blocked(request: HttpRequest, username: str) -> bool:
-    limit = settings.LOGIN_THROTTLE_ATTEMPTS
-    return any((cache.get(key) or 0) >= limit for key in _keys(request, username))
+    return any(_count(key) >= ceiling for key, ceiling in _login_counters(request, username))
 
 
 def login_failed(request: HttpRequest, username: str) -> None:
-    window = settings.LOGIN_THROTTLE_WINDOW
-    for key in _keys(request, username):
-        if cache.add(key, 1, timeout=window):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=window)
+    for key, _ceiling in _login_counters(request, username):
+        _hit(key, settings.LOGIN_THROTTLE_WINDOW)
 
 
 def login_succeeded(request: HttpRequest, username: str) -> None:
-    cache.delete_many(_keys(request, username)[1:])
+    pair_key, _ceiling = _login_counters(request, username)[0]
+    cache.delete(pair_key)
+
+
+# --- Password reset ---------------------------------------------------------------------------
+
+
+def _reset_keys(request: HttpRequest, email: str) -> list[str]:
+    return [
+        f"password-reset:addr:{_digest(client_address(request))}",
+        f"password-reset:email:{_digest(email)}",
+    ]
+
+
+def password_reset_blocked(request: HttpRequest, email: str) -> bool:
+    """True once this client, or this e-mail address, has asked too often in the window.
+
+    Every request counts, whether or not an account has the address, so the throttle says
+    nothing about which addresses exist.
+    """
+    limit = settings.PASSWORD_RESET_THROTTLE_ATTEMPTS
+    return any(_count(key) >= limit for key in _reset_keys(request, email))
+
+
+def password_reset_requested(request: HttpRequest, email: str) -> None:
+    for key in _reset_keys(request, email):
+        _hit(key, settings.PASSWORD_RESET_THROTTLE_WINDOW)

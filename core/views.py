@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -8,10 +11,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from core import jobs
+from core import jobs, throttle
 from core.audit import audit_events_for_project
 from core.forms import ThrottledAuthenticationForm
 from core.http import AuthedHttpRequest
@@ -29,6 +33,36 @@ from core.selectors import (
 class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, limited per client address and per e-mail address.
+
+    Each request sends a mail, so without a limit the form would let anyone flood an inbox or
+    use Rapport's mail server as a cannon.
+    """
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        if throttle.password_reset_blocked(self.request, email):
+            minutes = max(1, settings.PASSWORD_RESET_THROTTLE_WINDOW // 60)
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many password reset requests. Wait %(minutes)d minute before asking "
+                    "again; a link that was already sent still works.",
+                    "Too many password reset requests. Wait %(minutes)d minutes before asking "
+                    "again; a link that was already sent still works.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        throttle.password_reset_requested(self.request, email)
+        return super().form_valid(form)
 
 
 @require_GET

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
+
 import factory
 from django.contrib.auth import get_user_model
 
 from core.models import Job, Membership, Project, Role
 
-TEST_PASSWORD = "correct horse battery staple"
+# Every factory-made user's password: random per run (per process, under xdist), so no test
+# can lean on a password written down in the repository. Use this name, never a literal.
+TEST_PASSWORD = "tests-" + secrets.token_urlsafe(18)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
