@@ -6,17 +6,23 @@ browser's.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http import AuthedRequest
-from core.selectors import user_is_lead_anywhere
+from core.models import Project, Role
+from core.selectors import projects_for_user, user_is_lead_anywhere
+from exports.forms import SpecificationForm
 from exports.models import ExportSpecification, ExportVersion
 from exports.selectors import (
     specification_get_for_user,
@@ -26,6 +32,7 @@ from exports.selectors import (
     versions_for_user,
 )
 from exports.serializers import (
+    ExportSpecificationCreateSerializer,
     ExportSpecificationSerializer,
     ExportVersionDetailSerializer,
     ExportVersionSerializer,
@@ -38,6 +45,7 @@ from exports.services.downloads import (
     download_record,
     export_file_path,
 )
+from exports.services.specifications import specification_create
 
 BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="the file, streamed")
 
@@ -104,8 +112,62 @@ class ExportApproveApi(APIView):
         return Response(ExportVersionSerializer(version).data)
 
 
+# Form fields that the API names after the model's fields.
+FORM_FIELD_NAMES = {
+    "min_scores_text": "min_scores",
+    "min_agreement_text": "min_agreement",
+    "source_formats_text": "source_formats",
+}
+
+
+def _bars_text(bars: dict[str, Any]) -> str:
+    # 2, not the serializer's 2.000, as the form would store it.
+    return "\n".join(f"{code} = {format(value.normalize(), 'f')}" for code, value in bars.items())
+
+
+def _form_data(data: dict[str, Any], led: QuerySet[Project]) -> dict[str, Any]:
+    """The API's fields as the specification form's (the form does every check)."""
+    by_slug = dict(led.values_list("slug", "pk"))
+    unknown = [slug for slug in data["projects"] if slug not in by_slug]
+    if unknown:
+        raise ValidationError(
+            {
+                "projects": [
+                    _("You do not lead a project %(slugs)s.") % {"slugs": ", ".join(unknown)}
+                ]
+            }
+        )
+
+    def text(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    return {
+        "name": data["name"],
+        "projects": [by_slug[slug] for slug in data["projects"]],
+        "kind": data["kind"],
+        "min_total": text(data.get("min_total")),
+        "min_reviewers": text(data["min_reviewers"]),
+        "min_scores_text": _bars_text(data.get("min_scores") or {}),
+        "min_agreement_text": _bars_text(data.get("min_agreement") or {}),
+        "languages": list(data.get("languages") or []),
+        "source_formats_text": ", ".join(data.get("source_formats") or []),
+        "dpo_sources": list(data.get("dpo_sources") or []),
+        "tie_policy": data["tie_policy"],
+        "margin_threshold": text(data["margin_threshold"]),
+        "sft_mode": data["sft_mode"],
+        "system_prompt_mode": data["system_prompt_mode"],
+        "system_prompt_text": data["system_prompt_text"],
+        "train_ratio": text(data["train_ratio"]),
+        "validation_ratio": text(data["validation_ratio"]),
+        "test_ratio": text(data["test_ratio"]),
+        "seed": text(data["seed"]),
+        "formats": list(data["formats"]),
+    }
+
+
 class ExportSpecificationListApi(generics.ListAPIView[ExportSpecification]):
-    """Specifications the caller manages (lead of every one of their projects)."""
+    """Specifications the caller manages (lead of every one of their projects); a lead also
+    creates one here, from projects they lead."""
 
     serializer_class = ExportSpecificationSerializer
 
@@ -114,6 +176,32 @@ class ExportSpecificationListApi(generics.ListAPIView[ExportSpecification]):
         if not user_is_lead_anywhere(user=user):  # type: ignore[arg-type]
             raise PermissionDenied
         return specifications_managed_by(user=user)
+
+    @extend_schema(
+        request=ExportSpecificationCreateSerializer,
+        responses={
+            201: ExportSpecificationSerializer,
+            400: OpenApiResponse(description="field -> list of messages"),
+            403: None,
+        },
+    )
+    def post(self, request: AuthedRequest) -> Response:
+        led = projects_for_user(user=request.user, roles=[Role.LEAD])
+        if not led.exists():
+            raise PermissionDenied
+        incoming = ExportSpecificationCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        form = SpecificationForm(_form_data(dict(incoming.validated_data), led), led=led)
+        if not form.is_valid():
+            errors = {
+                FORM_FIELD_NAMES.get(name, name): [str(message) for message in messages]
+                for name, messages in form.errors.items()
+            }
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        specification = specification_create(form=form, user=request.user)
+        return Response(
+            ExportSpecificationSerializer(specification).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ExportBuildApi(APIView):

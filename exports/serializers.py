@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
-from exports.models import ExportSpecification, ExportVersion
+from dialogues.models import Language
+from exports.models import (
+    DpoSource,
+    ExportKindChoice,
+    ExportSpecification,
+    ExportVersion,
+    SftModeChoice,
+    SystemPromptMode,
+    TiePolicy,
+)
+from exports.writers import WRITERS
 
 
 class ExportSpecificationSerializer(serializers.ModelSerializer[ExportSpecification]):
@@ -79,3 +90,55 @@ class ExportVersionSerializer(serializers.ModelSerializer[ExportVersion]):
 class ExportVersionDetailSerializer(ExportVersionSerializer):
     class Meta(ExportVersionSerializer.Meta):
         fields = [*ExportVersionSerializer.Meta.fields, "manifest"]
+
+
+class ExportSpecificationCreateSerializer(serializers.Serializer[Any]):
+    """What a lead sends to create a specification; the specification form checks it, so the
+    API and the browser refuse the same things with the same messages."""
+
+    name = serializers.CharField(max_length=200)
+    projects = serializers.ListField(
+        child=serializers.SlugField(), min_length=1, help_text="slugs of projects you lead"
+    )
+    kind = serializers.ChoiceField(choices=ExportKindChoice.choices)
+    min_total = serializers.DecimalField(
+        max_digits=9, decimal_places=3, required=False, allow_null=True
+    )
+    min_scores = serializers.DictField(
+        child=serializers.DecimalField(max_digits=9, decimal_places=3),
+        required=False,
+        help_text="criterion code -> lowest final score",
+    )
+    min_reviewers = serializers.IntegerField(min_value=0, required=False, default=1)
+    min_agreement = serializers.DictField(
+        child=serializers.DecimalField(max_digits=4, decimal_places=3),
+        required=False,
+        help_text="criterion code -> lowest Krippendorff's alpha",
+    )
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Language.choices), required=False
+    )
+    source_formats = serializers.ListField(child=serializers.CharField(), required=False)
+    dpo_sources = serializers.ListField(
+        child=serializers.ChoiceField(choices=DpoSource.choices), required=False
+    )
+    tie_policy = serializers.ChoiceField(choices=TiePolicy.choices, default=TiePolicy.DROP)
+    margin_threshold = serializers.DecimalField(
+        max_digits=9, decimal_places=3, required=False, default=Decimal("1")
+    )
+    sft_mode = serializers.ChoiceField(choices=SftModeChoice.choices, default="session")
+    system_prompt_mode = serializers.ChoiceField(
+        choices=SystemPromptMode.choices, default=SystemPromptMode.NONE
+    )
+    system_prompt_text = serializers.CharField(required=False, allow_blank=True, default="")
+    train_ratio = serializers.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.8"))
+    validation_ratio = serializers.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.1")
+    )
+    test_ratio = serializers.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.1"))
+    seed = serializers.IntegerField(min_value=0, default=0)
+    formats = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(WRITERS)),
+        required=False,
+        default=["parquet", "jsonl"],
+    )

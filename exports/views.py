@@ -7,13 +7,11 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.audit import audit_record
 from core.http import AuthedHttpRequest
 from core.models import Role
 from core.selectors import projects_for_user
@@ -27,6 +25,7 @@ from exports.selectors import (
     versions_for_user,
     versions_of,
 )
+from exports.services import specifications
 from exports.services.agreement import ExportRefused
 from exports.services.building import export_version_approve, export_version_start
 from exports.services.diff import version_diff
@@ -64,19 +63,7 @@ def specification_create(request: AuthedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = SpecificationForm(request.POST or None, led=led)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            specification = form.save(commit=False)
-            specification.created_by = request.user
-            specification.save()
-            form.save_m2m()
-            for project in specification.projects.all():
-                audit_record(
-                    actor=request.user,
-                    action="exports.specification.create",
-                    obj=specification,
-                    project=project,
-                    after={"name": specification.name, "kind": specification.kind},
-                )
+        specification = specifications.specification_create(form=form, user=request.user)
         messages.success(request, _("The specification was saved. Build its first version now."))
         return redirect("exports:specification_detail", specification_id=specification.pk)
     return render(request, "exports/specification_form.html", {"form": form})

@@ -226,3 +226,50 @@ def test_the_exports_approver_is_recorded_on_the_version_and_in_the_audit_log(pe
     assert event.actor == people["lead"]
     assert event.after["approved_by"] == "lead"
     assert event.after["status"] == "approved"
+
+
+def test_a_lead_creates_a_specification_through_the_api_with_the_forms_checks(people, versions):
+    from exports.models import ExportSpecification
+
+    lead = _api(people["lead"])
+    body = {
+        "name": "Clinic pairs",
+        "projects": ["clinic"],
+        "kind": "sft",
+        "min_scores": {"empathy": "2"},
+        "sft_mode": "turn",
+        "seed": 9,
+    }
+
+    created = lead.post("/api/export-specifications/", body, format="json")
+    typo = lead.post(
+        "/api/export-specifications/", body | {"min_scores": {"empaty": "2"}}, format="json"
+    )
+    elsewhere = lead.post(
+        "/api/export-specifications/", body | {"projects": ["elsewhere"]}, format="json"
+    )
+    pairs_with_scores = lead.post(
+        "/api/export-specifications/",
+        body | {"kind": "dpo", "dpo_sources": ["pairwise"]},
+        format="json",
+    )
+    trainer = _api(people["trainer"]).post("/api/export-specifications/", body, format="json")
+
+    assert created.status_code == 201, created.json()
+    specification = ExportSpecification.objects.get(pk=created.json()["id"])
+    assert created.json()["projects"] == ["clinic"]
+    assert specification.min_scores == {"empathy": "2"}
+    assert (specification.sft_mode, specification.seed) == ("turn", 9)
+    assert specification.formats == ["parquet", "jsonl"]
+    assert specification.created_by == people["lead"]
+    assert AuditEvent.objects.filter(
+        action="exports.specification.create", object_id=str(specification.pk)
+    ).exists()
+    assert typo.status_code == 400
+    assert "criterion empaty" in typo.json()["min_scores"][0]
+    assert elsewhere.status_code == 400
+    assert elsewhere.json()["projects"] == ["You do not lead a project elsewhere."]
+    assert pairs_with_scores.status_code == 400
+    assert "apply to scored sessions only" in pairs_with_scores.json()["min_scores"][0]
+    assert trainer.status_code == 403
+    assert ExportSpecification.objects.count() == 2  # the fixture's and the one created
