@@ -28,6 +28,7 @@ from exports.selectors import (
 from exports.services import specifications
 from exports.services.agreement import ExportRefused
 from exports.services.building import export_version_approve, export_version_start
+from exports.services.curation import REVIEWER_FLAG_REASON
 from exports.services.diff import version_diff
 from exports.services.downloads import (
     archive_name,
@@ -101,6 +102,9 @@ def _reason_label(reason: str) -> str:
         "too few reviewers": _("too few reviewers"),
         "cannot become a training row": _("cannot become a training row"),
         "no clear preference": _("no clear preference"),
+        REVIEWER_FLAG_REASON: _(
+            "crisis or PII flag raised by a reviewer (reviewer flags cannot be cleared)"
+        ),
     }
     if reason in fixed:
         return fixed[reason]
