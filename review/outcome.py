@@ -27,15 +27,23 @@ class Disagreement:
 
     ``spread`` is the largest max-minus-min over the criteria (sessions) or 1 for a split choice
     and 0 for a unanimous one (pairs); ``criteria`` names the criteria at that spread.
+
+    ``share`` is the widest spread as a share of its criterion's scale (0 to 1; a split choice
+    is 1), so items on different scales sort together: a met / not met criterion split between
+    reviewers is as far apart as reviewers can be, and so is a split pair. ``split_binary``
+    names the met / not met criteria the reviewers split on: they can never reach a score
+    spread of 2, so a split there needs adjudication whatever the threshold.
     """
 
     spread: Decimal
     criteria: tuple[str, ...] = ()
+    share: Decimal = Decimal(0)
+    split_binary: tuple[str, ...] = ()
 
     def needs_adjudication(self, *, threshold: Decimal, kind: str) -> bool:
         if kind == Item.Kind.PAIR:
             return self.spread > 0
-        return self.spread >= threshold
+        return self.spread >= threshold or bool(self.split_binary)
 
 
 def _submitted_reviews(item: Item) -> list[Review]:
@@ -67,17 +75,36 @@ def scores_by_criterion(reviews: list[Review]) -> dict[str, list[Decimal]]:
 def item_disagreement(*, item: Item) -> Disagreement:
     if item.kind == Item.Kind.PAIR:
         choices = _submitted_choices(item)
-        split = len(set(choices)) > 1
-        return Disagreement(Decimal(1) if split else Decimal(0), ("choice",) if split else ())
+        if len(set(choices)) <= 1:
+            return Disagreement(Decimal(0))
+        return Disagreement(Decimal(1), ("choice",), share=Decimal(1))
+    reviews = _submitted_reviews(item)
+    criteria = {
+        score.criterion.code: score.criterion for review in reviews for score in review.scores.all()
+    }
     spreads = {
         code: max(values) - min(values)
-        for code, values in scores_by_criterion(_submitted_reviews(item)).items()
+        for code, values in scores_by_criterion(reviews).items()
         if len(values) > 1
     }
     if not spreads:
         return Disagreement(Decimal(0))
     worst = max(spreads.values())
-    return Disagreement(worst, tuple(sorted(c for c, s in spreads.items() if s == worst)))
+    return Disagreement(
+        worst,
+        tuple(sorted(c for c, s in spreads.items() if s == worst)),
+        share=max(_share(spread, criteria[code]) for code, spread in spreads.items()),
+        split_binary=tuple(
+            sorted(c for c, s in spreads.items() if s > 0 and criteria[c].is_binary)
+        ),
+    )
+
+
+def _share(spread: Decimal, criterion: Any) -> Decimal:
+    scale = Decimal(1) if criterion.is_binary else criterion.scale_max - criterion.scale_min
+    if scale <= 0:
+        return Decimal(0)
+    return min(Decimal(1), spread / scale)
 
 
 def _status_for(item: Item, settings: ReviewSettings) -> str:

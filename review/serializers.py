@@ -226,11 +226,21 @@ class AdjudicationNeedSerializer(serializers.Serializer[Any]):
     session = serializers.IntegerField()
     spread = serializers.DecimalField(max_digits=9, decimal_places=3, coerce_to_string=False)
     criteria = serializers.ListField(child=serializers.CharField())
+    share = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        coerce_to_string=False,
+        help_text="The spread as a share of the criterion's scale; a split pair is 1.",
+    )
 
 
 class ProjectStatusSerializer(serializers.Serializer[Any]):
     project = serializers.CharField()
     overlap = serializers.IntegerField()
+    due_date = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField(
+        help_text="Past the due date with items not yet approved or rejected."
+    )
     items = serializers.IntegerField()
     slots = serializers.IntegerField(help_text="Items times reviewers per item.")
     submitted = serializers.IntegerField(help_text="Submitted slots (at most one per slot).")

@@ -112,12 +112,24 @@ class QueueEntry:
 
 
 def adjudication_queue(*, project: Project) -> list[QueueEntry]:
-    """Items needing adjudication, the widest disagreement first, then in queue order."""
+    """Items needing adjudication, the widest disagreement first, then in queue order.
+
+    "Widest" compares the spread as a share of each criterion's scale, so a split met / not met
+    criterion or a split pair (as far apart as reviewers can be) sorts with a 0-4 criterion
+    scored 0 and 4, not below every session with a spread of 2.
+    """
     items = Item.objects.filter(
         project=project, status=Item.Status.NEEDS_ADJUDICATION
     ).select_related("session")
     entries = [QueueEntry(item, item_disagreement(item=item)) for item in items]
-    entries.sort(key=lambda entry: (-entry.disagreement.spread, entry.item.position, entry.item.pk))
+    entries.sort(
+        key=lambda entry: (
+            -entry.disagreement.share,
+            -entry.disagreement.spread,
+            entry.item.position,
+            entry.item.pk,
+        )
+    )
     return entries
 
 

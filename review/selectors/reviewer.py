@@ -32,6 +32,7 @@ from review.selectors.access import (
     review_settings_for,
     reviews_visible_to,
 )
+from review.selectors.status import project_overdue
 from review.services.assignment import assignment_candidates, assignment_current
 from review.services.calibration import calibration_passed
 from rubrics.models import Criterion, CriterionGroup, Rubric
@@ -68,6 +69,7 @@ class ProjectCard:
     current: Assignment | None
     calibration: str  # "", "pending" or "passed"
     lead_url: str
+    overdue: bool = False
 
 
 def _active(now: Any, prefix: str = "") -> Q:
@@ -144,6 +146,7 @@ def reviewer_home_cards(*, user: Any) -> list[ProjectCard]:
                 current=assignment_current(project=project, reviewer=user) if is_reviewer else None,
                 calibration=_calibration(project, user, settings) if is_reviewer else "",
                 lead_url=_lead_url(project),
+                overdue=project_overdue(settings=settings),
             )
         )
     return cards

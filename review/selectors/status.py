@@ -3,6 +3,7 @@ progress, and the items whose reviewers disagree beyond the project's threshold.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.models import Membership, Project, Role
-from review.models import Assignment, Item
+from review.models import Assignment, Item, ReviewSettings
 from review.outcome import item_disagreement
 from review.selectors.access import review_settings_for
 
@@ -30,12 +31,16 @@ class AdjudicationNeed:
     session: int
     spread: Decimal
     criteria: tuple[str, ...]
+    # The spread as a share of the criterion's scale (a split pair or met / not met is 1).
+    share: Decimal
 
 
 @dataclass(frozen=True)
 class ProjectStatus:
     project: str
     overlap: int
+    due_date: datetime.date | None
+    overdue: bool
     items: int
     slots: int
     submitted: int
@@ -92,13 +97,16 @@ def project_review_status(*, project: Project) -> ProjectStatus:
                 session=item.session_id,
                 spread=disagreement.spread,
                 criteria=disagreement.criteria,
+                share=disagreement.share,
             )
         )
-    needs.sort(key=lambda need: (-need.spread, need.id))
+    needs.sort(key=lambda need: (-need.share, -need.spread, need.id))
     submitted = sum(row.submitted for row in reviewers)
     return ProjectStatus(
         project=project.slug,
         overlap=settings.overlap,
+        due_date=settings.due_date,
+        overdue=project_overdue(settings=settings, unfinished=items - counts_done(counts)),
         items=items,
         slots=items * settings.overlap,
         submitted=min(submitted, items * settings.overlap),
@@ -108,3 +116,21 @@ def project_review_status(*, project: Project) -> ProjectStatus:
         reviewers=reviewers,
         needs_adjudication=needs,
     )
+
+
+def counts_done(counts: dict[str, int]) -> int:
+    """Items that need nothing more from reviewers or the lead."""
+    return sum(counts.get(status, 0) for status in (Item.Status.APPROVED, Item.Status.REJECTED))
+
+
+def project_overdue(*, settings: ReviewSettings, unfinished: int | None = None) -> bool:
+    """Past its due date (in the server's time zone) with items not yet approved or rejected."""
+    if settings.due_date is None or timezone.localdate() <= settings.due_date:
+        return False
+    if unfinished is None:
+        unfinished = (
+            Item.objects.filter(project_id=settings.project_id)
+            .exclude(status__in=(Item.Status.APPROVED, Item.Status.REJECTED))
+            .count()
+        )
+    return unfinished > 0

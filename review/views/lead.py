@@ -28,6 +28,7 @@ from review.models import Item
 from review.outcome import item_disagreement, item_final_choice, item_final_scores
 from review.selectors import lead as selectors
 from review.selectors.access import review_settings_for
+from review.selectors.status import project_overdue
 from review.services import adjudication as adjudication_services
 from review.services import approval as approval_services
 from review.services import calibration as calibration_services
@@ -79,6 +80,7 @@ def project_overview(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 project=project, status=Item.Status.NEEDS_ADJUDICATION
             ).count(),
             "statuses": Item.Status.choices,
+            "overdue": project_overdue(settings=settings),
         },
     )
 
