@@ -2,8 +2,9 @@
 
 Anyone with a role in some project (reviewer, lead, trainer) reads published versions: reviewers
 score against them and exports cite them. Leads and staff create and import rubrics and see every
-draft; a draft is edited, published or deleted only by the user who created it and by staff, so
-one project's lead cannot rewrite or publish another lead's work in progress.
+draft. A draft is edited, published or deleted only by the user who created it (while they lead
+a project) and by staff, so one project's lead cannot rewrite or publish another lead's work in
+progress.
 """
 
 from __future__ import annotations
