@@ -38,6 +38,9 @@ SESSION_FILTERS = [
     OpenApiParameter("language", OpenApiTypes.STR, enum=["en", "zh"]),
     OpenApiParameter("topic", OpenApiTypes.STR),
     OpenApiParameter("technique", OpenApiTypes.STR, description="CBT technique"),
+    OpenApiParameter(
+        "label", OpenApiTypes.STR, description="a session label, such as strategy:Question"
+    ),
     OpenApiParameter("flags", OpenApiTypes.STR, enum=["open", "any", "none"]),
     OpenApiParameter("batch", OpenApiTypes.INT),
     OpenApiParameter("since", OpenApiTypes.DATE),

@@ -79,6 +79,7 @@ class SessionFilterForm(forms.Form):
     )
     topic = forms.ChoiceField(label=_("Topic"), required=False, choices=())
     technique = forms.ChoiceField(label=_("CBT technique"), required=False, choices=())
+    label = forms.ChoiceField(label=_("Label"), required=False, choices=())
     flags = forms.ChoiceField(label=_("Flags"), required=False, choices=FLAG_CHOICES)
     batch = forms.IntegerField(label=_("Batch"), required=False, min_value=1)
     since = forms.DateField(
@@ -94,6 +95,7 @@ class SessionFilterForm(forms.Form):
         self._choose("source", [everything, *((s, s) for s in choices["sources"])])
         self._choose("topic", [everything, *((t, t) for t in choices["topics"])])
         self._choose("technique", [everything, *((t, t) for t in choices["techniques"])])
+        self._choose("label", [everything, *((t, t) for t in choices.get("labels", []))])
 
     def _choose(self, name: str, choices: list[tuple[str, Any]]) -> None:
         field = self.fields[name]
@@ -112,6 +114,7 @@ class SessionFilterForm(forms.Form):
             language=data.get("language") or "",
             topic=data.get("topic") or "",
             technique=data.get("technique") or "",
+            label=data.get("label") or "",
             flags=data.get("flags") or "",
             batch=data.get("batch"),
             since=data.get("since"),

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -66,6 +67,7 @@ class SessionFilters:
     language: str = ""
     topic: str = ""
     technique: str = ""
+    label: str = ""
     flags: str = ""  # "open", "any", "none" or ""
     batch: int | None = None
     since: date | None = None
@@ -107,6 +109,8 @@ def session_list(*, project: Project, filters: SessionFilters) -> QuerySet[Sessi
         sessions = sessions.filter(topic=filters.topic)
     if filters.technique:
         sessions = sessions.filter(metadata__cbt_technique=filters.technique)
+    if filters.label:
+        sessions = _with_label(sessions, filters.label)
     if filters.flags:
         any_flag = Flag.objects.filter(session=OuterRef("pk"))
         if filters.flags == "open":
@@ -124,6 +128,35 @@ def session_list(*, project: Project, filters: SessionFilters) -> QuerySet[Sessi
     return sessions.annotate(open_flags=_open_flag_count()).order_by("-batch_id", "pk")
 
 
+def _with_label(sessions: QuerySet[Session], label: str) -> QuerySet[Session]:
+    if connection.vendor == "postgresql":
+        return sessions.filter(labels__contains=[label])
+    # SQLite has no JSON containment lookup; json_each reads the list. The label is a parameter.
+    return sessions.extra(
+        where=['EXISTS (SELECT 1 FROM json_each("dialogues_session"."labels") WHERE value = %s)'],
+        params=[label],
+    )
+
+
+def _labels_present(project: Project, limit: int = 500) -> list[str]:
+    """The distinct labels of the project's sessions; one scan of its rows, like the topics."""
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT DISTINCT label FROM dialogues_session, "
+            "jsonb_array_elements_text(dialogues_session.labels) AS label "
+            "WHERE project_id = %s AND jsonb_typeof(labels) = 'array' AND labels <> '[]' LIMIT %s"
+        )
+    else:
+        sql = (
+            "SELECT DISTINCT json_each.value FROM dialogues_session, "
+            "json_each(dialogues_session.labels) "
+            "WHERE project_id = %s AND json_type(labels) = 'array' LIMIT %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [project.pk, limit])
+        return sorted(str(row[0]) for row in cursor.fetchall() if row[0])
+
+
 def session_filter_choices(*, project: Project) -> dict[str, list[str]]:
     """Values offered in the list's filters: the formats, topics and techniques present."""
     sessions = Session.objects.filter(project=project).order_by()
@@ -136,6 +169,7 @@ def session_filter_choices(*, project: Project) -> dict[str, list[str]]:
         "sources": sorted(sessions.values_list("source_format", flat=True).distinct()),
         "topics": sorted(t for t in sessions.values_list("topic", flat=True).distinct()[:500] if t),
         "techniques": sorted({str(t) for t in techniques if t}),
+        "labels": _labels_present(project),
     }
 
 

@@ -7,7 +7,7 @@ never touches the database: the import service normalises, de-duplicates, screen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -78,6 +78,25 @@ class SessionRecord:
     candidates: list[CandidateRecord] = field(default_factory=list)
     ratings: list[RatingRecord] = field(default_factory=list)
     preferences: list[PreferenceRecord] = field(default_factory=list)
+
+
+LABEL_MAX = 100
+
+
+def labels_of(*groups: tuple[str, Iterable[Any]]) -> list[str]:
+    """Session labels ``kind:value`` from the source's own annotations, once each, in order.
+
+    The kind says where a label came from (``strategy:Question`` from ESConv, ``cbt:...`` from
+    Cactus), so the same word from two sources or two fields stays apart.
+    """
+    labels: list[str] = []
+    for kind, values in groups:
+        for value in values:
+            text = " ".join(str(value).split()) if value is not None else ""
+            label = f"{kind}:{text}"[:LABEL_MAX]
+            if text and label not in labels:
+                labels.append(label)
+    return labels
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord
+from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, labels_of
 from dialogues.importers.labelled import labelled_turns
 from dialogues.importers.reading import (
     Invalid,
@@ -90,4 +90,5 @@ class CactusImporter(Importer):
             turns=turns,
             source_id=plain_id(record.get("id")),
             metadata=metadata,
+            labels=labels_of(("cbt", [metadata.get("cbt_technique")]), ("pattern", patterns)),
         )

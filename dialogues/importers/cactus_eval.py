@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord
+from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, labels_of
 from dialogues.importers.cactus import records_to_sessions, string_list
 from dialogues.importers.labelled import labelled_turns
 from dialogues.importers.reading import Invalid, plain_id, require_object, text_field
@@ -78,4 +78,5 @@ class CactusEvalImporter(Importer):
             source_id=plain_id(record.get("idx")),
             language="zh" if field.startswith("AI_counselor") else None,
             metadata=metadata,
+            labels=labels_of(("cbt", techniques)),
         )

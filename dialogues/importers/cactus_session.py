@@ -14,7 +14,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
+from dialogues.importers.base import (
+    Importer,
+    Location,
+    RecordIssue,
+    SessionRecord,
+    TurnRecord,
+    labels_of,
+)
 from dialogues.importers.cactus import records_to_sessions
 from dialogues.importers.reading import (
     Invalid,
@@ -96,4 +103,7 @@ class CactusSessionImporter(Importer):
             source_id=plain_id(record.get("id") or record.get("idx")),
             generator_model=text_field(record, "model", required=False),
             metadata=metadata,
+            labels=labels_of(
+                ("cbt", [metadata.get("cbt_technique"), *metadata.get("ground_truth_cbt", [])])
+            ),
         )

@@ -22,6 +22,7 @@ from dialogues.importers.base import (
     RecordIssue,
     SessionRecord,
     TurnRecord,
+    labels_of,
 )
 from dialogues.importers.reading import (
     JSONLineError,
@@ -162,4 +163,5 @@ class CPsyCounEImporter(Importer):
             source_id=_source_id(display_name, keep_folder=True),
             language="zh",
             topic=topic,
+            labels=labels_of(("topic", [topic])),
         )

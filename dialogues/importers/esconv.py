@@ -16,7 +16,14 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
+from dialogues.importers.base import (
+    Importer,
+    Location,
+    RecordIssue,
+    SessionRecord,
+    TurnRecord,
+    labels_of,
+)
 from dialogues.importers.cactus import records_to_sessions
 from dialogues.importers.reading import (
     Invalid,
@@ -96,4 +103,9 @@ class ESConvImporter(Importer):
             language="en",
             topic=text_field(record, "problem_type", required=False),
             metadata=metadata,
+            labels=labels_of(
+                ("emotion", [metadata.get("emotion_type")]),
+                ("problem", [record.get("problem_type")]),
+                ("strategy", [entry["strategy"] for entry in strategies]),
+            ),
         )

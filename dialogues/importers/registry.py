@@ -119,5 +119,7 @@ def _columns(path: Path, head: str) -> list[str] | None:
             header = next(csv.reader(io.StringIO(head.lstrip("\ufeff"))), None)
         except csv.Error:
             return None
-        return [name.strip() for name in header] if any(header or ()) else None
+        if not header or not any(header):
+            return None
+        return [name.strip() for name in header]
     return None

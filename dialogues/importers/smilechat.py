@@ -13,7 +13,14 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
+from dialogues.importers.base import (
+    Importer,
+    Location,
+    RecordIssue,
+    SessionRecord,
+    TurnRecord,
+    labels_of,
+)
 from dialogues.importers.reading import (
     Invalid,
     JSONLineError,
@@ -64,6 +71,7 @@ class SmileChatImporter(Importer):
             source_id=PurePosixPath(display_name.replace("\\", "/")).stem,
             language="zh",
             metadata={"annotations": annotations} if annotations else {},
+            labels=labels_of(("annotation", [note["label"] for note in annotations])),
         )
 
     def _turn(self, item: Any, index: int, annotations: list[dict[str, Any]]) -> TurnRecord:
