@@ -211,7 +211,13 @@ def pair_render(
         "strengths": PairwiseJudgment.Strength.choices,
         "principles": principles,
         "errors": errors or {},
-        "general_errors": [v for k, v in (errors or {}).items() if k in ("__all__", "reason")],
+        # Problems no field on the page shows (a principle the project does not have, say).
+        "general_errors": [
+            v
+            for k, v in (errors or {}).items()
+            if k not in ("choice", "strength")
+            and k not in {f"principle-{p['code']}" for p in principles}
+        ],
         "submitted": judgment is not None and judgment.status == PairwiseJudgment.Status.SUBMITTED,
         "open": assignment.status == Assignment.Status.RESERVED,
         "others": others,

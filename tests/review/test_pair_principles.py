@@ -64,7 +64,7 @@ def test_an_unknown_principle_on_the_page_is_refused_with_a_message() -> None:
 
     # The page comes back with the problems instead of a submission.
     assert response.status_code in (200, 400)
-    assert "error" in response.content.decode()
+    assert "No such principle in this project." in response.content.decode()
     assert not PairwiseJudgment.objects.filter(status=PairwiseJudgment.Status.SUBMITTED).exists()
 
 
