@@ -58,6 +58,26 @@ def test_lead_builds_inspects_and_approves_then_trainer_downloads(
     version = ExportVersion.objects.get()
     assert version.status == ExportVersion.Status.APPROVED
     assert version.approved_by == lead
+    # Agreement is shown per criterion even though the specification set no bar.
+    expect(page.get_by_text("Agreement at export time")).to_be_visible()
+    expect(page.get_by_text("empathy (clinic)")).to_contain_text("(no bar)")
+
+    # A second version, after a lead's adjudication changed one item's scores, compared.
+    from review.models import Adjudication, Item
+
+    changed = Item.objects.filter(project=project).order_by("pk").first()
+    Adjudication.objects.create(
+        item=changed, rubric=rubric, scores={"empathy": 4, "structure": 3}, reason="Re-read"
+    )
+    page.get_by_role("link", name="← Clinic sessions").click()
+    page.get_by_role("button", name="Build a new version").click()
+    expect(page.locator("#version-progress")).to_contain_text("Built, awaiting approval")
+    page.locator("#compare-with").select_option(label="1")
+    page.get_by_role("button", name="Compare").click()
+    expect(page.locator("h1")).to_have_text("Version 1 → version 2")
+    expect(page.locator(".export-changed")).to_have_text("1")
+    expect(page.get_by_role("listitem").filter(has_text=f"item-{changed.pk}")).to_be_visible()
+    page.go_back()
 
     trainer_context = browser.new_context(base_url=live_server.url, locale="en-US")
     trainer_page = trainer_context.new_page()
