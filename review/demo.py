@@ -51,7 +51,8 @@ Score **what the counselor did in this session**, not what you would have done.
 
 1. Read the whole conversation before scoring anything.
 2. Score each CTRS item from 0 to 6; open an item's anchors when unsure.
-3. Cite the turns that carry your judgement: click a turn number beside the criterion.
+3. Cite the turns that carry your judgement: with the criterion focused, click the turn in
+   the conversation (or press `e` on the focused turn); click it again to remove it.
 4. Flag any crisis or safety concern, even when the counselor handled it well.
 
 ## Response pairs
