@@ -154,7 +154,8 @@ class SpecificationForm(forms.ModelForm):
             min_scores=data.get("min_scores_text"),
         )
         if problem:
-            self.add_error("min_scores_text", problem)
+            field = "min_scores_text" if data.get("min_scores_text") else "min_total"
+            self.add_error(field, problem)
         if data.get("projects"):
             self._check_codes(data)
         return data

@@ -112,6 +112,16 @@ def test_score_rules_are_refused_for_pairs_taken_from_pair_items(lead):
         reverse("exports:specification_create"),
         _form(kind="dpo", dpo_sources=["pairwise", "rewrites"], min_agreement_text=""),
     )
+    total_only = client.post(
+        reverse("exports:specification_create"),
+        _form(
+            kind="dpo",
+            dpo_sources=["margins"],
+            min_scores_text="",
+            min_agreement_text="",
+            min_total="5",
+        ),
+    )
     rewrites_only = client.post(
         reverse("exports:specification_create"),
         _form(kind="dpo", dpo_sources=["rewrites"], min_agreement_text=""),
@@ -119,6 +129,9 @@ def test_score_rules_are_refused_for_pairs_taken_from_pair_items(lead):
 
     assert "Minimum scores and a minimum total apply to scored sessions only" in (
         refused.content.decode()
+    )
+    assert "Minimum scores and a minimum total apply to scored sessions only" in (
+        total_only.content.decode()
     )
     assert rewrites_only.status_code == 302
     assert ExportSpecification.objects.get().dpo_sources == ["rewrites"]
