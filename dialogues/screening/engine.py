@@ -14,7 +14,7 @@ from dialogues.screening.rules import CRISIS, NUMBERS, RULES, Rule
 
 # Names the rule set and its version; stored on every flag so a later rescan can tell its hits
 # from older ones. Change it whenever a rule changes what it matches.
-DETECTOR = "rapport-rules-1"
+DETECTOR = "rapport-rules-2"
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,7 +74,7 @@ def test_an_import_flags_crisis_and_personal_data_on_their_turns() -> None:
     assert batch.flags_created == 4
     for flag in Flag.objects.select_related("turn"):
         assert flag.turn.text[flag.start : flag.end] == flag.matched_text
-        assert flag.detector == "rapport-rules-1"
+        assert flag.detector == "rapport-rules-2"
 
 
 def test_a_counselors_safety_question_is_cleared_by_screening_but_a_clients_is_not(world) -> None:
