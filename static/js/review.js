@@ -1,6 +1,27 @@
 // Keyboard work on the review pages (scoring and pairwise). The pages work without it: every
 // control is a plain form field; this adds shortcuts, turn citing and the submit confirmation.
 (() => {
+  const typingIn = (element) =>
+    element instanceof HTMLTextAreaElement ||
+    element instanceof HTMLSelectElement ||
+    (element instanceof HTMLInputElement && !["radio", "checkbox"].includes(element.type));
+
+  // The reviewer's start page: n takes the first project's next (or current) item.
+  const home = document.querySelector("[data-review-home]");
+  if (home) {
+    document.addEventListener("keydown", (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || typingIn(event.target)) return;
+      if (event.key !== "n") return;
+      const action = home.querySelector("[data-next-item]");
+      if (!action) return;
+      event.preventDefault();
+      if (action instanceof HTMLAnchorElement) action.click();
+      else action.form.requestSubmit(action);
+    });
+    home.dataset.keysReady = "true";
+    return;
+  }
+
   const root = document.querySelector("[data-review-page]");
   if (!root) return;
   const kind = root.dataset.reviewPage;
@@ -8,10 +29,7 @@
   const dialog = document.getElementById("confirm-submit");
   const submitButton = document.getElementById("submit-review");
 
-  const typing = (element) =>
-    element instanceof HTMLTextAreaElement ||
-    element instanceof HTMLSelectElement ||
-    (element instanceof HTMLInputElement && !["radio", "checkbox"].includes(element.type));
+  const typing = typingIn;
 
   // Tell htmx (the draft autosave) and anyone else that a field changed.
   const changed = (field) => {
@@ -150,6 +168,35 @@
     details.querySelector("textarea")?.focus();
   };
 
+  // Flags: f, then the flag's number, toggles it (f 1 is the crisis flag).
+  const flagBoxes = Array.from(document.querySelectorAll(".review-flags input[type=checkbox]"));
+  let flagPending = false;
+  const toggleFlag = (number) => {
+    const box = flagBoxes[number - 1];
+    if (!box || box.disabled) return;
+    box.checked = !box.checked;
+    changed(box);
+  };
+
+  // Principles on a pair: j / k move between them, h / l / m pick left, right, tie.
+  const principleRows = Array.from(document.querySelectorAll(".pair-principles tbody tr"));
+  let principleIndex = -1;
+  const focusPrinciple = (index) => {
+    if (!principleRows.length) return;
+    principleIndex = Math.max(0, Math.min(principleRows.length - 1, index));
+    principleRows.forEach((row, i) => {
+      row.classList.toggle("is-focused", i === principleIndex);
+      row.setAttribute("aria-current", i === principleIndex ? "true" : "false");
+    });
+    principleRows[principleIndex].scrollIntoView({ block: "nearest" });
+  };
+  const principleKeys = { h: "left", l: "right", m: "tie" };
+  const pickPrinciple = (side) => {
+    if (principleIndex < 0) focusPrinciple(0);
+    const row = principleRows[principleIndex];
+    if (row) pick(row.querySelector(`input[type=radio][value=${side}]`));
+  };
+
   const pairKeys = { 1: "left", a: "left", 2: "right", b: "right", 3: "tie", t: "tie", 4: "both_bad", x: "both_bad" };
   const strength = (delta) => {
     const radios = Array.from(document.querySelectorAll("input[name=strength]"));
@@ -170,13 +217,26 @@
     if (typing(target) || (dialog && dialog.open)) return;
     const key = event.key;
     let handled = true;
-    if (key === "s") {
+    if (flagPending) {
+      flagPending = false;
+      if (/^[1-9]$/.test(key)) {
+        toggleFlag(Number(key));
+        event.preventDefault();
+        return;
+      }
+    }
+    if (key === "f" && flagBoxes.length) {
+      flagPending = true;
+    } else if (key === "s") {
       confirmSubmit();
     } else if (kind === "pairwise") {
       if (pairKeys[key]) pick(document.querySelector(`input[name=choice][value=${pairKeys[key]}]`));
       else if (key === "-") strength(-1);
       else if (key === "+" || key === "=") strength(1);
       else if (key === "r") document.getElementById("pair-rationale")?.focus();
+      else if (principleRows.length && (key === "j" || key === "ArrowDown")) focusPrinciple(principleIndex + 1);
+      else if (principleRows.length && (key === "k" || key === "ArrowUp")) focusPrinciple(principleIndex - 1);
+      else if (principleRows.length && principleKeys[key]) pickPrinciple(principleKeys[key]);
       else handled = false;
     } else if (key === "j" || key === "ArrowDown") {
       focusCriterion(criterionIndex + 1);

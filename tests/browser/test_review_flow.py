@@ -3,6 +3,7 @@ using only the keyboard; the lead sees the disagreement, adjudicates and approve
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from playwright.sync_api import Browser, Page, expect
@@ -15,9 +16,11 @@ from tests.review.reviewer_world import review_world
 
 def _next_item(page: Page) -> None:
     page.goto("/review/")
-    page.get_by_role("button", name="Next item").focus()
-    page.keyboard.press("Enter")
-    expect(page.locator("[data-keys-ready]")).to_be_attached()
+    expect(page.locator("[data-review-home][data-keys-ready]")).to_be_attached()
+    expect(page.get_by_text("for your next item")).to_be_visible()  # the shortcut is on the page
+    page.keyboard.press("n")
+    expect(page).to_have_url(re.compile(r"/items/\d+/$"))
+    expect(page.locator("[data-review-page][data-keys-ready]")).to_be_attached()
 
 
 def _score_by_keyboard(page: Page, *, empathy: str, rationale: str, comment: str) -> None:
@@ -33,6 +36,9 @@ def _score_by_keyboard(page: Page, *, empathy: str, rationale: str, comment: str
     keys.press("c")
     keys.type(comment)
     keys.press("Escape")
+    keys.press("f")
+    keys.press("1")  # the first flag: crisis or safety concern
+    expect(page.locator(".review-flags input[value=crisis]")).to_be_checked()
     expect(page.locator("#save-status")).to_contain_text("Draft saved")
     keys.press("s")
     expect(page.locator("#confirm-submit")).to_be_visible()
@@ -69,6 +75,9 @@ def test_two_blind_reviews_then_the_lead_adjudicates_and_approves(
     item.refresh_from_db()
     assert item.status == Item.Status.NEEDS_ADJUDICATION
     assert Review.objects.filter(item=item, status=Review.Status.SUBMITTED).count() == 2
+    assert all(
+        review.flags == ["crisis"] for review in Review.objects.filter(item=item)
+    )  # flagged by keyboard
 
     # The lead: overview -> adjudication queue -> the item, with both reviews side by side.
     lead_context = browser.new_context(

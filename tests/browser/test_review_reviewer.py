@@ -6,6 +6,8 @@ left/right order is recorded, and rewrites a counselor turn into a candidate pai
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -14,14 +16,17 @@ from review.models import Assignment, PairwiseJudgment, Review, Rewrite
 from tests.browser.conftest import login
 from tests.review.factories import PairItemFactory, SessionItemFactory
 from tests.review.reviewer_world import review_world
+from tests.rubrics.factories import CriterionFactory, RubricFactory
 
 
 def _next_item(page: Page) -> None:
     """From the start page to the next item, by keyboard."""
     page.goto("/review/")
-    page.get_by_role("button", name="Next item").focus()
-    page.keyboard.press("Enter")
-    expect(page.locator("[data-keys-ready]")).to_be_attached()
+    expect(page.locator("[data-review-home][data-keys-ready]")).to_be_attached()
+    expect(page.get_by_text("for your next item")).to_be_visible()  # the shortcut is on the page
+    page.keyboard.press("n")
+    expect(page).to_have_url(re.compile(r"/items/\d+/$"))
+    expect(page.locator("[data-review-page][data-keys-ready]")).to_be_attached()
 
 
 def test_a_reviewer_scores_a_session_with_the_keyboard_only(page: Page) -> None:
@@ -75,7 +80,10 @@ def test_a_reviewer_scores_a_session_with_the_keyboard_only(page: Page) -> None:
 
 @pytest.mark.parametrize("swapped", [False, True], ids=["a-left", "b-left"])
 def test_a_pairwise_choice_is_stored_for_the_candidate_shown(page: Page, swapped: bool) -> None:
-    world = review_world(items=0, pairs=1, reviewers=1)
+    principles = RubricFactory(status="published", scope="response_pair")
+    CriterionFactory(rubric=principles, code="empathy", position=1, title={"en": "Empathy"})
+    CriterionFactory(rubric=principles, code="honesty", position=2, title={"en": "Honesty"})
+    world = review_world(items=0, pairs=1, reviewers=1, pair_rubric=principles)
     reviewer = world.reviewers[0]
     login(page, reviewer)
     _next_item(page)
@@ -89,6 +97,11 @@ def test_a_pairwise_choice_is_stored_for_the_candidate_shown(page: Page, swapped
     page.keyboard.press("a")  # the left response is better
     page.keyboard.press("+")  # slightly
     page.keyboard.press("+")  # clearly
+    page.keyboard.press("j")  # the first principle, empathy ...
+    page.keyboard.press("h")  # ... left
+    page.keyboard.press("j")  # honesty ...
+    page.keyboard.press("m")  # ... a tie
+    expect(page.locator("input[name=principle-empathy][value=left]")).to_be_checked()
     page.keyboard.press("r")
     page.keyboard.type("Names the grief before offering sleep advice.")
     page.keyboard.press("Escape")
@@ -102,6 +115,8 @@ def test_a_pairwise_choice_is_stored_for_the_candidate_shown(page: Page, swapped
     assert chosen.text == left_text
     assert judgment.choice == ("b" if swapped else "a")
     assert judgment.strength == PairwiseJudgment.Strength.CLEAR
+    left = "b" if swapped else "a"
+    assert judgment.principle_choices == {"empathy": left, "honesty": "tie"}
     assert judgment.assignment.swapped is swapped
 
 
