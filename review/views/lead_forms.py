@@ -91,12 +91,11 @@ class SettingsForm(forms.ModelForm):
         data = self.cleaned_data
         # Fields a form leaves out keep the model's defaults (the create form asks for fewer).
         defaults = ReviewSettings()
-        return SettingsChange(
-            **{
-                name: data[name] if name in data else getattr(defaults, name, None)
-                for name in SettingsChange.__dataclass_fields__
-            }
-        )
+        values: dict[str, Any] = {
+            name: data[name] if name in data else getattr(defaults, name, None)
+            for name in SettingsChange.__dataclass_fields__
+        }
+        return SettingsChange(**values)
 
 
 class ProjectCreateForm(SettingsForm):
