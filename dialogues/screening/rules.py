@@ -193,10 +193,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         CRISIS,
         "suicidal",
-        r"\b(?:took|take|taking|swallowed|swallow|swallowing)\s+"
-        r"(?:a\s+(?:whole\s+)?(?:bunch|handful|lot|bottle|box)\s+of|all\s+(?:of\s+)?(?:my|the)|"
-        r"too\s+many|so\s+many|lots\s+of|loads\s+of)\s+(?:\w+\s+)?"
-        r"(?:pills|tablets|painkillers|meds|medication)\b(?!\s+for\b)",
+        # "Taking so many meds" is as often a complaint about a prescription, so the loose
+        # quantities count only in the past tense; a handful or all of them count in any.
+        r"\b(?:(?:took|swallowed)\s+(?:a\s+lot\s+of|too\s+many|so\s+many|lots\s+of|loads\s+of|"
+        r"a\s+(?:whole\s+)?(?:bunch|handful|bottle|box)\s+of|all\s+(?:of\s+)?(?:my|the))"
+        r"|(?:take|taking|swallow|swallowing)\s+"
+        r"(?:a\s+(?:whole\s+)?(?:bunch|handful|bottle|box)\s+of|all\s+(?:of\s+)?(?:my|the)))"
+        r"\s+(?:\w+\s+)?(?:pills|tablets|painkillers|meds|medication)\b(?!\s+for\b)",
         ("pills", "tablets", "painkillers", "meds", "medication"),
         "en",
     ),

@@ -111,6 +111,13 @@ FIXTURES = [
     ("en", "I took a bunch of pills last night.", "crisis", "suicidal", "took a bunch of pills"),
     (
         "en",
+        "Sometimes I want to take all my sleeping pills.",
+        "crisis",
+        "suicidal",
+        "take all my sleeping pills",
+    ),
+    (
+        "en",
         "Sometimes I want to go to sleep and never wake up.",
         "crisis",
         "suicidal",
@@ -193,6 +200,7 @@ PLAIN = [
     ("en", "I keep hurting my back at the gym."),
     ("en", "I took a bunch of pills for my headache and it went away."),
     ("en", "I took two pills last night and slept well."),
+    ("en", "I am taking so many meds these days, it is exhausting."),
     ("en", "I don't want to be here at this party."),
     ("en", "We moved from Boston, MA to Denver last year."),
     ("en", "My counselor has an MA in psychology."),
