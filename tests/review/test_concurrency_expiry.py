@@ -101,20 +101,3 @@ def test_submit_racing_a_takeover_of_the_expired_slot_leaves_exactly_k(
     assert not Review.objects.filter(
         item=item, status=Review.Status.SUBMITTED, assignment__status=Assignment.Status.RELEASED
     ).exists()
-
-
-@pytest.mark.django_db
-def test_an_expired_reservation_nobody_took_may_still_be_submitted() -> None:
-    world = review_world(items=1, reviewers=2, overlap=1)
-    held = assignment_next(project=world.project, reviewer=world.reviewers[0])
-    Assignment.objects.filter(pk=held.pk).update(
-        reserved_until=timezone.now() - timedelta(minutes=1)
-    )
-    held.refresh_from_db()
-
-    review = review_submit(
-        assignment=held, data=review_input_from_form(data=FULL_FORM, rubric=world.rubric)
-    )
-
-    assert review.status == Review.Status.SUBMITTED
-    assert assignment_next(project=world.project, reviewer=world.reviewers[1]) is None
