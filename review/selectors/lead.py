@@ -140,6 +140,7 @@ class ReviewerProgress:
     reserved: int = 0
     skipped: int = 0
     calibration: Any = None  # CalibrationResult where the project requires calibration
+    calibration_waived: bool = False  # a lead cleared them for live work without passing
 
 
 @dataclass
@@ -183,6 +184,7 @@ def project_progress(*, project: Project) -> ProjectProgress:
         .values_list("reviewer_id")
         .annotate(n=Count("pk"))
     )
+    waived = calibration_waived_ids(project=project)
     reviewers = []
     for membership in (
         Membership.objects.filter(project=project, role=Role.REVIEWER)
@@ -199,6 +201,7 @@ def project_progress(*, project: Project) -> ProjectProgress:
                 calibration=calibration_result(project=project, reviewer=membership.user)
                 if settings.require_calibration
                 else None,
+                calibration_waived=uid in waived,
             )
         )
     submitted = sum(r.submitted for r in reviewers) + sum(

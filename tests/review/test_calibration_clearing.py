@@ -55,6 +55,8 @@ def test_the_lead_clears_a_failed_reviewer_for_live_work(world, failed):
     taken = assignment_next(project=world.project, reviewer=failed)
     assert taken is not None
     assert not taken.item.is_gold
+    overview = lead.get(reverse("review:lead_project", args=[world.project.slug]))
+    assert "cleared by a lead" in overview.content.decode()
     event = AuditEvent.objects.get(action="review.calibration.waive")
     assert (event.actor, event.reason) == (world.lead, "Scores were one off on a scale we changed.")
     assert event.before["agreeing"] == 0
