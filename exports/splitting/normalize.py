@@ -53,10 +53,29 @@ def normalized_code_points(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return folded, kept
 
 
+@functools.cache
+def _translation() -> dict[int, int | None]:
+    """The lookup tables as a ``str.translate`` mapping: dropped points map to None, folded
+    points to their fold, and points left as they are do not appear."""
+    folded_table, kept_table = _tables()
+    mapping: dict[int, int | None] = {}
+    for point in range(_BMP):
+        if not kept_table[point]:
+            mapping[point] = None
+        elif folded_table[point] != point:
+            mapping[point] = int(folded_table[point])
+    return mapping
+
+
 def text_key(text: str) -> bytes | None:
-    """A digest of the normalised text, or None when nothing is left to compare."""
-    folded, kept = normalized_code_points(code_points(text))
-    folded = folded[kept]
-    if not folded.size:
+    """A digest of the normalised text, or None when nothing is left to compare.
+
+    One short text at a time (a client speech, a persona) is folded with ``str.translate``,
+    which gives the same code points as the array tables (points outside the Basic
+    Multilingual Plane are kept as they are in both) without numpy's cost per call, which
+    measured about a third of an export's grouping time.
+    """
+    folded = text.translate(_translation())
+    if not folded:
         return None
-    return hashlib.blake2b(folded.astype("<u4").tobytes(), digest_size=16).digest()
+    return hashlib.blake2b(folded.encode("utf-32-le"), digest_size=16).digest()

@@ -37,7 +37,9 @@ from review.selectors.agreement import (
     JudgeRatings,
     adjudicated_scores,
     agreement_data_version,
+    criterion_values,
     human_ratings,
+    human_ratings_count,
     judges_for_agreement,
     pairwise_choices,
     rubric_criteria,
@@ -91,12 +93,17 @@ def project_criterion_alpha(*, project: Project, rubric: Rubric) -> dict[str, fl
 
     None where alpha is undefined (fewer than two ratings on every item, or no variation).
     """
-    criteria = rubric_criteria(rubric=rubric)
-    ratings = human_ratings(project=project, rubric=rubric)
-    if ratings.empty:
-        return {criterion.code: None for criterion in criteria}
-    results = alpha_by_criterion(ratings=ratings, levels=_levels(criteria), n_boot=0)
-    return {code: result.alpha for code, result in results.items()}
+    # One criterion's ratings at a time, without timestamps: an export of a large project
+    # needs only the point estimates, and this bounds both its time and its memory.
+    alphas: dict[str, float | None] = {}
+    for criterion in rubric_criteria(rubric=rubric):
+        ratings = criterion_values(project=project, rubric=rubric, code=criterion.code)
+        if ratings.empty:
+            alphas[criterion.code] = None
+            continue
+        result = alpha_by_criterion(ratings=ratings, levels=_levels([criterion]), n_boot=0)
+        alphas[criterion.code] = result[criterion.code].alpha
+    return alphas
 
 
 def project_agreement(
@@ -495,7 +502,7 @@ def agreement_size(*, project: Project, rubric: Rubric | None) -> int:
     """How many ratings a report reads: decides between computing now and in the background."""
     if rubric is None:
         return 0
-    return len(human_ratings(project=project, rubric=rubric))
+    return human_ratings_count(project=project, rubric=rubric)
 
 
 # -- sending an item back ---------------------------------------------------------------------

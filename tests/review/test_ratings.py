@@ -70,6 +70,24 @@ def test_the_same_numbers_come_from_reviews_entered_in_rapport():
     assert reviewers == {"observer-A", "observer-B", "observer-C", "observer-D"}
 
 
+def test_export_time_alpha_matches_the_dashboard_with_reviews_and_imported_ratings(tmp_path):
+    """Exports read a lean table per criterion; it must give the dashboard's numbers, with
+    reviews and an imported study side by side in one project."""
+    project = ProjectFactory(slug="mixed")
+    rubric = level_rubric()
+    krippendorff_reviews(project, rubric)
+    path = krippendorff_csv(tmp_path / "ratings.csv")
+    call_command("import_ratings", str(path), "--project", "mixed", "--rubric", "k2011")
+
+    report = project_agreement(project=project, rubric=rubric, n_boot=0)
+    alphas = project_criterion_alpha(project=project, rubric=rubric)
+
+    rows = {row["code"]: row for row in report["criteria"]}
+    assert rows["ordinal"]["n_items"] == 22  # the study twice: as reviews and as imports
+    for code in LEVELS:
+        assert alphas[code] == pytest.approx(rows[code]["alpha"], abs=1e-12)
+
+
 def test_criterion_alpha_is_none_without_pairable_ratings():
     project = ProjectFactory()
     rubric = level_rubric()
