@@ -29,6 +29,15 @@ def _role(*, project_id: int, user: Any) -> str | None:
 
 
 def review_settings_for(*, project: Project) -> ReviewSettings:
+    """The project's review settings, made on first use.
+
+    A project read with ``select_related("review_settings")`` (the reviewer's slot is) already
+    carries them, and a request reads them several times over; anything else reads them afresh.
+    """
+    if Project.review_settings.is_cached(project):
+        cached = getattr(project, "review_settings", None)
+        if cached is not None:
+            return cached
     settings, _created = ReviewSettings.objects.get_or_create(project=project)
     return settings
 

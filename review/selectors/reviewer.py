@@ -27,15 +27,15 @@ from review.models import (
     TaskKind,
 )
 from review.selectors.access import (
-    item_get_for_user,
     judgments_visible_to,
     review_settings_for,
     reviews_visible_to,
 )
+from review.selectors.rubric import rubric_with_parts
 from review.selectors.status import project_overdue
 from review.services.assignment import assignment_candidates, assignment_current
 from review.services.calibration import calibration_passed
-from rubrics.models import Criterion, CriterionGroup, Rubric
+from rubrics.models import Rubric
 
 
 @dataclass(frozen=True)
@@ -162,31 +162,28 @@ def reviewer_assignments(*, project: Project, reviewer: Any) -> QuerySet[Assignm
 
 
 def assignment_for_reviewer(*, project: Project, item_id: int, user: Any) -> Assignment:
-    """The caller's own slot on an item of this project, or 404."""
-    item, _role = item_get_for_user(item_id=item_id, user=user)
-    if item.project_id != project.pk:
-        raise Http404
+    """The caller's own slot on an item of this project, or 404.
+
+    One query: the slot must be the caller's, on an item of this project, and the caller must
+    still be a reviewer or lead there (as ``item_get_for_user`` has it). The item's project
+    comes with its review settings, which the rest of the request reads several times.
+    """
     assignment = (
-        Assignment.objects.select_related("item", "item__project", "item__session", "reviewer")
-        .filter(item=item, reviewer=user)
+        Assignment.objects.select_related(
+            "item", "item__project", "item__project__review_settings", "item__session", "reviewer"
+        )
+        .filter(
+            item_id=item_id,
+            item__project=project,
+            reviewer=user,
+            item__project__memberships__user=user,
+            item__project__memberships__role__in=[Role.REVIEWER, Role.LEAD],
+        )
         .first()
     )
     if assignment is None:
         raise Http404
     return assignment
-
-
-def _rubric_with_parts(rubric_id: int | None) -> Rubric | None:
-    if rubric_id is None:
-        return None
-    return (
-        Rubric.objects.filter(pk=rubric_id)
-        .prefetch_related(
-            Prefetch("groups", queryset=CriterionGroup.objects.order_by("position")),
-            Prefetch("criteria", queryset=Criterion.objects.order_by("position")),
-        )
-        .first()
-    )
 
 
 def scoring_rubric(*, assignment: Assignment) -> Rubric | None:
@@ -196,11 +193,11 @@ def scoring_rubric(*, assignment: Assignment) -> Rubric | None:
         Review.objects.filter(assignment=assignment).values_list("rubric_id", flat=True).first()
     )
     if review_rubric is not None:
-        return _rubric_with_parts(review_rubric)
+        return rubric_with_parts(rubric_id=review_rubric)
     settings = review_settings_for(project=assignment.item.project)
     if not settings.has_task(TaskKind.SCORING):
         return None
-    return _rubric_with_parts(settings.rubric_id)
+    return rubric_with_parts(rubric_id=settings.rubric_id)
 
 
 def _scores_prefetch() -> Prefetch:
@@ -228,16 +225,14 @@ class ItemPage:
 
 def item_page_data(*, assignment: Assignment, user: Any) -> ItemPage:
     item = assignment.item
-    settings = ReviewSettings.objects.filter(
-        project_id=item.project_id
-    ).first() or review_settings_for(project=item.project)
+    settings = review_settings_for(project=item.project)
     turns_qs = Turn.objects.filter(session_id=item.session_id).order_by("index")
     if item.kind == Item.Kind.PAIR:
         turns_qs = turns_qs.filter(index__lt=item.turn_index or 0)
     page = ItemPage(assignment=assignment, settings=settings, turns=list(turns_qs))
     if item.kind == Item.Kind.PAIR:
         page.judgment = PairwiseJudgment.objects.filter(assignment=assignment).first()
-        page.pair_rubric = _rubric_with_parts(settings.pair_rubric_id)
+        page.pair_rubric = rubric_with_parts(rubric_id=settings.pair_rubric_id)
         page.other_judgments = list(
             judgments_visible_to(item=item, user=user)
             .exclude(reviewer=user)
@@ -250,7 +245,7 @@ def item_page_data(*, assignment: Assignment, user: Any) -> ItemPage:
     )
     rubric_id = page.review.rubric_id if page.review else settings.rubric_id
     if settings.has_task(TaskKind.SCORING) or page.review is not None:
-        page.rubric = _rubric_with_parts(rubric_id)
+        page.rubric = rubric_with_parts(rubric_id=rubric_id)
     page.others = list(
         reviews_visible_to(item=item, user=user)
         .exclude(reviewer=user)

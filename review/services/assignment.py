@@ -119,8 +119,17 @@ def assignment_candidates(*, project: Project, reviewer: Any) -> QuerySet[Item]:
     )
 
 
+def _is_active(slot: Assignment, now: Any) -> bool:
+    """``active_slots_q`` for a slot already read."""
+    return slot.status == Assignment.Status.SUBMITTED or (
+        slot.status == Assignment.Status.RESERVED
+        and slot.reserved_until is not None
+        and slot.reserved_until > now
+    )
+
+
 def _take(
-    *, item_id: int, reviewer: Any, settings: ReviewSettings, calibrating: bool
+    *, item_id: int, project: Project, reviewer: Any, settings: ReviewSettings, calibrating: bool
 ) -> Assignment | None:
     """Reserve a slot on one item under its row lock, or None when the item filled up meanwhile."""
     now = timezone.now()
@@ -128,12 +137,16 @@ def _take(
         item = Item.objects.select_for_update().get(pk=item_id)
         if item.status in FINAL_STATUSES:
             return None
-        slots = Assignment.objects.filter(item=item)
+        if item.project_id == project.pk:
+            item.project = project  # the audit events name it; no need to read it again
+        # An item has a handful of slots: read them once under the item's lock and sort them
+        # here, rather than count, look up and list them in three queries.
+        slots = list(Assignment.objects.filter(item=item).order_by("pk"))
         wanted = settings.overlap + item.extra_slots
-        if not calibrating and slots.filter(active_slots_q(now=now)).count() >= wanted:
+        if not calibrating and sum(_is_active(slot, now) for slot in slots) >= wanted:
             return None
         until = now + timedelta(minutes=settings.reservation_minutes)
-        mine = slots.filter(reviewer=reviewer).first()
+        mine = next((slot for slot in slots if slot.reviewer_id == reviewer.pk), None)
         if mine is not None and (
             mine.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED)
             or (
@@ -146,10 +159,15 @@ def _take(
         # The slot of an expired reservation goes back into the pool: its holder loses it. The
         # update is conditional, so a slot that its holder submitted or renewed a moment ago
         # (every writer locks the item first, but this costs nothing) is never turned back.
-        expired = slots.filter(status=Assignment.Status.RESERVED, reserved_until__lte=now).exclude(
-            reviewer=reviewer
-        )
-        for stale in list(expired):
+        expired = [
+            slot
+            for slot in slots
+            if slot.status == Assignment.Status.RESERVED
+            and slot.reserved_until is not None
+            and slot.reserved_until <= now
+            and slot.reviewer_id != reviewer.pk
+        ]
+        for stale in expired:
             released = Assignment.objects.filter(
                 pk=stale.pk, status=Assignment.Status.RESERVED, reserved_until__lte=now
             ).update(status=Assignment.Status.RELEASED)
@@ -204,7 +222,11 @@ def assignment_next(*, project: Project, reviewer: Any) -> Assignment | None:
     for item_id in candidates.values_list("pk", flat=True)[:CANDIDATES_PER_CALL]:
         try:
             assignment = _take(
-                item_id=item_id, reviewer=reviewer, settings=settings, calibrating=calibrating
+                item_id=item_id,
+                project=project,
+                reviewer=reviewer,
+                settings=settings,
+                calibrating=calibrating,
             )
         except IntegrityError:
             # The same reviewer in a second tab took this item a moment ago.

@@ -9,7 +9,7 @@ Editing a submitted review keeps the earlier state as a ReviewRevision with the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,6 +22,7 @@ from core.audit import audit_record
 from review.models import Assignment, Item, Review, ReviewFlag, ReviewRevision, Score
 from review.outcome import item_status_refresh
 from review.selectors.access import review_settings_for
+from review.selectors.rubric import rubric_with_parts
 from review.services.assignment import assignment_check_open, assignment_extend, assignment_lock
 from rubrics.files import number_out
 from rubrics.models import Criterion, Rubric
@@ -135,14 +136,25 @@ def _check(*, rubric: Rubric, data: ReviewInput, turn_count: int, complete: bool
 
 
 def _rubric_for(item: Item) -> Rubric:
-    rubric = review_settings_for(project=item.project).rubric
+    rubric = rubric_with_parts(rubric_id=review_settings_for(project=item.project).rubric_id)
     if rubric is None:
         raise ReviewError({"__all__": _("This project has no rubric yet; ask its lead.")})
     return rubric
 
 
+def _rubric_of(review: Review) -> Rubric:
+    """The version a started review keeps, with its parts (one query for a published one)."""
+    return rubric_with_parts(rubric_id=review.rubric_id) or review.rubric
+
+
 def review_snapshot(*, review: Review) -> dict[str, Any]:
     """The review's state as JSON: what audit events and revisions keep."""
+    return _snapshot(
+        review, review.scores.select_related("criterion").order_by("criterion__position")
+    )
+
+
+def _snapshot(review: Review, scores: Iterable[Score]) -> dict[str, Any]:
     return {
         "status": review.status,
         "version": review.version,
@@ -157,18 +169,23 @@ def review_snapshot(*, review: Review) -> dict[str, Any]:
                 "rationale": score.rationale,
                 "evidence_turns": list(score.evidence_turns),
             }
-            for score in review.scores.select_related("criterion").order_by("criterion__position")
+            for score in scores
         },
     }
 
 
-def _write(*, review: Review, rubric: Rubric, data: ReviewInput) -> None:
+def _write(*, review: Review, rubric: Rubric, data: ReviewInput) -> dict[str, Any]:
+    """Store the input as the review's scores; the review's snapshot as it now stands.
+
+    The snapshot is made from the rows just written rather than read back: the same values,
+    one query fewer on every autosave.
+    """
     criteria = {criterion.code: criterion for criterion in rubric.criteria.all()}
     review.comment = data.comment
     review.flags = [flag for flag in ReviewFlag.values if flag in data.flags]
     review.save()
     review.scores.all().delete()
-    Score.objects.bulk_create(
+    scores = Score.objects.bulk_create(
         Score(
             review=review,
             criterion=criteria[code],
@@ -180,6 +197,7 @@ def _write(*, review: Review, rubric: Rubric, data: ReviewInput) -> None:
         for code, entry in data.scores.items()
         if code in criteria and (entry.is_scored or entry.rationale or entry.evidence_turns)
     )
+    return _snapshot(review, sorted(scores, key=lambda score: score.criterion.position))
 
 
 def _total(*, rubric: Rubric, data: ReviewInput) -> tuple[Decimal | None, bool | None]:
@@ -212,7 +230,7 @@ def review_draft_save(*, assignment: Assignment, data: ReviewInput) -> Review:
     existing = Review.objects.filter(assignment=assignment).first()
     if existing is not None and existing.status == Review.Status.SUBMITTED:
         raise ReviewError({"__all__": _("This review is submitted; edit it with a reason.")})
-    rubric = existing.rubric if existing is not None else _rubric_for(item)
+    rubric = _rubric_of(existing) if existing is not None else _rubric_for(item)
     problems = _check(rubric=rubric, data=data, turn_count=item.session.turn_count, complete=False)
     if problems:
         raise ReviewError(problems)
@@ -225,7 +243,7 @@ def review_draft_save(*, assignment: Assignment, data: ReviewInput) -> Review:
             raise ReviewError({"__all__": _("This review is submitted; edit it with a reason.")})
         review = _review_for(assignment, rubric)
         before = review_snapshot(review=review) if review.pk else None
-        _write(review=review, rubric=rubric, data=data)
+        after = _write(review=review, rubric=rubric, data=data)
         assignment_extend(assignment=assignment)
         audit_record(
             actor=assignment.reviewer,
@@ -233,7 +251,7 @@ def review_draft_save(*, assignment: Assignment, data: ReviewInput) -> Review:
             obj=review,
             project=item.project,
             before=before,
-            after=review_snapshot(review=review),
+            after=after,
         )
     return review
 
@@ -245,7 +263,7 @@ def review_submit(*, assignment: Assignment, data: ReviewInput) -> Review:
     existing = Review.objects.filter(assignment=assignment).first()
     if existing is not None and existing.status == Review.Status.SUBMITTED:
         raise ReviewError({"__all__": _("This review is already submitted.")})
-    rubric = existing.rubric if existing is not None else _rubric_for(item)
+    rubric = _rubric_of(existing) if existing is not None else _rubric_for(item)
     problems = _check(rubric=rubric, data=data, turn_count=item.session.turn_count, complete=True)
     if problems:
         raise ReviewError(problems)
@@ -260,7 +278,7 @@ def review_submit(*, assignment: Assignment, data: ReviewInput) -> Review:
         review.total = total
         review.passed = passed
         review.submitted_at = now
-        _write(review=review, rubric=rubric, data=data)
+        after = _write(review=review, rubric=rubric, data=data)
         locked.status = Assignment.Status.SUBMITTED
         locked.submitted_at = now
         locked.save(update_fields=["status", "submitted_at"])
@@ -271,7 +289,7 @@ def review_submit(*, assignment: Assignment, data: ReviewInput) -> Review:
             obj=review,
             project=item.project,
             before=before,
-            after=review_snapshot(review=review),
+            after=after,
         )
         item_status_refresh(item=item, actor=assignment.reviewer)
     return review
@@ -298,14 +316,14 @@ def review_edit(*, review: Review, data: ReviewInput, reason: str, user: Any) ->
         review.version += 1
         review.total = total
         review.passed = passed
-        _write(review=review, rubric=review.rubric, data=data)
+        after = _write(review=review, rubric=review.rubric, data=data)
         audit_record(
             actor=user,
             action="review.review.edit",
             obj=review,
             project=review.item.project,
             before=before,
-            after=review_snapshot(review=review),
+            after=after,
             reason=reason,
         )
         item_status_refresh(item=review.item, actor=user, reason=reason)
