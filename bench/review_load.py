@@ -14,6 +14,10 @@ p95 and the maximum of the server time per step and overall, and the time the cl
 (which adds the time a request queued for a free worker). Exits 1 when the overall p95 server
 time is over ``--target`` (150 ms), or when any request failed.
 
+The client shares the machine's cores with the server, so the report also gives the CPU time
+both sides spent during the load: the client (this process, all its threads) and the gunicorn
+workers (from ``/proc``, Linux only), per request. PostgreSQL's own CPU is in neither.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rapport_bench_review \\
         .venv/bin/python bench/review_load.py [--reviewers 20] [--duration 60] [--via pages]
 
@@ -27,6 +31,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -206,6 +211,33 @@ def seed(*, reviewers: int, items: int, turns: int) -> Seeded:
     return Seeded(people, list(rubric.criteria.order_by("position").values_list("code", flat=True)))
 
 
+def process_cpu_seconds(pids: Iterable[int]) -> float:
+    """User and system CPU time of these processes so far, from ``/proc`` (0 where unreadable)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """The gunicorn master's worker processes (the master itself does no request work)."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(pid) for pid in children.split()]
+
+
+def self_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -383,7 +415,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def report(samples: Iterable[Sample], elapsed: float, submitted: int) -> float:
+@dataclass
+class CpuUse:
+    client: float  # seconds, this process during the load
+    server: float  # seconds, the gunicorn workers during the load
+
+
+def report(
+    samples: Iterable[Sample], elapsed: float, submitted: int, cpu: CpuUse | None = None
+) -> float:
     by_step: dict[str, list[Sample]] = defaultdict(list)
     every = list(samples)
     for sample in every:
@@ -411,6 +451,13 @@ def report(samples: Iterable[Sample], elapsed: float, submitted: int) -> float:
         f"reviews submitted {submitted} in {elapsed:.1f} s ({submitted / elapsed:.1f}/s), "
         f"{len(every) / elapsed:.0f} requests/s"
     )
+    if cpu is not None and every:
+        print(
+            f"CPU during the load: client {cpu.client:.1f} s ({100 * cpu.client / elapsed:.0f}% "
+            f"of a core, {1000 * cpu.client / len(every):.1f} ms a request); gunicorn workers "
+            f"{cpu.server:.1f} s ({1000 * cpu.server / len(every):.1f} ms a request); "
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+        )
     return overall
 
 
@@ -453,6 +500,8 @@ def main() -> int:
         reviewers = [
             Reviewer(port, person, seeded.criteria, args.via) for person in seeded.reviewers
         ]
+        workers = worker_pids(server)
+        server_cpu, client_cpu = process_cpu_seconds(workers), self_cpu_seconds()
         started = time.monotonic()
         until = started + args.duration
         threads = [threading.Thread(target=r.run, args=(until,)) for r in reviewers]
@@ -461,6 +510,10 @@ def main() -> int:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        cpu = CpuUse(
+            client=self_cpu_seconds() - client_cpu,
+            server=process_cpu_seconds(workers) - server_cpu,
+        )
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -471,7 +524,7 @@ def main() -> int:
             connections.close_all()
             recreate_database(database_url, drop_only=True)
     samples = [sample for reviewer in reviewers for sample in reviewer.samples]
-    p95 = report(samples, elapsed, sum(r.submitted for r in reviewers))
+    p95 = report(samples, elapsed, sum(r.submitted for r in reviewers), cpu)
     failures = [failure for reviewer in reviewers for failure in reviewer.failures]
     for failure in failures[:5]:
         print(f"FAILED {failure}")
