@@ -78,11 +78,15 @@ class GroupingBuilder:
         self._stratum_of_item.append(stratum)
         self._link("session", session_id or None, index)
         self._link("speech", text_key(speech) if speech else None, index)
-        self._link("persona", text_key(persona) if persona else None, index)
+        persona_key = text_key(persona) if persona else None
+        self._link("persona", persona_key, index)
         for reason, key in links:
             if reason not in ("session", "persona"):
                 raise ValueError(f"item {item_id!r}: unknown link kind {reason!r}")
-            linked = text_key(key) if reason == "persona" else key
+            linked: object = key
+            if reason == "persona":
+                # Curation links every persona field, the first of which is the persona.
+                linked = persona_key if key == persona else text_key(key)
             # A key that normalises to nothing (punctuation only) relates nothing.
             self._link(reason, linked or None, index)
         self._signatures.add(text)
