@@ -156,7 +156,6 @@ def _sft_examples(item: SftSession, *, mode: SftMode) -> Iterator[Example]:
 
 
 def _dpo_example(item: DpoPair) -> Example:
-    item_check(item=item)
     prompt = _system(item) + [_message(turn) for turn in item.prompt]
     return Example(
         {
@@ -169,7 +168,11 @@ def _dpo_example(item: DpoPair) -> Example:
 
 
 def item_examples(*, item: ExportItem, kind: ExportKind, sft_mode: SftMode) -> Iterator[Example]:
-    """The training rows one item gives (none for a session without a counselor turn)."""
+    """The training rows one item gives (none for a session without a counselor turn).
+
+    The item must have passed :func:`item_check`, which the export runs once per item before
+    asking for its rows (running it here too cost a second pass over every pair's prompt).
+    """
     if kind is ExportKind.SFT:
         if not isinstance(item, SftSession):
             raise TypeError(f"{item.item_id}: an SFT export takes sessions")

@@ -6,6 +6,9 @@ from typing import IO, Any
 
 from exports.writers.base import EncodedExample, ExportWriter, WrittenFile
 
+# Examples are small and many: large buffers turn them into few system calls.
+FILE_BUFFER = 1 << 20
+
 
 class JsonlWriter(ExportWriter):
     name = "jsonl"
@@ -19,7 +22,8 @@ class JsonlWriter(ExportWriter):
     def _file(self, role: str, split: str) -> IO[bytes]:
         key = (role, split)
         if key not in self._files:
-            self._files[key] = self.open_path(role=role, split=split).open("wb")
+            path = self.open_path(role=role, split=split)
+            self._files[key] = path.open("wb", buffering=FILE_BUFFER)
         return self._files[key]
 
     def write(self, *, split: str, example: EncodedExample) -> None:
