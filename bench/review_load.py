@@ -487,7 +487,12 @@ def main() -> int:
         os.environ.update(env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         seeded = seed(reviewers=args.reviewers, items=args.items, turns=args.turns)
-        from django.db import connections
+        from django.db import connection, connections
+
+        # Planner statistics, as a database in service has them: without them PostgreSQL
+        # plans the queue's query for an empty table until autovacuum comes round.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
         connections.close_all()
         port = free_port()
