@@ -24,7 +24,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -153,7 +153,7 @@ def _send(job: Job) -> None:
     transaction.on_commit(send)
 
 
-def _this_run(job: Job) -> Any:
+def _this_run(job: Job) -> QuerySet[Job]:
     """The job's row while it is still running as this run claimed it (same attempt)."""
     return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts)
 

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,6 +17,8 @@ from django.urls import reverse
 
 from core.models import Membership
 from tests.factories import TEST_PASSWORD, ProjectFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -176,3 +182,27 @@ def test_api_token_page_makes_and_revokes_a_token(client: Client) -> None:
     assert key.group(1) not in client.get(reverse("core:api_token")).content.decode()
     client.post(reverse("core:api_token"), {"action": "revoke"})
     assert Client().get("/api/me/", HTTP_AUTHORIZATION=f"Token {key.group(1)}").status_code == 401
+
+
+def test_the_test_password_is_made_fresh_for_each_run() -> None:
+    """No password that signs in to a test database is written down in the repository."""
+    show = (
+        "import django; django.setup(); "
+        "from tests.factories import TEST_PASSWORD; print(TEST_PASSWORD)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", show],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert runs[0] != runs[1]
+    assert all(len(password) >= 20 for password in runs)
+    assert runs[0] not in (ROOT / "tests" / "factories.py").read_text()

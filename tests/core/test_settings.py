@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,3 +113,75 @@ def test_the_openapi_schema_builds_without_warnings(tmp_path: Path) -> None:
     schema = out.read_text()
     assert "SessionLanguageEnum" in schema
     assert "JudgeLanguageEnum" in schema
+
+
+def _show(expression: str, env: dict[str, str], tmp_path: Path) -> str:
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        f"from django.conf import settings; from config.celery import app; print({expression})",
+        env={"SECRET_KEY": secrets.token_urlsafe(64), **env},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_rabbitmq_gets_no_redis_only_broker_options(tmp_path: Path) -> None:
+    """visibility_timeout is a Redis (and SQS) transport option; amqp:// must not be given it."""
+    url = "amqp://rapport:secret@mq.internal:5672//"
+    shown = _show(
+        "settings.CELERY_BROKER_TRANSPORT_OPTIONS, app.conf.broker_transport_options, "
+        "app.conf.broker_url.split(':')[0]",
+        {"CELERY_BROKER_URL": url, "CELERY_VISIBILITY_TIMEOUT": "99"},
+        tmp_path,
+    )
+    assert shown == "{} {} amqp"
+
+
+def test_redis_gets_its_visibility_timeout(tmp_path: Path) -> None:
+    for url in ("redis://redis.internal:6379/0", "rediss://redis.internal:6380/0"):
+        shown = _show(
+            "app.conf.broker_transport_options",
+            {"CELERY_BROKER_URL": url, "CELERY_VISIBILITY_TIMEOUT": "7200"},
+            tmp_path,
+        )
+        assert shown == "{'visibility_timeout': 7200}", url
+
+
+def test_x_forwarded_for_is_trusted_only_for_the_proxies_declared(tmp_path: Path) -> None:
+    show = "settings.REST_FRAMEWORK['NUM_PROXIES']"
+    assert _show(show, {}, tmp_path) == "0"
+    assert _show(show, {"NUM_PROXIES": "1"}, tmp_path) == "1"
+    result = _manage("check", env={"SECRET_KEY": "x" * 60, "NUM_PROXIES": "-1"}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "NUM_PROXIES must be 0 or more" in result.stderr
+
+
+def test_every_dependency_is_pinned_exactly() -> None:
+    """The same versions years later, for the development tools as much as for the app."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    loose = [
+        requirement
+        for requirement in requirements
+        if not re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.]*", requirement)
+    ]
+    assert loose == []
+
+
+def test_every_environment_variable_is_documented() -> None:
+    """An operator learns what Rapport reads from docs/deploy.md's table: all of it is there."""
+    source = (ROOT / "config" / "settings.py").read_text()
+    read = set(re.findall(r"env_(?:int|bool|list)\(\s*\"([A-Z_]+)\"", source))
+    read |= set(re.findall(r"os\.environ(?:\.get\(|\[)\s*\"([A-Z_]+)\"", source))
+    assert {"SECRET_KEY", "NUM_PROXIES", "TIME_ZONE", "CELERY_FILESYSTEM_DIR"} <= read
+    table = [
+        line
+        for line in (ROOT / "docs" / "deploy.md").read_text().splitlines()
+        if line.startswith("| `")
+    ]
+    documented = {name for line in table for name in re.findall(r"`([A-Z_]+)`", line.split("|")[1])}
+    assert read - documented == set(), "add these to the table in docs/deploy.md"
