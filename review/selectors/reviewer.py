@@ -31,7 +31,7 @@ from review.selectors.access import (
     review_settings_for,
     reviews_visible_to,
 )
-from review.selectors.rubric import rubric_with_parts
+from review.selectors.rubric import rubric_parts_of, rubric_with_parts
 from review.selectors.status import project_overdue
 from review.services.assignment import assignment_candidates, assignment_current
 from review.services.calibration import calibration_passed
@@ -170,7 +170,11 @@ def assignment_for_reviewer(*, project: Project, item_id: int, user: Any) -> Ass
     """
     assignment = (
         Assignment.objects.select_related(
-            "item", "item__project", "item__project__review_settings", "item__session", "reviewer"
+            "item",
+            "item__project",
+            "item__project__review_settings__rubric",
+            "item__session",
+            "reviewer",
         )
         .filter(
             item_id=item_id,
@@ -189,15 +193,13 @@ def assignment_for_reviewer(*, project: Project, item_id: int, user: Any) -> Ass
 def scoring_rubric(*, assignment: Assignment) -> Rubric | None:
     """The rubric version a session item is scored against here, with its criteria; None when
     the project does not score sessions (rewrite only). A started review keeps its version."""
-    review_rubric = (
-        Review.objects.filter(assignment=assignment).values_list("rubric_id", flat=True).first()
-    )
+    review_rubric = Rubric.objects.filter(reviews__assignment=assignment).first()
     if review_rubric is not None:
-        return rubric_with_parts(rubric_id=review_rubric)
+        return rubric_parts_of(rubric=review_rubric)
     settings = review_settings_for(project=assignment.item.project)
-    if not settings.has_task(TaskKind.SCORING):
+    if not settings.has_task(TaskKind.SCORING) or settings.rubric is None:
         return None
-    return rubric_with_parts(rubric_id=settings.rubric_id)
+    return rubric_parts_of(rubric=settings.rubric)
 
 
 def _scores_prefetch() -> Prefetch:
@@ -241,11 +243,14 @@ def item_page_data(*, assignment: Assignment, user: Any) -> ItemPage:
         )
         return page
     page.review = (
-        Review.objects.filter(assignment=assignment).prefetch_related(_scores_prefetch()).first()
+        Review.objects.filter(assignment=assignment)
+        .select_related("rubric")
+        .prefetch_related(_scores_prefetch())
+        .first()
     )
-    rubric_id = page.review.rubric_id if page.review else settings.rubric_id
-    if settings.has_task(TaskKind.SCORING) or page.review is not None:
-        page.rubric = rubric_with_parts(rubric_id=rubric_id)
+    rubric = page.review.rubric if page.review else settings.rubric
+    if rubric is not None and (settings.has_task(TaskKind.SCORING) or page.review is not None):
+        page.rubric = rubric_parts_of(rubric=rubric)
     page.others = list(
         reviews_visible_to(item=item, user=user)
         .exclude(reviewer=user)

@@ -3,8 +3,9 @@
 Every scoring request needs the rubric's parts: the page lists them, the draft save and the
 submission check and store against them. A published version is frozen for good
 (``rubrics.services``), so its parts are read once per process and reused. The rubric row itself
-is still read each time, and the key includes its ``published_at``, so a version removed and
-made again under the same id (SQLite reuses ids between tests) is never taken for the old one.
+is still read each time (mostly joined to the review or the project's settings), and the key
+includes its ``published_at``, so a version removed and made again under the same id (SQLite
+reuses ids between tests) is never taken for the old one.
 Drafts are read afresh every time.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 
 from rubrics.models import Criterion, CriterionGroup, Rubric
 
@@ -22,14 +23,10 @@ _PUBLISHED: dict[tuple[int, datetime], Rubric] = {}
 _PUBLISHED_MAX = 64
 
 
-def _load(rubric_id: int) -> Rubric | None:
+def _parts() -> tuple[Prefetch, Prefetch]:
     return (
-        Rubric.objects.filter(pk=rubric_id)
-        .prefetch_related(
-            Prefetch("groups", queryset=CriterionGroup.objects.order_by("position")),
-            Prefetch("criteria", queryset=Criterion.objects.order_by("position")),
-        )
-        .first()
+        Prefetch("groups", queryset=CriterionGroup.objects.order_by("position")),
+        Prefetch("criteria", queryset=Criterion.objects.order_by("position")),
     )
 
 
@@ -41,19 +38,20 @@ def rubric_with_parts(*, rubric_id: int | None) -> Rubric | None:
     """
     if rubric_id is None:
         return None
-    row = Rubric.objects.filter(pk=rubric_id).values_list("status", "published_at").first()
-    if row is None:
-        return None
-    status, published_at = row
-    if status != Rubric.Status.PUBLISHED or published_at is None:
-        return _load(rubric_id)
-    key = (rubric_id, published_at)
-    rubric = _PUBLISHED.get(key)
-    if rubric is None:
-        rubric = _load(rubric_id)
-        if rubric is None:
-            return None
+    rubric = Rubric.objects.filter(pk=rubric_id).first()
+    return None if rubric is None else rubric_parts_of(rubric=rubric)
+
+
+def rubric_parts_of(*, rubric: Rubric) -> Rubric:
+    """``rubric_with_parts`` for a rubric row already read (joined to a review, say)."""
+    if rubric.status != Rubric.Status.PUBLISHED or rubric.published_at is None:
+        prefetch_related_objects([rubric], *_parts())
+        return rubric
+    key = (rubric.pk, rubric.published_at)
+    shared = _PUBLISHED.get(key)
+    if shared is None:
+        prefetch_related_objects([rubric], *_parts())
         if len(_PUBLISHED) >= _PUBLISHED_MAX:
             _PUBLISHED.clear()
-        _PUBLISHED[key] = rubric
-    return rubric
+        _PUBLISHED[key] = shared = rubric
+    return shared

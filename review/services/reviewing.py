@@ -22,7 +22,7 @@ from core.audit import audit_record
 from review.models import Assignment, Item, Review, ReviewFlag, ReviewRevision, Score
 from review.outcome import item_status_refresh
 from review.selectors.access import review_settings_for
-from review.selectors.rubric import rubric_with_parts
+from review.selectors.rubric import rubric_parts_of
 from review.services.assignment import assignment_check_open, assignment_extend, assignment_lock
 from rubrics.files import number_out
 from rubrics.models import Criterion, Rubric
@@ -136,15 +136,15 @@ def _check(*, rubric: Rubric, data: ReviewInput, turn_count: int, complete: bool
 
 
 def _rubric_for(item: Item) -> Rubric:
-    rubric = rubric_with_parts(rubric_id=review_settings_for(project=item.project).rubric_id)
+    rubric = review_settings_for(project=item.project).rubric
     if rubric is None:
         raise ReviewError({"__all__": _("This project has no rubric yet; ask its lead.")})
-    return rubric
+    return rubric_parts_of(rubric=rubric)
 
 
 def _rubric_of(review: Review) -> Rubric:
-    """The version a started review keeps, with its parts (one query for a published one)."""
-    return rubric_with_parts(rubric_id=review.rubric_id) or review.rubric
+    """The version a started review keeps, with its parts (read once for a published one)."""
+    return rubric_parts_of(rubric=review.rubric)
 
 
 def review_snapshot(*, review: Review) -> dict[str, Any]:
@@ -227,7 +227,7 @@ def review_draft_save(*, assignment: Assignment, data: ReviewInput) -> Review:
     """Keep the reviewer's work so far; a submitted review is changed only by ``review_edit``."""
     assignment_check_open(assignment=assignment)
     item = assignment.item
-    existing = Review.objects.filter(assignment=assignment).first()
+    existing = Review.objects.filter(assignment=assignment).select_related("rubric").first()
     if existing is not None and existing.status == Review.Status.SUBMITTED:
         raise ReviewError({"__all__": _("This review is submitted; edit it with a reason.")})
     rubric = _rubric_of(existing) if existing is not None else _rubric_for(item)
@@ -260,7 +260,7 @@ def review_submit(*, assignment: Assignment, data: ReviewInput) -> Review:
     """Submit the review: complete, on the scale, totalled; the item's status follows."""
     assignment_check_open(assignment=assignment)
     item = assignment.item
-    existing = Review.objects.filter(assignment=assignment).first()
+    existing = Review.objects.filter(assignment=assignment).select_related("rubric").first()
     if existing is not None and existing.status == Review.Status.SUBMITTED:
         raise ReviewError({"__all__": _("This review is already submitted.")})
     rubric = _rubric_of(existing) if existing is not None else _rubric_for(item)

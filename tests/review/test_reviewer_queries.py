@@ -25,8 +25,8 @@ from tests.review.reviewer_world import FULL_FORM, review_world
 pytestmark = pytest.mark.django_db
 
 # The most each step may take: today's counts on PostgreSQL and SQLite, savepoints included. The
-# first page a process shows for a rubric version also reads its groups and criteria (3 more).
-PINS = {"next": 19, "first scoring page": 15, "scoring page": 12, "draft save": 18, "submit": 21}
+# first page a process shows for a rubric version also reads its groups and criteria (2 more).
+PINS = {"next": 19, "first scoring page": 13, "scoring page": 11, "draft save": 16, "submit": 19}
 
 
 def _queries(call) -> tuple[int, object]:
