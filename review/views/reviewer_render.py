@@ -8,11 +8,13 @@ pair in the assignment's recorded left/right order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from dialogues.models import Speaker
@@ -25,6 +27,14 @@ from rubrics.files import number_out
 from rubrics.models import LANGUAGE_CODES, Criterion, CriterionGroup, text_in
 from rubrics.selectors import rubric_sections
 from rubrics.templatetags.rubrics import Level, rubric_levels
+
+
+@lru_cache(maxsize=64)
+def _guidelines(text: str) -> SafeString:
+    """The guidelines as HTML, rendered once per text: every page of an item shows them, and
+    Markdown plus nh3 cost about a millisecond each time. Keyed by the text, so a lead's edit
+    shows at once."""
+    return guidelines_render(text=text)
 
 
 def _language(request: HttpRequest) -> str:
@@ -146,7 +156,7 @@ def session_render(
         "can_rewrite": page.settings.has_task(TaskKind.REWRITE) or mode == "rewrite",
         "rewrite_form": rewrite_form or {},
         "others_count": len(page.others),
-        "guidelines": guidelines_render(text=page.settings.guidelines),
+        "guidelines": _guidelines(page.settings.guidelines),
         "reservation_expired": _expired(assignment),
     }
     return render(request, "review/reviewer/scoring.html", context, status=status)
@@ -222,7 +232,7 @@ def pair_render(
         "open": assignment.status == Assignment.Status.RESERVED,
         "others": others,
         "choices": Choice,
-        "guidelines": guidelines_render(text=page.settings.guidelines),
+        "guidelines": _guidelines(page.settings.guidelines),
         "reservation_expired": _expired(assignment),
     }
     return render(request, "review/reviewer/pairwise.html", context, status=status)
