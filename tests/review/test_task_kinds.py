@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.http import QueryDict
 
-from review.models import Assignment, PairwiseJudgment, ReviewSettings, Rewrite, TaskKind
+from review.models import Assignment, Item, PairwiseJudgment, ReviewSettings, Rewrite, TaskKind
 from review.services.assignment import assignment_next
 from review.services.pairwise import judgment_input_from_form, judgment_submit
 from review.services.reviewing import ReviewError
@@ -23,6 +23,8 @@ def test_a_pair_judgment_is_refused_without_the_pairwise_task() -> None:
     world = review_world(items=0, pairs=1)
     assignment = assignment_next(project=world.project, reviewer=world.reviewers[0])
     _only(world, TaskKind.SCORING)
+    # The next request reads the slot afresh, with the settings as they are now.
+    assignment = Assignment.objects.get(pk=assignment.pk)
     data = QueryDict(mutable=True)
     data.update({"choice": "left", "strength": "2", "rationale": "Warmer."})
 
@@ -45,7 +47,7 @@ def test_a_rewrite_is_refused_without_the_rewrite_task() -> None:
 
     with pytest.raises(ReviewError) as error:
         rewrite_create(
-            item=world.items[0],
+            item=Item.objects.get(pk=world.items[0].pk),
             reviewer=reviewer,
             turn_index=3,
             text="What makes it feel that way?",
