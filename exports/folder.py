@@ -9,9 +9,11 @@ once, and memory stays bounded however large the export.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -130,6 +132,23 @@ def _discard(folder: Path, *, existed: bool) -> None:
             path.unlink(missing_ok=True)
 
 
+# A large export allocates millions of short-lived objects (turns, messages, rows), and with the
+# default threshold of 700 the cyclic collector ran so often, each time walking the objects of
+# every module loaded, that it took about 2 s of a 100,000-session export's CPU. Nothing an
+# export makes lives past its chunk, so collecting a hundred times less often costs no memory.
+GC_THRESHOLD = 70_000
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def export_folder_write(
     *, spec: ExportSpec, items: Iterable[ExportItem], folder: Path, record: ExportRecord
 ) -> ExportResult:
@@ -143,7 +162,8 @@ def export_folder_write(
         raise ValueError(f"{folder}: the export folder must be empty")
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        return _build(spec=spec, items=items, folder=folder, record=record)
+        with fewer_collections():
+            return _build(spec=spec, items=items, folder=folder, record=record)
     except BaseException:
         _discard(folder, existed=existed)
         raise

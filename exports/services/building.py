@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import AuditEvent, Job, Project
-from exports.folder import ExportResult, export_folder_write
+from exports.folder import ExportResult, export_folder_write, fewer_collections
 from exports.items import ExportItem, ExportKind, SftMode
 from exports.models import ExportSpecification, ExportVersion
 from exports.services.agreement import (
@@ -129,9 +129,11 @@ def export_build(
     rules = CurationRules.of(specification, project_ids=project_ids)
     rules_check(rules=rules)
     projects = list(Project.objects.filter(pk__in=rules.project_ids))
-    agreement = specification_agreement(
-        projects=projects, bars=rules.min_agreement, all_criteria=True
-    )
+    # Agreement reads every score of the projects: as many short-lived objects as curation.
+    with fewer_collections():
+        agreement = specification_agreement(
+            projects=projects, bars=rules.min_agreement, all_criteria=True
+        )
     agreement_check(agreement=agreement)
     spec = export_spec_build(specification=specification, rules=rules)
     record = ExportRecord(
