@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any
 
 
 class ExportKind(StrEnum):
@@ -29,10 +29,8 @@ class SftMode(StrEnum):
 ROLE_BY_SPEAKER = {"client": "user", "counselor": "assistant", "system": "system"}
 
 
-class Turn(NamedTuple):
-    """One line of a conversation. A named tuple rather than a frozen dataclass: an export reads
-    a million of them, and a frozen dataclass's constructor cost about 3 s of CPU for that."""
-
+@dataclass(frozen=True, slots=True)
+class Turn:
     speaker: str  # "client", "counselor" or "system"
     text: str
 
