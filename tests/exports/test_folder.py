@@ -207,3 +207,29 @@ def test_existing_files_are_never_overwritten(tmp_path, record):
         )
 
     assert (tmp_path / "e" / "notes.txt").read_text() == "keep"
+
+
+def test_a_build_collects_garbage_less_often_and_restores_the_threshold(
+    tmp_path, record, monkeypatch
+):
+    import gc
+
+    from exports import folder as folder_module
+
+    seen = []
+    real_build = folder_module._build
+
+    def watching_build(**kwargs):
+        seen.append(gc.get_threshold()[0])
+        return real_build(**kwargs)
+
+    monkeypatch.setattr(folder_module, "_build", watching_build)
+    before = gc.get_threshold()
+    spec = ExportSpec(kind=ExportKind.DPO, name="Collector", seed=4)
+    export_folder_write(spec=spec, items=_pairs(), folder=tmp_path / "ok", record=record)
+    assert seen == [folder_module.GC_THRESHOLD]
+    assert gc.get_threshold() == before
+    # A failed build puts the threshold back too.
+    with pytest.raises(ValueError, match="nothing to export"):
+        export_folder_write(spec=spec, items=[], folder=tmp_path / "empty", record=record)
+    assert gc.get_threshold() == before
