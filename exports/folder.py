@@ -13,6 +13,7 @@ import contextlib
 import gc
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,14 +140,28 @@ def _discard(folder: Path, *, existed: bool) -> None:
 GC_THRESHOLD = 70_000
 
 
+_collections_lock = threading.Lock()
+_relaxed_builds = 0
+_threshold_before: tuple[int, ...] = ()
+
+
 @contextlib.contextmanager
 def fewer_collections() -> Iterator[None]:
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], GC_THRESHOLD), *before[1:])
+    """The threshold is the process's: builds in several threads share one raise, and the
+    last one out puts back what was there before the first."""
+    global _relaxed_builds, _threshold_before
+    with _collections_lock:
+        if _relaxed_builds == 0:
+            _threshold_before = gc.get_threshold()
+            gc.set_threshold(max(_threshold_before[0], GC_THRESHOLD), *_threshold_before[1:])
+        _relaxed_builds += 1
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _collections_lock:
+            _relaxed_builds -= 1
+            if _relaxed_builds == 0:
+                gc.set_threshold(*_threshold_before)
 
 
 def export_folder_write(
