@@ -12,10 +12,13 @@ faster than converting Python dicts to Arrow arrays.
 from __future__ import annotations
 
 import json
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
+
+import orjson
 
 from exports.items import Example, ExportKind
 
@@ -42,7 +45,36 @@ PROVENANCE_COLUMNS = (
 )
 
 
+# The byte format of every JSON line: UTF-8 with Chinese left readable (no \\u escapes),
+# compact separators, keys in the order the example dicts were built, NaN refused. It is what
+# this encoder writes; orjson writes the same bytes about fifteen times faster (14 us against
+# under 1 us an SFT example), except for floats between 0 and 1e-4, which it writes without an
+# exponent (0.00001 where this writes 1e-05) and for NaN and infinities, which it writes as
+# null. Lines holding such floats go through this encoder, so the files stay as they were.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_LINE = orjson.OPT_APPEND_NEWLINE
+
+
+def _unusual_float(value: Any) -> bool:
+    """Whether a float in ``value`` is not finite or below 1e-4 in size (zero aside)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is float:
+            if not math.isfinite(item) or (item and abs(item) < 1e-4):
+                return True
+        elif kind is dict:
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+    return False
+
+
+def _line(row: dict[str, Any], *, numbers: bool) -> bytes:
+    if numbers and _unusual_float(row):
+        return (_ENCODER.encode(row) + "\n").encode()
+    return orjson.dumps(row, option=_LINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +86,19 @@ class EncodedExample:
 
 
 def example_encode(example: Example) -> EncodedExample:
-    """Chinese stays readable (no \\u escapes); compact separators and the fixed key order of
-    the example dicts keep the bytes stable; NaN is refused, since it is not JSON."""
+    """The example's two lines, always the bytes of ``_ENCODER`` (see above).
+
+    Data rows hold TRL's chat columns, built from strings only (exports.items), so only the
+    provenance row, which carries scores and agreement, is searched for unusual floats.
+    """
     try:
         return EncodedExample(
-            data=(_ENCODER.encode(example.data) + "\n").encode(),
-            provenance=(_ENCODER.encode(example.provenance) + "\n").encode(),
+            data=_line(example.data, numbers=False),
+            provenance=_line(example.provenance, numbers=True),
         )
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
+        # ValueError: NaN, or a lone surrogate that cannot become UTF-8; orjson's errors are
+        # TypeErrors.
         raise ValueError(f"{example.provenance['id']}: {error}") from None
 
 
@@ -74,7 +111,7 @@ def example_with_group(example: EncodedExample, group_id: str) -> EncodedExample
     line = example.provenance
     if not line.endswith(b"}\n"):
         raise ValueError("a provenance line must be one JSON object")
-    group = _ENCODER.encode(group_id).encode()
+    group = orjson.dumps(group_id)
     return EncodedExample(example.data, line[:-2] + b',"group_id":' + group + b"}\n")
 
 

@@ -4,11 +4,20 @@ Byte-identical output for the same rows rests on pyarrow writing no timestamps o
 (its ``created_by`` names only the library version, which the pinned dependency fixes) and on
 every option that shapes the file being fixed here: compression, row group size, dictionary
 encoding, statistics and the data page version.
+
+Parsing a row group's lines and compressing it run in pyarrow's C++ without the GIL, so they
+are handed to a thread of their own and overlap with the Python work of the export, which
+routes the next rows meanwhile (about a tenth of a 100,000-session export's time). One thread
+writes every file, in the order the row groups were closed, so the files are the same as
+when written in turn.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -19,6 +28,9 @@ from exports.items import ExportKind
 from exports.writers.base import DATA_COLUMNS, EncodedExample, ExportWriter, WrittenFile
 
 ROW_GROUP_ROWS = 4096
+# Row groups handed to the writing thread and not yet written: enough to keep it busy, few
+# enough to bound memory (a group of SFT examples is about 10 MB of lines).
+QUEUED_GROUPS = 2
 
 MESSAGES = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
 PROVENANCE_SCHEMA = pa.schema(
@@ -61,9 +73,12 @@ class ParquetWriter(ExportWriter):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._schemas = {"data": data_schema(self.kind), "provenance": PROVENANCE_SCHEMA}
+        # Touched only by the writing thread until close() has waited for it.
         self._writers: dict[tuple[str, str], pq.ParquetWriter] = {}
         self._pending: dict[tuple[str, str], list[bytes]] = {}
         self._rows: dict[str, int] = {}
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-parquet")
+        self._queued: deque[Future[None]] = deque()
 
     def write(self, *, split: str, example: EncodedExample) -> None:
         for role, row in (("data", example.data), ("provenance", example.provenance)):
@@ -75,9 +90,16 @@ class ParquetWriter(ExportWriter):
 
     def _flush(self, role: str, split: str) -> None:
         key = (role, split)
-        rows = self._pending.get(key)
+        rows = self._pending.pop(key, None)
         if not rows:
             return
+        self._queued.append(self._thread.submit(self._write_group, key, rows))
+        while len(self._queued) > QUEUED_GROUPS:
+            # A failure in the writing thread surfaces here, at the next row group.
+            self._queued.popleft().result()
+
+    def _write_group(self, key: tuple[str, str], rows: list[bytes]) -> None:
+        role, split = key
         schema = self._schemas[role]
         if key not in self._writers:
             self._writers[key] = pq.ParquetWriter(
@@ -92,11 +114,17 @@ class ParquetWriter(ExportWriter):
             )
         table = _table(rows, schema)
         self._writers[key].write_table(table, row_group_size=ROW_GROUP_ROWS)
-        self._pending[key] = []
 
     def close(self) -> list[WrittenFile]:
-        for role, split in list(self._pending):
-            self._flush(role, split)
+        try:
+            for role, split in list(self._pending):
+                self._flush(role, split)
+            while self._queued:
+                self._queued.popleft().result()
+        except BaseException:
+            self._abandon()
+            raise
+        self._thread.shutdown()
         written = []
         for (role, split), writer in self._writers.items():
             writer.close()
@@ -111,3 +139,15 @@ class ParquetWriter(ExportWriter):
             )
         self._writers = {}
         return written
+
+    def _abandon(self) -> None:
+        """After a failure: drop the queued groups, let the thread stop, close every file
+        (the export folder is removed by the caller)."""
+        for future in self._queued:
+            future.cancel()
+        self._queued.clear()
+        self._thread.shutdown(wait=True)
+        for writer in self._writers.values():
+            with contextlib.suppress(Exception):
+                writer.close()
+        self._writers = {}
