@@ -1,10 +1,12 @@
 """Curation from the database: which approved items an export takes, and as what."""
 
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from dialogues.models import Flag
 from exports.models import ExportSpecification
@@ -383,20 +385,29 @@ def test_reading_the_next_chunk_in_a_thread_gives_the_same_items(monkeypatch):
         )
     approved_pair(project=project, people=people, choices=["a", "a"])
     monkeypatch.setattr(curation, "CHUNK", 3)
-    threads = []
-    monkeypatch.setattr(
-        curation, "_read_in_thread", lambda read, ids: threads.append(ids) or read(ids)
-    )
+    reads = []
+    read_chunk = curation._read_chunk
+
+    def spy(ids):
+        reads.append((threading.current_thread().name, connections["default"]))
+        return read_chunk(ids)
+
+    monkeypatch.setattr(curation, "_read_chunk", spy)
 
     def run(kind):
         specification = ExportSpecificationFactory(projects=[project], kind=kind)
         return _curate(specification)[0]
 
     threaded = run("sft") + run("dpo")
-    assert len(threads) == 4  # three chunks of sessions, one of pairs
+    in_threads = [wrapper for name, wrapper in reads if name.startswith("export-read")]
+    assert len(in_threads) == len(reads) == 4  # three chunks of sessions, one of pairs
+    # The sessions' three chunks share one connection, closed once reading ended.
+    assert len({id(wrapper) for wrapper in in_threads[:3]}) == 1
+    assert all(wrapper.connection is None for wrapper in in_threads)
     with transaction.atomic():
         in_turn = run("sft") + run("dpo")
-    assert len(threads) == 4
+    assert len(reads) == 8
+    assert all(name == "MainThread" for name, _ in reads[4:])
     assert threaded == in_turn
     assert len(threaded) == 8
 
