@@ -67,6 +67,21 @@ def export_group(
     """Read the items once: their groups, the rubric versions they were reviewed with, and
     (when a spool is given) their examples as JSON lines, data then provenance."""
     builder = GroupingBuilder(near_duplicates=spec.near_duplicates)
+    try:
+        rubric_versions = _add_items(builder, spec=spec, items=items, spool=spool)
+    except BaseException:
+        builder.close()
+        raise
+    return builder.finish(), rubric_versions
+
+
+def _add_items(
+    builder: GroupingBuilder,
+    *,
+    spec: ExportSpec,
+    items: Iterable[ExportItem],
+    spool: IO[bytes] | None,
+) -> set[str]:
     rubric_versions: set[str] = set()
     expected = _expected_type(spec.kind)
     for number, item in enumerate(items, start=1):
@@ -98,7 +113,7 @@ def export_group(
         )
         if item.rubric_version:
             rubric_versions.add(item.rubric_version)
-    return builder.finish(), rubric_versions
+    return rubric_versions
 
 
 def _route(

@@ -98,6 +98,10 @@ class GroupingBuilder:
         if first != index:
             self._links[reason].append((first, index))
 
+    def close(self) -> None:
+        """Release what an unfinished grouping holds (finish() does it too)."""
+        self._signatures.close()
+
     def finish(self) -> Grouping:
         count = len(self._item_ids)
         if not count:

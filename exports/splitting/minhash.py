@@ -27,6 +27,8 @@ Why this design (measured on 2 cores):
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -88,13 +90,26 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(33))
 
 
+# Batches handed to the signature thread and not yet collected: enough to keep it busy while
+# the next batch fills, few enough that memory stays bounded.
+QUEUED_BATCHES = 2
+
+
 class SignatureBuilder:
-    """Collects texts and computes their signatures a batch at a time (bounded memory)."""
+    """Collects texts and computes their signatures a batch at a time (bounded memory).
+
+    Batches are computed in a thread of their own: most of a batch's work is numpy's, which
+    runs without the GIL, so it overlaps with the Python work of reading and encoding the next
+    items (about a tenth of a 100,000-session export's time). Results are collected in the
+    order the batches were made, so the signatures are the same as when computed in turn.
+    """
 
     def __init__(self, settings: NearDuplicateSettings) -> None:
         self.settings = settings
         self._pending: list[str] = []
+        self._queued: deque[Future[np.ndarray]] = deque()
         self._batches: list[np.ndarray] = []
+        self._thread: ThreadPoolExecutor | None = None
 
     def add(self, text: str) -> None:
         self._pending.append(text)
@@ -104,17 +119,35 @@ class SignatureBuilder:
     def finish(self) -> np.ndarray:
         """Signatures as an (n, bins) uint32 array; rows of texts with nothing to compare are
         all equal to 0 and must be excluded with :func:`signature_valid`."""
-        self._flush()
+        try:
+            self._flush()
+            while self._queued:
+                self._batches.append(self._queued.popleft().result())
+        finally:
+            self.close()
         if not self._batches:
             return np.zeros((0, self.settings.bins), dtype=np.uint32)
         signatures = np.concatenate(self._batches)
         self._batches = []
         return signatures
 
+    def close(self) -> None:
+        """Stop the thread (after a failure, the batches not started are dropped)."""
+        for future in self._queued:
+            future.cancel()
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+
     def _flush(self) -> None:
-        if self._pending:
-            self._batches.append(_signatures(self._pending, self.settings))
-            self._pending = []
+        if not self._pending:
+            return
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-minhash")
+        self._queued.append(self._thread.submit(_signatures, self._pending, self.settings))
+        self._pending = []
+        while len(self._queued) > QUEUED_BATCHES:
+            self._batches.append(self._queued.popleft().result())
 
 
 def _mix32(h: np.ndarray) -> np.ndarray:

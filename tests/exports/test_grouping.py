@@ -104,3 +104,20 @@ def test_duplicate_item_id_is_refused():
 def test_inconsistent_near_duplicate_settings_are_refused(field, value):
     with pytest.raises(ValueError, match=field.split("_")[0]):
         NearDuplicateSettings(**{field: value})
+
+
+def test_signatures_computed_in_the_background_come_back_in_the_order_of_the_texts():
+    from exports.splitting.minhash import SignatureBuilder, _signatures
+
+    settings = NearDuplicateSettings(batch_texts=3)
+    texts = [filler_text(number) for number in range(20)]
+    builder = SignatureBuilder(settings)
+    for text in texts:
+        builder.add(text)
+
+    signatures = builder.finish()
+
+    # Each text alone gives its own signature: row k must be text k's, whatever the batching.
+    for number, text in enumerate(texts):
+        assert (signatures[number] == _signatures([text], settings)[0]).all()
+    assert len({row.tobytes() for row in signatures}) == len(texts)
