@@ -141,6 +141,8 @@ def test_manifest_checksums_match_every_file(tmp_path, record):
     assert manifest["agreement"] == {"empathy": {"alpha": 0.71, "items": 120}}
     assert manifest["specification"]["seed"] == 2
     assert manifest["specification"]["near_duplicates"]["threshold"] == 0.5
+    # The hashing is named, so nobody expects code hashing otherwise to rebuild the same files.
+    assert manifest["specification"]["near_duplicates"]["method"] == "rapport-minhash/2"
     assert sum(c["rows"] for c in manifest["counts"].values()) == 100
     assert manifest["split_report"]["groups"] == 100
 
