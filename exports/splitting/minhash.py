@@ -259,16 +259,10 @@ def _similar(
 
 
 def near_duplicate_pairs(*, signatures: np.ndarray, settings: NearDuplicateSettings) -> np.ndarray:
-    """Index pairs (k, 2) of texts whose estimated Jaccard similarity reaches the threshold.
-
-    A pair of true near-duplicates shares most bands, so it is a candidate in most of them:
-    candidates are gathered from every band and de-duplicated first, and each is compared once
-    (comparing them band by band cost nearly half of the grouping of a large export).
-    """
+    """Index pairs (k, 2) of texts whose estimated Jaccard similarity reaches the threshold."""
     rows = np.flatnonzero(signature_valid(signatures))
     width = settings.bins // settings.bands
-    count = signatures.shape[0]
-    candidates = [np.zeros(0, dtype=np.int64)]
+    found = [np.zeros((0, 2), dtype=np.int64)]
     for band in range(settings.bands):
         block = signatures[rows, band * width : (band + 1) * width].astype(np.uint64)
         keys = np.zeros(rows.size, dtype=np.uint64)
@@ -284,11 +278,11 @@ def near_duplicate_pairs(*, signatures: np.ndarray, settings: NearDuplicateSetti
         leader = np.maximum.accumulate(np.where(starts, np.arange(keys.size), 0))
         left = np.concatenate([members[leader[follower]], members[follower - 1]])
         right = np.concatenate([members[follower], members[follower]])
-        # One key per unordered pair, so a pair found in several bands is compared once.
-        low, high = np.minimum(left, right), np.maximum(left, right)
-        distinct = low != high
-        candidates.append(low[distinct] * count + high[distinct])
-    keys = np.unique(np.concatenate(candidates))
-    left, right = keys // count, keys % count
-    keep = _similar(signatures, left, right, settings.threshold)
-    return np.stack([left[keep], right[keep]], axis=1)
+        distinct = left != right
+        left, right = left[distinct], right[distinct]
+        keep = _similar(signatures, left, right, settings.threshold)
+        found.append(np.stack([left[keep], right[keep]], axis=1))
+    pairs = np.sort(np.concatenate(found), axis=1)
+    # One key per pair makes the de-duplication a flat sort rather than a row-wise one.
+    keys = np.unique(pairs[:, 0] * signatures.shape[0] + pairs[:, 1])
+    return np.stack([keys // signatures.shape[0], keys % signatures.shape[0]], axis=1)
