@@ -218,7 +218,9 @@ def _fetch(queryset: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
     with db.connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows: list[tuple[Any, ...]] = cursor.fetchall()
-    converters = compiler.get_converters([column[0] for column in compiler.select])
+    # The selected columns as Django's own iteration takes them (results_iter).
+    columns = [column[0] for column in compiler.select[: compiler.col_count]]
+    converters = compiler.get_converters(columns)
     if converters:
         rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
     return rows

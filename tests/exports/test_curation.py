@@ -546,3 +546,30 @@ def test_score_rules_are_refused_for_pairs_from_pair_items(project):
     )
     assert CurationRules.of(rewrites_only).min_total == Decimal(5)
     assert _curate(rewrites_only)[0] == []
+
+
+def test_rows_fetched_whole_are_the_rows_django_gives(project):
+    from dialogues.models import Session
+    from exports.services import curation
+    from review.models import Score
+
+    item = approved_session(
+        project=project,
+        rubric=published_rubric(),
+        people=reviewers(),
+        scores={"empathy": [2.5, None], "structure": [3, 3]},
+        metadata={"thought": "我总是失败", "intake_form": {"age": 31}},
+    )
+    sessions = curation._among(Session.objects.all(), "id", [item.session_id])
+    scores = Score.objects.filter(review__item=item).order_by("pk")
+    score_fields = ("review_id", "criterion__code", "value", "not_applicable")
+
+    # JSON decoded, decimals as Decimals and booleans as booleans, on SQLite and PostgreSQL.
+    fetched = curation._fetch(scores, *score_fields)
+    assert fetched == list(scores.values_list(*score_fields))
+    assert {type(value) for _, _, value, _ in fetched} == {Decimal, type(None)}
+    assert {type(flag) for *_, flag in fetched} == {bool}
+    [session] = curation._fetch(sessions, *curation.SESSION_FIELDS)
+    assert session == next(iter(sessions.values_list(*curation.SESSION_FIELDS)))
+    assert session[-1] == {"thought": "我总是失败", "intake_form": {"age": 31}}
+    assert curation._fetch(Session.objects.filter(pk__in=[]), "pk") == []

@@ -1,5 +1,6 @@
 import json
 
+import numpy
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -128,6 +129,9 @@ def test_a_tiny_score_keeps_its_exponent_and_a_lone_surrogate_is_refused():
     example.provenance["agreement"] = 1e-5
 
     assert b'"agreement":1e-05,' in example_encode(example).provenance
+
+    example.provenance["agreement"] = numpy.float64(0.25)
+    assert b'"agreement":0.25,' in example_encode(example).provenance
 
     example.data["messages"][0]["content"] = "half of a pair \ud83d"
     with pytest.raises(ValueError, match=example.provenance["id"]):
