@@ -121,3 +121,43 @@ def test_signatures_computed_in_the_background_come_back_in_the_order_of_the_tex
     for number, text in enumerate(texts):
         assert (signatures[number] == _signatures([text], settings)[0]).all()
     assert len({row.tobytes() for row in signatures}) == len(texts)
+
+
+def test_near_duplicate_pairs_agree_with_comparing_every_pair():
+    """The bucket walk and the low-byte pre-test are shortcuts: the groups they give must be
+    those of comparing every pair that shares a band, in full."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from exports.splitting.minhash import SignatureBuilder, near_duplicate_pairs
+
+    settings = NearDuplicateSettings()
+    texts = [text for _, family in near_duplicate_families() for text in family]
+    texts += [filler_text(number) for number in range(60)]
+    builder = SignatureBuilder(settings)
+    for text in texts:
+        builder.add(text)
+    signatures = builder.finish()
+    width = settings.bins // settings.bands
+    needed = int(np.ceil(settings.threshold * settings.bins))
+    expected = []
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            equal = signatures[i] == signatures[j]
+            shares_band = equal.reshape(settings.bands, width).all(axis=1).any()
+            if shares_band and equal.sum() >= needed:
+                expected.append((i, j))
+
+    found = near_duplicate_pairs(signatures=signatures, settings=settings)
+
+    def groups(pairs):
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        graph = coo_matrix(
+            (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(texts), len(texts))
+        )
+        return connected_components(graph, directed=False)[1].tolist()
+
+    assert {tuple(pair) for pair in found.tolist()} <= set(expected)
+    assert groups(found) == groups(expected)
+    assert len(expected) > len(near_duplicate_families())
