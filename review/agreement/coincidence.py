@@ -58,8 +58,25 @@ def patterns_from_counts(
 ) -> Patterns:
     pairable = counts[counts.sum(axis=1) >= 2]
     used = pairable.sum(axis=0) > 0
-    unique, multiplicity = np.unique(pairable[:, used], axis=0, return_counts=True)
+    unique, multiplicity = _unique_rows(pairable[:, used])
     return Patterns(unique.astype(np.float64), multiplicity.astype(np.float64), domain[used])
+
+
+def _unique_rows(rows: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """The distinct rows in ascending order, and how often each occurs: ``np.unique(rows,
+    axis=0, return_counts=True)``.
+
+    Counts are small, so each row usually fits in one integer (its counts as digits in a base
+    above the largest); sorting those is about thirty times faster than numpy's row-wise
+    sort, and gives the same rows in the same order.
+    """
+    base = int(rows.max()) + 1 if rows.size else 1
+    if rows.size and base ** rows.shape[1] < 2**62:
+        places = base ** np.arange(rows.shape[1] - 1, -1, -1, dtype=np.int64)
+        _, first, multiplicity = np.unique(rows @ places, return_index=True, return_counts=True)
+        return rows[first], multiplicity
+    unique, multiplicity = np.unique(rows, axis=0, return_counts=True)
+    return unique, multiplicity
 
 
 def alpha_point(

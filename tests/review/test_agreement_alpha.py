@@ -269,3 +269,18 @@ def test_single_criterion_call_refuses_mixed_criteria():
 
     with pytest.raises(ValueError, match="several criteria given"):
         alpha_estimate(ratings=ratings, level="interval")
+
+
+def test_patterns_are_numpys_distinct_rows_in_numpys_order():
+    from review.agreement.coincidence import _unique_rows
+
+    rng = np.random.default_rng(3)
+    small = rng.integers(0, 4, size=(500, 6))
+    # Too many columns of large counts for one integer a row: numpy's row-wise path.
+    wide = rng.integers(0, 2**20, size=(50, 8))
+    wide[25:] = wide[:25]
+    for rows in (small, wide, small[:0]):
+        expected_rows, expected_counts = np.unique(rows, axis=0, return_counts=True)
+        unique, counts = _unique_rows(rows)
+        assert np.array_equal(unique, expected_rows)
+        assert np.array_equal(counts, expected_counts)
