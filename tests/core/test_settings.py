@@ -14,6 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return _python("manage.py", *args, env=env, tmp_path=tmp_path)
+
+
+def _python(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     base = {
         key: value
         for key, value in os.environ.items()
@@ -28,7 +32,7 @@ def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Compl
     }
     base["RAPPORT_VAR_DIR"] = str(tmp_path / "var")
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**base, **env},
         capture_output=True,
@@ -61,6 +65,19 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path: Path) -> No
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stderr
+
+
+def test_a_web_process_imports_every_view_when_it_starts(tmp_path: Path) -> None:
+    # What gunicorn does in each worker: import the WSGI module, before any request.
+    loaded = "import sys, config.wsgi; print('review.views' in sys.modules, 'scipy' in sys.modules)"
+    result = _python(
+        "-c",
+        loaded,
+        env={"SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "rapport.example.org"},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
 
 
 def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
