@@ -13,7 +13,12 @@ import pandas as pd
 
 from review.agreement.frames import ratings_clean, shown
 from review.agreement.reliability import DEFAULT_BOOT, alpha_of_clean
-from review.agreement.results import JudgePairwiseAlignment, PairwiseAgreement, PositionConsistency
+from review.agreement.results import (
+    JudgePairwiseAlignment,
+    PairwiseAgreement,
+    PairwiseDisagreement,
+    PositionConsistency,
+)
 
 TIES = ("tie", "both_bad")
 SWAPPED = {"A": "B", "B": "A"}
@@ -60,20 +65,24 @@ def _pair_counts(counts: pd.DataFrame) -> tuple[int, int]:
 
 
 def judge_pairwise_alignment(
-    *, choices: pd.DataFrame, judge: pd.DataFrame, ties: Collection[str] = TIES
+    *,
+    choices: pd.DataFrame,
+    judge: pd.DataFrame,
+    ties: Collection[str] = TIES,
+    top: int | None = None,
 ) -> JudgePairwiseAlignment:
     """Share of items where the judge picks the human majority, with and without ties.
 
     The majority is the most common human choice; items where two choices share the top count
     have none and are counted in `n_no_majority`. "Without ties" leaves out items where the
-    majority or the judge chose a tie.
+    majority or the judge chose a tie. `top` caps the list of disagreements (all by default).
     """
     frame = ratings_clean(ratings=choices, level="nominal", name="choices")
     verdicts = _judge_column(judge)
     counts = pd.crosstab(frame["item"], frame["value"])
     counts = counts.loc[counts.index.isin(verdicts.index)]
-    top = counts.max(axis=1)
-    unique_top = counts.eq(top, axis=0).sum(axis=1) == 1
+    top_count = counts.max(axis=1)
+    unique_top = counts.eq(top_count, axis=0).sum(axis=1) == 1
     majority = counts.idxmax(axis=1)[unique_top]
     picked = verdicts.reindex(majority.index)
     agree = picked == majority
@@ -84,7 +93,37 @@ def judge_pairwise_alignment(
         agreement=float(agree.mean()) if len(agree) else None,
         agreement_without_ties=float(agree[decided].mean()) if decided.any() else None,
         n_items_without_ties=int(decided.sum()),
+        disagreements=_pair_disagreements(
+            majority=majority,
+            picked=picked,
+            votes=top_count[unique_top],
+            raters=counts.sum(axis=1)[unique_top],
+            top=top,
+        ),
     )
+
+
+def _pair_disagreements(
+    *, majority: pd.Series, picked: pd.Series, votes: pd.Series, raters: pd.Series, top: int | None
+) -> tuple[PairwiseDisagreement, ...]:
+    """Items where the judge went against the majority: the largest share of reviewers first,
+    then the most reviewers, then by item, so the order never depends on the input's."""
+    against = majority.index[(picked != majority).to_numpy()]
+    rows = sorted(
+        (
+            PairwiseDisagreement(
+                # A plain value, as the report is stored as JSON.
+                item=item.item() if isinstance(item, np.generic) else item,
+                majority=str(majority[item]),
+                votes=int(votes[item]),
+                n_raters=int(raters[item]),
+                judge=str(picked[item]),
+            )
+            for item in against
+        ),
+        key=lambda row: (-row.votes / row.n_raters, -row.n_raters, str(row.item)),
+    )
+    return tuple(rows[:top] if top is not None else rows)
 
 
 def _judge_column(judge: pd.DataFrame) -> pd.Series:

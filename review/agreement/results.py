@@ -127,14 +127,30 @@ class JudgeAlignment:
 
 
 @dataclass(frozen=True)
+class PairwiseDisagreement:
+    """An item where the judge chose otherwise than the reviewers' majority."""
+
+    item: object
+    majority: str
+    votes: int  # reviewers who chose the majority
+    n_raters: int
+    judge: str
+
+
+@dataclass(frozen=True)
 class JudgePairwiseAlignment:
-    """A judge's pairwise choices against the most common human choice per item."""
+    """A judge's pairwise choices against the most common human choice per item.
+
+    `disagreements` lists items where the judge went against the majority, the most one-sided
+    majorities first (a judge overruling a unanimous panel is the first thing a lead checks).
+    """
 
     n_items: int
     n_no_majority: int
     agreement: float | None
     agreement_without_ties: float | None
     n_items_without_ties: int
+    disagreements: tuple[PairwiseDisagreement, ...] = ()
 
 
 @dataclass(frozen=True)

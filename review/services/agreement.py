@@ -343,6 +343,8 @@ def _judge_section(
         "principles": [],
         "position": None,
         "disagreements": [],
+        # Items where the judge's overall choice went against the reviewers' majority.
+        "pair_disagreements": [],
     }
     disagreements = []
     for criterion in criteria:
@@ -393,10 +395,14 @@ def _judge_section(
             humans = choices.loc[choices["criterion"] == code, ["item", "rater", "value"]]
             if humans.empty:
                 continue
-            result = judge_pairwise_alignment(choices=humans, judge=verdicts[["item", "value"]])
+            result = judge_pairwise_alignment(
+                choices=humans, judge=verdicts[["item", "value"]], top=TOP
+            )
             row = {"code": code, **asdict(result)}
+            disagreements = row.pop("disagreements")
             if code == "":
                 section["pairwise"] = row
+                section["pair_disagreements"] = list(disagreements)
             else:
                 section["principles"].append(row)
     if not judge.orders.empty:
@@ -409,10 +415,16 @@ def _judge_section(
 # -- cached reports ---------------------------------------------------------------------------
 
 
+# Raised whenever the report gains or changes a section, so that reports stored before are
+# computed again rather than shown without it (2: judges' pairwise disagreements).
+REPORT_FORMAT = 2
+
+
 def agreement_cache_key(
     *, project: Project, rubric: Rubric | None, since: datetime | None, until: datetime | None
 ) -> str:
     material = {
+        "format": REPORT_FORMAT,
         "rubric": rubric.pk if rubric else None,
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,

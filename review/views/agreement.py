@@ -25,7 +25,7 @@ from core.http import AuthedHttpRequest
 from core.models import Job, Project, Role
 from core.selectors import project_get_for_user
 from review.forms_agreement import AgreementFilterForm, JudgeConfigForm, SendBackForm
-from review.models import Item, JudgeConfig, JudgeResult, JudgeRun
+from review.models import Choice, Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import user_sees_judges
 from review.selectors.agreement import projects_for_agreement, rubric_for_agreement, rubrics_rated
 from review.services.agreement import (
@@ -94,7 +94,18 @@ def _decorate(report: dict[str, Any]) -> dict[str, Any]:
             row["label"] = titles.get(row["code"], row["code"])
         for row in judge["disagreements"]:
             row["label"] = titles.get(row["criterion"], row["criterion"])
+        for row in judge["pair_disagreements"]:
+            row["majority_label"] = _choice_label(row["majority"])
+            row["judge_label"] = _choice_label(row["judge"])
     return report
+
+
+def _choice_label(value: str) -> str:
+    """A pairwise verdict in the reader's language ("A is better"), or as stored if unknown."""
+    try:
+        return str(Choice(value).label)
+    except ValueError:
+        return value
 
 
 def _charts(report: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +159,9 @@ def _judge_rows(project: Project) -> list[dict[str, Any]]:
 
 def _item_ids(report: dict[str, Any]) -> set[int]:
     keys = [row["item"] for row in report["disagreements"]]
-    keys += [row["item"] for judge in report["judges"] for row in judge["disagreements"]]
+    for judge in report["judges"]:
+        keys += [row["item"] for row in judge["disagreements"]]
+        keys += [row["item"] for row in judge["pair_disagreements"]]
     return {int(key) for key in keys if str(key).isdigit()}
 
 
@@ -260,6 +273,9 @@ def _csv_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
         for row in judge["disagreements"]:
             for key in ("human_median", "judge", "difference"):
                 yield ["judge_disagreement", name, row["criterion"], row["item"], key, row[key]]
+        for row in judge["pair_disagreements"]:
+            for key in ("majority", "votes", "n_raters", "judge"):
+                yield ["judge_pair_disagreement", name, "choice", row["item"], key, row[key]]
 
 
 class _Echo:

@@ -93,3 +93,24 @@ def test_position_consistency_unswaps_the_second_run():
     assert result.consistency == pytest.approx(0.5)
     assert result.first_slot == 1
     assert result.second_slot == 1
+
+
+def test_judge_disagreements_put_the_most_one_sided_majorities_first():
+    votes = {
+        "a": {"ann": "A", "bo": "A", "cy": "B"},  # 2 of 3 for A, judge B
+        "b": {"ann": "B", "bo": "B", "cy": "B"},  # unanimous B, judge A
+        "c": {"ann": "A", "bo": "A"},  # unanimous A with two, judge tie
+        "d": {"ann": "A", "bo": "B"},  # no majority: nothing to go against
+        "e": {"ann": "B", "bo": "B"},  # the judge agrees
+    }
+    judge = pd.DataFrame({"item": list("abcde"), "value": ["B", "A", "tie", "A", "B"]})
+
+    result = judge_pairwise_alignment(choices=_choices(votes), judge=judge)
+    capped = judge_pairwise_alignment(choices=_choices(votes), judge=judge, top=1)
+
+    assert [(d.item, d.majority, d.votes, d.n_raters, d.judge) for d in result.disagreements] == [
+        ("b", "B", 3, 3, "A"),
+        ("c", "A", 2, 2, "tie"),
+        ("a", "A", 2, 3, "B"),
+    ]
+    assert [d.item for d in capped.disagreements] == ["b"]

@@ -208,3 +208,60 @@ def test_every_number_on_the_dashboard_is_in_the_csv(dashboard):
     by_key = {(r[0], r[2], r[3], r[4]): r[5] for r in rows[1:]}
     assert ("disagreement", "warmth", str(dashboard["items"][1].pk), "n") in by_key
     assert ("reviewer", "", "ana", "mean_bias") in by_key
+
+
+def test_the_lead_sees_the_pairs_a_judge_decided_against_the_reviewers(client):
+    from review.models import PairwiseJudgment
+    from tests.factories import ProjectFactory
+    from tests.review.agreement_judges import judge_pair_choices
+    from tests.review.factories import (
+        AssignmentFactory,
+        PairItemFactory,
+        PairwiseJudgmentFactory,
+        ReviewSettingsFactory,
+    )
+
+    project = ProjectFactory(slug="pairs")
+    ReviewSettingsFactory(project=project)
+    lead = UserFactory(username="pair-lead")
+    Membership.objects.create(project=project, user=lead, role=Role.LEAD)
+    people = [UserFactory(username=name) for name in ("ana", "ben", "cai")]
+    items = [PairItemFactory(project=project) for _ in range(3)]
+    votes = [("a", "a", "a"), ("b", "b", "a"), ("a", "a", "b")]
+    for item, choices in zip(items, votes, strict=True):
+        for reviewer, choice in zip(people, choices, strict=True):
+            PairwiseJudgmentFactory(
+                assignment=AssignmentFactory(item=item, reviewer=reviewer),
+                choice=choice,
+                status=PairwiseJudgment.Status.SUBMITTED,
+            )
+    config = JudgeConfig.objects.create(
+        project=project, name="pairs", base_url="http://127.0.0.1:9/v1", model="m", api_key_env="K"
+    )
+    # Against the unanimous panel on the first pair and the 2-of-3 majority on the second.
+    judge_pair_choices(config, {items[0]: ("b", "b"), items[1]: ("a", "a"), items[2]: ("a", "a")})
+    lead_client = client_for(lead)
+
+    page = lead_client.get(reverse("review:agreement_project", args=["pairs"])).content.decode()
+    response = lead_client.get(reverse("review:agreement_download", args=["pairs"]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    listed = page[page.index('class="pair-disagreements"') :]
+    listed = listed[: listed.index("</details>")]
+    cells = [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(<td>(?:(?!</tr>).)*)</tr>", listed, re.S)
+    ]
+    # Item, the reviewers' majority, how many chose it, the judge's choice (then send back).
+    assert [row[:4] for row in cells] == [
+        [f"#{items[0].pk}", "A is better", "3 of 3", "B is better"],
+        [f"#{items[1].pk}", "B is better", "2 of 3", "A is better"],
+    ]
+    by_key = {(r[0], r[3], r[4]): r[5] for r in rows[1:]}
+    assert by_key[("judge_pair_disagreement", str(items[0].pk), "majority")] == "a"
+    assert by_key[("judge_pair_disagreement", str(items[0].pk), "judge")] == "b"
+    assert by_key[("judge_pair_disagreement", str(items[1].pk), "votes")] == "2"
+    assert ("judge_pair_disagreement", str(items[2].pk), "judge") not in by_key
