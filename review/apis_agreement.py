@@ -73,7 +73,7 @@ class AgreementReportSerializer(serializers.Serializer):
     judges = serializers.JSONField(
         help_text="[{name, kind, provenance, criteria: [{code, humans, with_judge, spearman, "
         "kappa, mean_abs_error, bias, confusion}], pairwise, principles, position, "
-        "disagreements}]"
+        "disagreements, pair_disagreements: [{item, majority, votes, n_raters, judge}]}]"
     )
     disagreements = serializers.JSONField(help_text="[{item, criterion, low, high, spread, n}]")
 
