@@ -5,7 +5,10 @@
 BASE_URL is the demo's address, CREDENTIALS var/demo_credentials.json, PAIR_ITEM a pending pair
 reserved for demo-reviewer-2 and DISPUTED_ITEM a session item that needs adjudication.
 
-The reviewer pages reserve items, so run it on a fresh demo database, not on real work.
+The reviewer pages reserve items, so run it on a fresh demo database, not on real work. A
+pending pair is reserved for demo-reviewer-2 from ``manage.py shell`` with
+``review.services.assignment._take``. Chinese sessions need a CJK font for Chromium (Debian's
+fonts-noto-cjk), or they show as boxes.
 """
 
 from __future__ import annotations

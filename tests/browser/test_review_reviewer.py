@@ -24,6 +24,16 @@ def _next_item(page: Page) -> None:
     page.goto("/review/")
     expect(page.locator("[data-review-home][data-keys-ready]")).to_be_attached()
     expect(page.get_by_text("for your next item")).to_be_visible()  # the shortcut is on the page
+    # The key printed on the button is readable: in the button's own colour, on no background
+    # of its own (it once was white on white).
+    key, button = (
+        page.locator(selector).evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+        )
+        for selector in ("[data-next-item] kbd", "[data-next-item]")
+    )
+    assert key == [button[0], "rgba(0, 0, 0, 0)"]
+    assert button[0] != button[1]
     page.keyboard.press("n")
     expect(page).to_have_url(re.compile(r"/items/\d+/$"))
     expect(page.locator("[data-review-page][data-keys-ready]")).to_be_attached()
