@@ -399,10 +399,10 @@ def _judge_section(
                 choices=humans, judge=verdicts[["item", "value"]], top=TOP
             )
             row = {"code": code, **asdict(result)}
-            disagreements = row.pop("disagreements")
+            against_majority = row.pop("disagreements")
             if code == "":
                 section["pairwise"] = row
-                section["pair_disagreements"] = list(disagreements)
+                section["pair_disagreements"] = list(against_majority)
             else:
                 section["principles"].append(row)
     if not judge.orders.empty:
