@@ -32,12 +32,11 @@ A change to the shingles, the hash, the densification or the banding needs a new
 
 from __future__ import annotations
 
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from exports.background import InOrderThread
 from exports.splitting.normalize import code_points, normalized_code_points
 
 _EMPTY = np.uint32(0xFFFFFFFF)  # larger than any bin value, which has at most 31 bits
@@ -115,9 +114,10 @@ class SignatureBuilder:
     def __init__(self, settings: NearDuplicateSettings) -> None:
         self.settings = settings
         self._pending: list[str] = []
-        self._queued: deque[Future[np.ndarray]] = deque()
         self._batches: list[np.ndarray] = []
-        self._thread: ThreadPoolExecutor | None = None
+        self._thread: InOrderThread[np.ndarray] = InOrderThread(
+            name="export-minhash", queued=QUEUED_BATCHES
+        )
 
     def add(self, text: str) -> None:
         self._pending.append(text)
@@ -129,10 +129,10 @@ class SignatureBuilder:
         all equal to 0 and must be excluded with :func:`signature_valid`."""
         try:
             self._flush()
-            while self._queued:
-                self._batches.append(self._queued.popleft().result())
-        finally:
+        except BaseException:
             self.close()
+            raise
+        self._batches += self._thread.drain()
         if not self._batches:
             return np.zeros((0, self.settings.bins), dtype=np.uint32)
         signatures = np.concatenate(self._batches)
@@ -141,21 +141,12 @@ class SignatureBuilder:
 
     def close(self) -> None:
         """Stop the thread (after a failure, the batches not started are dropped)."""
-        for future in self._queued:
-            future.cancel()
-        if self._thread is not None:
-            self._thread.shutdown(wait=True)
-            self._thread = None
+        self._thread.close()
 
     def _flush(self) -> None:
-        if not self._pending:
-            return
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-minhash")
-        self._queued.append(self._thread.submit(_signatures, self._pending, self.settings))
-        self._pending = []
-        while len(self._queued) > QUEUED_BATCHES:
-            self._batches.append(self._queued.popleft().result())
+        if self._pending:
+            self._batches += self._thread.submit(_signatures, self._pending, self.settings)
+            self._pending = []
 
 
 def _mix32(h: np.ndarray) -> np.ndarray:

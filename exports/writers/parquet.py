@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from exports.background import InOrderThread
 from exports.items import ExportKind
 from exports.writers.base import DATA_COLUMNS, EncodedExample, ExportWriter, WrittenFile
 
@@ -77,8 +76,9 @@ class ParquetWriter(ExportWriter):
         self._writers: dict[tuple[str, str], pq.ParquetWriter] = {}
         self._pending: dict[tuple[str, str], list[bytes]] = {}
         self._rows: dict[str, int] = {}
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-parquet")
-        self._queued: deque[Future[None]] = deque()
+        self._thread: InOrderThread[None] = InOrderThread(
+            name="export-parquet", queued=QUEUED_GROUPS
+        )
 
     def write(self, *, split: str, example: EncodedExample) -> None:
         for role, row in (("data", example.data), ("provenance", example.provenance)):
@@ -93,10 +93,8 @@ class ParquetWriter(ExportWriter):
         rows = self._pending.pop(key, None)
         if not rows:
             return
-        self._queued.append(self._thread.submit(self._write_group, key, rows))
-        while len(self._queued) > QUEUED_GROUPS:
-            # A failure in the writing thread surfaces here, at the next row group.
-            self._queued.popleft().result()
+        # A failure in the writing thread surfaces here, at a later row group, or in close().
+        self._thread.submit(self._write_group, key, rows)
 
     def _write_group(self, key: tuple[str, str], rows: list[bytes]) -> None:
         role, split = key
@@ -119,12 +117,10 @@ class ParquetWriter(ExportWriter):
         try:
             for role, split in list(self._pending):
                 self._flush(role, split)
-            while self._queued:
-                self._queued.popleft().result()
+            self._thread.drain()
         except BaseException:
             self._abandon()
             raise
-        self._thread.shutdown()
         written = []
         for (role, split), writer in self._writers.items():
             writer.close()
@@ -143,10 +139,7 @@ class ParquetWriter(ExportWriter):
     def _abandon(self) -> None:
         """After a failure: drop the queued groups, let the thread stop, close every file
         (the export folder is removed by the caller)."""
-        for future in self._queued:
-            future.cancel()
-        self._queued.clear()
-        self._thread.shutdown(wait=True)
+        self._thread.close()
         for writer in self._writers.values():
             with contextlib.suppress(Exception):
                 writer.close()
