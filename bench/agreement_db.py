@@ -34,6 +34,7 @@ import django  # noqa: E402
 django.setup()
 
 import numpy as np  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import (  # noqa: E402
     setup_databases,
@@ -55,7 +56,7 @@ from review.services.agreement import agreement_cached, agreement_refresh  # noq
 from review.services.judging import judge_run_execute  # noqa: E402
 from tests.factories import ProjectFactory, UserFactory  # noqa: E402
 from tests.review.factories import SessionItemFactory  # noqa: E402
-from tests.review.judge_server import KEY, KEY_ENV, JudgeServer  # noqa: E402
+from tests.review.judge_server import KEY, KEY_NAME, JudgeServer  # noqa: E402
 from tests.rubrics.factories import CriterionFactory, RubricFactory  # noqa: E402
 
 CRITERIA = 11
@@ -91,7 +92,7 @@ def bench_judge_run(args: argparse.Namespace) -> bool:
             name="bench",
             base_url=server.url,
             model="judge-model-1",
-            api_key_env=KEY_ENV,
+            api_key_name=KEY_NAME,
             concurrency=args.concurrency,
             timeout=10.0,
         )
@@ -184,7 +185,7 @@ def main() -> int:
     parser.add_argument("--review-items", type=int, default=2000)
     parser.add_argument("--target", type=float, default=0.9)
     args = parser.parse_args()
-    os.environ.setdefault(KEY_ENV, KEY)
+    settings.JUDGE_API_KEYS = {KEY_NAME: KEY}
     for name in ("httpx", "httpx2", "openai"):
         logging.getLogger(name).setLevel(logging.WARNING)
     setup_test_environment()

@@ -23,9 +23,17 @@ if str(ROOT) not in sys.path:
     # Run as a script from anywhere, not only as ``python -m bench.judge`` from the root.
     sys.path.insert(0, str(ROOT))
 
+# The judge's key and allowed hosts are operator settings: the test settings allow loopback.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings as django_settings  # noqa: E402
+
 from review.judges import judge_many  # noqa: E402
 from tests.review.judge_material import score_request  # noqa: E402
-from tests.review.judge_server import KEY, KEY_ENV, JudgeServer, settings_for  # noqa: E402
+from tests.review.judge_server import KEY, KEY_NAME, JudgeServer, settings_for  # noqa: E402
 
 
 def main() -> int:
@@ -36,7 +44,7 @@ def main() -> int:
     parser.add_argument("--target", type=float, default=0.9, help="minimum in-flight ratio")
     args = parser.parse_args()
 
-    os.environ.setdefault(KEY_ENV, KEY)
+    django_settings.JUDGE_API_KEYS = {KEY_NAME: KEY}
     server = JudgeServer(default_delay_s=args.delay).start()
     try:
         settings = settings_for(server, concurrency=args.concurrency, timeout_s=10.0)

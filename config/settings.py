@@ -321,6 +321,28 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # `manage.py jobs_reap` marks it failed.
 JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 600)
 
+# --- LLM judges -------------------------------------------------------------------------------
+
+# The operator decides which API keys judges may use and which servers they may call; a lead
+# only chooses among them (docs/deploy.md, "Threat model"). Each key comes from a variable
+# RAPPORT_JUDGE_KEY_<NAME>, and a lead picks it by <name> in lower case: no other variable of
+# the server's environment can ever be sent to a judge.
+JUDGE_KEY_PREFIX = "RAPPORT_JUDGE_KEY_"
+JUDGE_API_KEYS = {
+    name[len(JUDGE_KEY_PREFIX) :].lower(): value
+    for name, value in os.environ.items()
+    if name.startswith(JUDGE_KEY_PREFIX) and len(name) > len(JUDGE_KEY_PREFIX) and value
+}
+# Hosts a judge's base URL may name: "api.openai.com", "vllm.internal:8000", "*.example.org".
+# Empty means no judge can be called at all.
+JUDGE_ALLOWED_HOSTS = env_list("JUDGE_ALLOWED_HOSTS", [])
+# A listed host must still resolve to a public address, unless these switches say otherwise:
+# loopback for a model server on the same machine (Ollama, vLLM), private ranges (10/8,
+# 172.16/12, 192.168/16, fc00::/7) for one on the operator's own network. Link-local (cloud
+# metadata), multicast and reserved addresses are refused whatever the settings.
+JUDGE_ALLOW_LOOPBACK = env_bool("JUDGE_ALLOW_LOOPBACK", False)
+JUDGE_ALLOW_PRIVATE_NETWORKS = env_bool("JUDGE_ALLOW_PRIVATE_NETWORKS", False)
+
 # --- API --------------------------------------------------------------------------------------
 
 # How many reverse proxies in front of Rapport append to X-Forwarded-For (nginx with

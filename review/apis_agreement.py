@@ -117,7 +117,7 @@ class JudgeConfigSerializer(serializers.ModelSerializer[JudgeConfig]):
             "name",
             "base_url",
             "model",
-            "api_key_env",
+            "api_key_name",
             "rubric",
             "prompt_version",
             "language",

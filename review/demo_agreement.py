@@ -91,7 +91,7 @@ def agreement_demo_setup(context: DemoContext) -> None:
         defaults={
             "base_url": "http://127.0.0.1:11434/v1",
             "model": "qwen2.5:7b-instruct",
-            "api_key_env": "OLLAMA_API_KEY",
+            "api_key_name": "",
             "language": "zh",
             "concurrency": 2,
         },

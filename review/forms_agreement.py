@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from review.judges.network import base_url_problem
 from review.judges.prompts import PROMPTS_DIR
+from review.judges.settings import judge_api_keys
 from review.models import JudgeConfig
 from rubrics.models import Rubric
 
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+UNKNOWN_KEY = _("This is not one of the keys this server's operator configured for judges.")
 
 
 def prompt_versions() -> list[str]:
@@ -69,6 +71,16 @@ class AgreementFilterForm(forms.Form):
 
 class JudgeConfigForm(forms.ModelForm):
     prompt_version = forms.ChoiceField(label=_("Prompt template version"))
+    # The operator's keys by label (JUDGE_API_KEYS): a lead picks one, never names a variable.
+    api_key_name = forms.ChoiceField(
+        label=_("API key"),
+        required=False,
+        help_text=_(
+            "The keys this server's operator configured for judges. The key itself is never "
+            "shown or stored."
+        ),
+        error_messages={"invalid_choice": UNKNOWN_KEY},
+    )
     # A local vLLM or Ollama answers on plain http, so the scheme is always written out.
     base_url = forms.URLField(label=_("Base URL"), max_length=500, assume_scheme="https")
 
@@ -78,7 +90,7 @@ class JudgeConfigForm(forms.ModelForm):
             "name",
             "base_url",
             "model",
-            "api_key_env",
+            "api_key_name",
             "rubric",
             "prompt_version",
             "language",
@@ -104,15 +116,22 @@ class JudgeConfigForm(forms.ModelForm):
             status=Rubric.Status.PUBLISHED, scope="session"
         ).order_by("slug", "-version")
         rubric.label_from_instance = _rubric_label  # type: ignore[method-assign,assignment]
+        keys = self.fields["api_key_name"]
+        assert isinstance(keys, forms.ChoiceField)
+        keys.choices = [("", _("No key (the server needs none)"))] + [
+            (name, name) for name in sorted(judge_api_keys())
+        ]
 
-    def clean_api_key_env(self) -> str:
-        value: str = self.cleaned_data["api_key_env"].strip()
-        if value.startswith(("sk-", "sk_")) or not ENV_NAME.fullmatch(value):
+    def clean_base_url(self) -> str:
+        value: str = self.cleaned_data["base_url"]
+        problem = base_url_problem(value)
+        if problem:
             raise forms.ValidationError(
                 _(
-                    "Enter the name of an environment variable (letters, digits and "
-                    "underscores, e.g. OPENAI_API_KEY), never the key itself."
+                    "This server does not let judges call %(host)s. Its operator lists the "
+                    "hosts judges may call (JUDGE_ALLOWED_HOSTS)."
                 )
+                % {"host": urlsplit(value).hostname or value}
             )
         return value
 

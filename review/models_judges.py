@@ -1,7 +1,8 @@
 """LLM judges on the database, ratings brought in from elsewhere, and cached agreement reports.
 
 A JudgeConfig maps field for field onto ``review.judges.JudgeSettings``; the API key itself is
-never stored, only the name of the environment variable that holds it. Every answer a judge
+never stored, only the name under which the operator configured it
+(JUDGE_API_KEYS). Every answer a judge
 gave is a JudgeResult, whatever its status: only an ``ok`` result carries scores or a choice.
 """
 
@@ -21,18 +22,15 @@ from review.judges import JudgeSettings
 from review.models import Item
 from rubrics.models import Rubric
 
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+KEY_NAME = re.compile(r"[a-z0-9_]{1,50}")
 
 
-def validate_env_var_name(value: str) -> None:
-    """Refuse anything but a variable name, and above all a pasted key ("sk-...")."""
-    if value.startswith(("sk-", "sk_")) or not ENV_NAME.fullmatch(value):
+def validate_key_name(value: str) -> None:
+    """A label of the operator's judge keys is lower-case letters, digits and underscores."""
+    if value and not KEY_NAME.fullmatch(value):
         raise ValidationError(
-            _(
-                "Enter the name of an environment variable (letters, digits and "
-                "underscores, e.g. OPENAI_API_KEY), never the key itself."
-            ),
-            code="not_a_variable_name",
+            _("Choose one of the keys this server's operator configured for judges."),
+            code="not_a_key_name",
         )
 
 
@@ -48,11 +46,15 @@ class JudgeConfig(models.Model):
     name = models.CharField(_("name"), max_length=100)
     base_url = models.URLField(_("base URL"), max_length=500)
     model = models.CharField(_("model"), max_length=200)
-    api_key_env = models.CharField(
-        _("environment variable holding the API key"),
-        max_length=100,
-        help_text=_("The name of the variable, e.g. OPENAI_API_KEY; never the key itself."),
-        validators=[validate_env_var_name],
+    api_key_name = models.CharField(
+        _("API key"),
+        max_length=50,
+        blank=True,
+        help_text=_(
+            "One of the keys this server's operator configured for judges, by its name; "
+            "empty for a server that needs no key."
+        ),
+        validators=[validate_key_name],
     )
     temperature = models.FloatField(
         _("temperature"), default=0.0, validators=[MinValueValidator(0), MaxValueValidator(2)]
@@ -108,7 +110,7 @@ class JudgeConfig(models.Model):
             name=self.name,
             base_url=self.base_url,
             model=self.model,
-            api_key_env=self.api_key_env,
+            api_key_name=self.api_key_name,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
             concurrency=self.concurrency,

@@ -42,3 +42,9 @@ DATABASES["jobs"]["TEST"] = {"MIRROR": "default"}
 # In tests "jobs" mirrors the default connection anyway; writing progress through "default"
 # spares every test from declaring both aliases.
 JOB_PROGRESS_DATABASE = "default"
+
+# The scripted judge servers of the tests listen on loopback, as a local model server would.
+# Keys come from RAPPORT_JUDGE_KEY_* as in production (a real worker's test sets one); a test
+# that needs the standard test key asks for the judge_key fixture.
+JUDGE_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+JUDGE_ALLOW_LOOPBACK = True

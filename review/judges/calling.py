@@ -7,6 +7,7 @@ a cancelled run can interrupt a retry pause instead of sleeping through it.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from openai import OpenAI
 
 from review.judges.answers import JudgeAnswer, JudgeAttempt, Status
 from review.judges.inputs import JudgeRequest, PairwiseRequest, ScoreRequest
+from review.judges.network import JudgeHostRefused, base_url_problem, judge_http_client
 from review.judges.parsing import (
     AnswerInvalid,
     json_extract,
@@ -36,12 +38,27 @@ class JudgeCancelled(Exception):
 
 
 def judge_client(settings: JudgeSettings) -> OpenAI:
-    """A client for this judge; raises ``JudgeConfigError`` when the key's variable is unset."""
+    """A client for this judge; raises ``JudgeConfigError`` when its key or host is refused.
+
+    Requests go through :mod:`review.judges.network`, which lets them reach only the hosts and
+    addresses the operator allowed and sends the judge's own key and nothing else of the
+    server's environment.
+    """
+    problem = base_url_problem(settings.base_url)
+    if problem:
+        raise JudgeHostRefused(f"Judge {settings.name!r}: {problem}.")
+    key = settings.api_key()
     return OpenAI(
         base_url=settings.base_url,
-        api_key=settings.api_key(),
+        # The transport sets the Authorization header itself (none when there is no key); the
+        # placeholder keeps the client from reading OPENAI_API_KEY, and the empty ids from
+        # reading OPENAI_ORG_ID and OPENAI_PROJECT_ID.
+        api_key=key or "no-key",
+        organization="",
+        project="",
         timeout=settings.timeout_s,
         max_retries=0,
+        http_client=judge_http_client(api_key=key, timeout_s=settings.timeout_s),
     )
 
 
@@ -88,20 +105,39 @@ def _failure_classify(exc: openai.OpenAIError, settings: JudgeSettings) -> _Fail
     if isinstance(exc, openai.APITimeoutError):
         return _Failure("timeout", f"no answer within {settings.timeout_s:g} s", True)
     if isinstance(exc, openai.APIConnectionError):
+        if isinstance(exc.__cause__, JudgeHostRefused):
+            return _Failure("refused", str(exc.__cause__), False)
         return _Failure("connection error", str(exc), True)
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         wait = retry_after_seconds(exc.response.headers, cap_s=settings.max_retry_after_s)
-        body = exc.body if isinstance(exc.body, dict) else {}
-        said = body.get("message") if isinstance(body.get("message"), str) else exc.message
-        # A proxy may answer with a whole HTML page: the summary keeps a line of it, the raw
-        # text enough to diagnose.
-        detail = f"HTTP {status}: {said}"[:500]
+        # The summary is the status, its reason phrase and the error's short code, never text
+        # from the body: whatever answered may be an internal service the body would reveal.
+        # The raw body is kept for staff to diagnose (judge pages show it to staff only).
+        reason = exc.response.reason_phrase or ""
+        code = _error_code(exc.body)
+        detail = " ".join(
+            part for part in (f"HTTP {status}", reason, f"({code})" if code else "") if part
+        )
         # 408 and 429 ask to come back later and 5xx is a server-side hiccup: all may pass.
         # Any other 4xx (bad request, wrong key, unknown model) will fail the same way again.
         retryable = status in (408, 429) or status >= 500
         return _Failure(f"http {status}", detail, retryable, wait, _body_text(exc)[:5000])
     return _Failure("client error", str(exc), False)
+
+
+SHORT_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,40}")
+
+
+def _error_code(body: object) -> str:
+    """The machine-readable code of an OpenAI-style error ("invalid_api_key"), if it has one."""
+    if not isinstance(body, dict):
+        return ""
+    for key in ("code", "type"):
+        value = body.get(key)
+        if isinstance(value, str) and SHORT_CODE.fullmatch(value):
+            return value
+    return ""
 
 
 def _body_text(exc: openai.APIStatusError) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -25,15 +24,16 @@ class JudgeConfigError(Exception):
 class JudgeSettings:
     """One judge: which endpoint and model, how to call it, and which prompt to send.
 
-    ``api_key_env`` names the environment variable holding the key. The key itself never
-    lives in a configuration, a log line or a stored answer: it is read from the environment
-    at call time, so rotating it needs no database change.
+    ``api_key_name`` is the label of one of the keys the operator configured (a variable
+    ``RAPPORT_JUDGE_KEY_<NAME>``, see ``JUDGE_API_KEYS``); empty means the judge's server needs
+    no key. The key itself never lives in a configuration, a log line or a stored answer: it is
+    looked up at call time, so rotating it needs no database change.
     """
 
     name: str
     base_url: str
     model: str
-    api_key_env: str
+    api_key_name: str
     temperature: float = 0.0
     max_tokens: int = 1024
     concurrency: int = 4
@@ -61,8 +61,6 @@ class JudgeSettings:
             problems.append(f"base_url {self.base_url!r} is not an http(s) URL")
         if not self.model.strip():
             problems.append("model is empty")
-        if not self.api_key_env.strip():
-            problems.append("api_key_env is empty (name the environment variable holding the key)")
         if self.concurrency < 1:
             problems.append(f"concurrency must be at least 1, not {self.concurrency}")
         if self.max_tokens < 1:
@@ -79,13 +77,13 @@ class JudgeSettings:
             raise JudgeConfigError(f"Judge {self.name!r}: " + "; ".join(problems) + ".")
 
     def api_key(self) -> str:
-        """The key from the environment; a missing or empty variable is a configuration error."""
-        value = os.environ.get(self.api_key_env, "")
+        """The operator's key of this label ("" for none); an unknown label is refused."""
+        if not self.api_key_name:
+            return ""
+        keys = judge_api_keys()
+        value = keys.get(self.api_key_name, "")
         if not value:
-            raise JudgeConfigError(
-                f"Judge {self.name!r}: the environment variable {self.api_key_env} that should "
-                "hold its API key is not set."
-            )
+            raise JudgeConfigError(f"Judge {self.name!r}: " + unknown_key_message(keys))
         return value
 
     def fingerprint(self) -> str:
@@ -113,3 +111,19 @@ class JudgeSettings:
             Decimal(prompt_tokens) * self.price_prompt_per_1k / thousand
             + Decimal(completion_tokens) * self.price_completion_per_1k / thousand
         )
+
+
+def judge_api_keys() -> dict[str, str]:
+    """The operator's judge keys by label (settings.JUDGE_API_KEYS)."""
+    from django.conf import settings
+
+    return dict(getattr(settings, "JUDGE_API_KEYS", {}))
+
+
+def unknown_key_message(keys: dict[str, str]) -> str:
+    """The same words for every refused name, so a refusal tells nothing about the server."""
+    offered = ", ".join(sorted(keys)) or "none"
+    return (
+        "the key is not one of the keys this server's operator configured for judges "
+        f"(available: {offered})."
+    )

@@ -37,7 +37,8 @@ from review.judges import (
 )
 from review.judges.calling import prompt_render
 from review.judges.inputs import JudgeRequest
-from review.judges.settings import JudgeSettings
+from review.judges.network import JudgeHostRefused, base_url_problem
+from review.judges.settings import JudgeSettings, judge_api_keys, unknown_key_message
 from review.models import Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import review_settings_for
 from rubrics.models import Criterion, Rubric, text_in
@@ -207,6 +208,14 @@ def judge_run_begin(*, config: JudgeConfig, user: Any) -> JudgeRun:
     )
 
 
+def _judge_key(settings: JudgeSettings) -> str:
+    """The judge's key, once its host is allowed; raises JudgeConfigError otherwise."""
+    problem = base_url_problem(settings.base_url)
+    if problem:
+        raise JudgeHostRefused(f"Judge {settings.name!r}: {problem}.")
+    return settings.api_key()
+
+
 def judge_run_start(*, config: JudgeConfig, user: Any) -> JudgeRun:
     """Queue a run of this judge over its project's items, as a Job with progress.
 
@@ -216,7 +225,7 @@ def judge_run_start(*, config: JudgeConfig, user: Any) -> JudgeRun:
     from review.tasks import judge_run_task
 
     try:
-        config.settings().api_key()
+        _judge_key(config.settings())
     except JudgeConfigError as exc:
         raise JudgeRunError(str(exc)) from exc
     with transaction.atomic():
@@ -291,7 +300,7 @@ def judge_run_execute(
     config = run.config
     try:
         settings = config.settings()
-        secret = settings.api_key()
+        secret = _judge_key(settings)
     except JudgeConfigError as exc:
         JudgeRun.objects.filter(pk=run.pk).update(
             status=JudgeRun.Status.FAILED, error=str(exc), finished_at=timezone.now()
@@ -400,6 +409,14 @@ def judge_config_save(
 ) -> JudgeConfig:
     """Create or change a judge configuration; the change is audited (it changes what the
     judge's scores mean from then on)."""
+    key_name = fields.get("api_key_name")
+    if key_name and key_name not in judge_api_keys():
+        raise ValidationError({"api_key_name": unknown_key_message(judge_api_keys())})
+    base_url = fields.get("base_url")
+    if base_url is not None:
+        problem = base_url_problem(base_url)
+        if problem:
+            raise ValidationError({"base_url": problem})
     rubric = fields.get("rubric")
     if rubric is not None and (
         rubric.status != Rubric.Status.PUBLISHED or rubric.scope != "session"

@@ -12,7 +12,7 @@ from review.services.agreement import project_agreement
 from tests.browser.conftest import login
 from tests.factories import member
 from tests.review.judge_server import (
-    KEY_ENV,
+    KEY_NAME,
     judge_key_fixture,  # noqa: F401
     judge_server_fixture,  # noqa: F401
 )
@@ -59,7 +59,7 @@ def test_a_lead_configures_a_judge_and_runs_it(page: Page, judge_server) -> None
     page.get_by_label("Name").fill("scripted")
     page.get_by_label("Base URL").fill(judge_server.url)
     page.get_by_label("Model").fill("judge-model-1")
-    page.get_by_label("Environment variable holding the API key").fill(KEY_ENV)
+    page.get_by_label("API key").select_option(KEY_NAME)
     page.get_by_label("Rubric version").select_option(label="Rubric skills (v1)")
     page.get_by_role("button", name="Save").click()
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from review.models import JudgeConfig
 from rubrics.models import Rubric
 from tests.review.factories import PairItemFactory, ReviewSettingsFactory, SessionItemFactory
-from tests.review.judge_server import KEY_ENV
+from tests.review.judge_server import KEY_NAME
 from tests.rubrics.factories import CriterionFactory, RubricFactory
 
 
@@ -71,7 +71,7 @@ def judge_config(project, server, **overrides) -> JudgeConfig:
         "name": "gpt-test",
         "base_url": server.url,
         "model": "judge-model-1",
-        "api_key_env": KEY_ENV,
+        "api_key_name": KEY_NAME,
         "concurrency": 4,
         "timeout": 0.5,
         "retries": 2,

@@ -270,7 +270,7 @@ def _handler_for(server: JudgeServer) -> type[BaseHTTPRequestHandler]:
 
 # Fixtures live here rather than in tests/review/conftest.py so the judge tests stay
 # self-contained; a test module imports them by name (see tests/review/test_judge_calls.py).
-KEY_ENV = "RAPPORT_TEST_JUDGE_KEY"
+KEY_NAME = "test"
 KEY = "sk-test-not-a-real-key"
 
 
@@ -282,9 +282,10 @@ def judge_server_fixture() -> Iterator[JudgeServer]:
 
 
 @pytest.fixture(name="judge_key")
-def judge_key_fixture(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv(KEY_ENV, KEY)
-    return KEY_ENV
+def judge_key_fixture(settings: Any) -> str:
+    """The operator has configured the test key (as RAPPORT_JUDGE_KEY_TEST would)."""
+    settings.JUDGE_API_KEYS = {KEY_NAME: KEY}
+    return KEY_NAME
 
 
 def settings_for(server: JudgeServer, **overrides: Any) -> JudgeSettings:
@@ -293,7 +294,7 @@ def settings_for(server: JudgeServer, **overrides: Any) -> JudgeSettings:
         "name": "test judge",
         "base_url": server.url,
         "model": "judge-model-1",
-        "api_key_env": KEY_ENV,
+        "api_key_name": KEY_NAME,
         "temperature": 0.0,
         "max_tokens": 400,
         "concurrency": 4,

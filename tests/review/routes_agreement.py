@@ -4,15 +4,12 @@ Agreement and judge numbers are for a project's leads only: reviewers must never
 scores, so every route here refuses reviewers and trainers.
 """
 
-import os
-
 from review.models import JudgeConfig, JudgeRun
 from tests.factories import JobFactory
 from tests.review.factories import SessionItemFactory
 from tests.routes import Route
 
 LEADS = frozenset({"lead"})
-ACCESS_KEY_ENV = "RAPPORT_ACCESS_TEST_JUDGE_KEY"
 
 
 def _project(world):
@@ -20,16 +17,15 @@ def _project(world):
 
 
 def _judge(world):
-    # A lead may start a run, so the key's variable must be set (the run itself never starts:
-    # the access test does not execute on-commit callbacks, so nothing is sent).
-    os.environ.setdefault(ACCESS_KEY_ENV, "not-a-real-key")
+    # A lead may start a run (the run itself never starts: the access test does not execute
+    # on-commit callbacks, so nothing is sent); the judge needs no key.
     if "judge_config" not in world.objects:
         world.objects["judge_config"] = JudgeConfig.objects.create(
             project=world.project,
             name="access judge",
             base_url="http://127.0.0.1:9/v1",
             model="m",
-            api_key_env=ACCESS_KEY_ENV,
+            api_key_name="",
         )
     return {**_project(world), "judge_id": world.objects["judge_config"].pk}
 

@@ -101,7 +101,7 @@ def test_a_judges_answer_has_the_rubrics_total_and_pass_fail_on_its_page():
     lead = member(project, "lead")
     items = [reviewed_item(project, rubric, {}) for _n in range(2)]
     config = JudgeConfig.objects.create(
-        project=project, name="j", base_url="http://127.0.0.1:9/v1", model="m", api_key_env="K"
+        project=project, name="j", base_url="http://127.0.0.1:9/v1", model="m", api_key_name=""
     )
     judge_scores(config, {items[0]: {"warmth": 4, "structure": 3}})
     judge_scores(config, {items[1]: {"warmth": 1, "structure": 2}})

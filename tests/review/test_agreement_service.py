@@ -52,7 +52,7 @@ def lenient_judge(project, rubric, items, *, name="lenient"):
         name=name,
         base_url="http://127.0.0.1:9/v1",
         model="m",
-        api_key_env="UNUSED",
+        api_key_name="",
         rubric=rubric,
     )
     # One point above the first reviewer, capped at the scale's top.
@@ -144,7 +144,7 @@ def test_a_pairwise_judge_reports_position_consistency():
             )
         items.append(item)
     config = JudgeConfig.objects.create(
-        project=project, name="pairs", base_url="http://127.0.0.1:9/v1", model="m", api_key_env="K"
+        project=project, name="pairs", base_url="http://127.0.0.1:9/v1", model="m", api_key_name=""
     )
     # Consistent on two pairs; on the others it always picks whatever is shown first.
     judge_pair_choices(

@@ -61,7 +61,7 @@ def test_answers_on_another_version_of_the_same_rubric_are_not_compared():
         name="j",
         base_url="http://127.0.0.1:9/v1",
         model="m",
-        api_key_env="UNUSED",
+        api_key_name="",
         rubric=rubric,
     )
     judge_scores(

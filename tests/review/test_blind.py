@@ -212,7 +212,7 @@ class Blind:
             judge, _created = JudgeConfig.objects.get_or_create(
                 project=self.project,
                 name="blind judge",
-                defaults={"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key_env": "K"},
+                defaults={"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key_name": ""},
             )
             run = JudgeRun.objects.filter(config=judge).first() or JudgeRun.objects.create(
                 config=judge
@@ -273,7 +273,7 @@ def blind(db) -> Blind:
         name="blind judge",
         base_url="http://127.0.0.1:9/v1",
         model="m",
-        api_key_env="K",
+        api_key_name="",
         rubric=rubric,
     )
     answer = {

@@ -92,14 +92,15 @@ def test_a_lead_sends_an_item_back_from_the_disagreements(dashboard):
     ).exists()
 
 
-def test_a_judge_is_configured_in_the_browser_without_its_key(dashboard):
+def test_a_judge_is_configured_in_the_browser_without_its_key(dashboard, settings):
+    settings.JUDGE_API_KEYS = {"local_qwen": "sk-local"}
     client = client_for(dashboard["lead"])
     url = reverse("review:judge_create", args=["clinic"])
     data = {
         "name": "local-qwen",
         "base_url": "http://127.0.0.1:8000/v1",
         "model": "qwen2.5-7b-instruct",
-        "api_key_env": "sk-live-abc123",
+        "api_key_name": "sk-live-abc123",
         "prompt_version": "v1",
         "language": "zh",
         "temperature": "0",
@@ -114,26 +115,27 @@ def test_a_judge_is_configured_in_the_browser_without_its_key(dashboard):
 
     refused = client.post(url, data)
     assert refused.status_code == 200
-    assert "never the key itself" in refused.content.decode()
+    assert "not one of the keys this server" in refused.content.decode()
     assert not JudgeConfig.objects.filter(name="local-qwen").exists()
 
-    saved = client.post(url, {**data, "api_key_env": "LOCAL_QWEN_KEY"})
+    saved = client.post(url, {**data, "api_key_name": "local_qwen"})
     config = JudgeConfig.objects.get(name="local-qwen")
     assert saved["Location"] == reverse("review:judge_detail", args=["clinic", config.pk])
-    assert (config.api_key_env, config.language, config.concurrency) == ("LOCAL_QWEN_KEY", "zh", 8)
+    assert (config.api_key_name, config.language, config.concurrency) == ("local_qwen", "zh", 8)
     assert AuditEvent.objects.filter(action="review.judge.configured").exists()
 
-    duplicate = client.post(url, {**data, "api_key_env": "X", "name": "lenient"})
+    duplicate = client.post(url, {**data, "api_key_name": "", "name": "lenient"})
     assert "already has a judge with this name" in duplicate.content.decode()
 
 
-def test_starting_a_run_without_the_key_in_the_environment_says_which_variable(
-    dashboard, monkeypatch
-):
-    monkeypatch.delenv("UNUSED", raising=False)
+def test_starting_a_run_whose_key_the_operator_removed_says_so(dashboard, settings):
+    settings.JUDGE_API_KEYS = {"other": "sk-other"}
+    dashboard["config"].api_key_name = "retired"
+    dashboard["config"].save()
     url = reverse("review:judge_run", args=["clinic", dashboard["config"].pk])
     response = client_for(dashboard["lead"]).post(url, follow=True)
-    assert "the environment variable UNUSED" in response.content.decode()
+    assert "not one of the keys this server" in response.content.decode()
+    assert "sk-other" not in response.content.decode()
 
 
 def test_the_home_lists_only_projects_the_user_leads(dashboard):
@@ -236,7 +238,7 @@ def test_the_lead_sees_the_pairs_a_judge_decided_against_the_reviewers(client):
                 status=PairwiseJudgment.Status.SUBMITTED,
             )
     config = JudgeConfig.objects.create(
-        project=project, name="pairs", base_url="http://127.0.0.1:9/v1", model="m", api_key_env="K"
+        project=project, name="pairs", base_url="http://127.0.0.1:9/v1", model="m", api_key_name=""
     )
     # Against the unanimous panel on the first pair and the 2-of-3 majority on the second.
     judge_pair_choices(config, {items[0]: ("b", "b"), items[1]: ("a", "a"), items[2]: ("a", "a")})

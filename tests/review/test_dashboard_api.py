@@ -71,7 +71,7 @@ def test_a_lead_starts_a_run_and_follows_it(
 ):
     config = clinic["config"]
     config.base_url = judge_server.url
-    config.api_key_env = "RAPPORT_TEST_JUDGE_KEY"
+    config.api_key_name = "test"
     config.save()
     client = api_for(clinic["lead"])
 
@@ -88,12 +88,14 @@ def test_a_lead_starts_a_run_and_follows_it(
     assert "sk-" not in str(listed)
 
 
-def test_a_run_without_its_key_is_refused_with_the_reason(clinic, monkeypatch):
-    monkeypatch.delenv("UNUSED", raising=False)
+def test_a_run_without_its_key_is_refused_with_the_reason(clinic, settings):
+    settings.JUDGE_API_KEYS = {}
+    clinic["config"].api_key_name = "retired"
+    clinic["config"].save()
     url = reverse("api_judge_run_start", args=["clinic", clinic["config"].pk])
     response = api_for(clinic["lead"]).post(url)
     assert response.status_code == 400
-    assert "UNUSED" in response.json()["detail"]
+    assert "not one of the keys" in response.json()["detail"]
 
 
 def test_a_large_report_is_queued_not_computed_in_the_request(

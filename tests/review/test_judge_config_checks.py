@@ -24,7 +24,7 @@ from tests.review.judge_fixtures import (
 )
 from tests.review.judge_server import (
     KEY,
-    KEY_ENV,
+    KEY_NAME,
     Fail,
     Reply,
     Stall,
@@ -40,7 +40,7 @@ def _fields(**overrides):
         "name": "judge",
         "base_url": "http://127.0.0.1:9/v1",
         "model": "m",
-        "api_key_env": "OPENAI_API_KEY",
+        "api_key_name": "",
     }
     fields.update(overrides)
     return fields
@@ -70,16 +70,17 @@ def test_a_judge_cannot_score_sessions_against_a_pair_rubric():
     assert "rubric" in caught.value.message_dict
 
 
-@pytest.mark.parametrize("value", ["sk-proj-abc123", "sk_live_x", "my key", ""])
-def test_the_model_refuses_a_key_or_anything_but_a_variable_name(value):
+@pytest.mark.parametrize("value", ["sk-proj-abc123", "SECRET_KEY", "DATABASE_URL", "my key"])
+def test_the_service_refuses_a_pasted_key_or_a_variable_name(value, settings):
+    settings.JUDGE_API_KEYS = {"openai": "sk-o"}
     project = ProjectFactory()
 
     with pytest.raises(ValidationError) as caught:
         judge_config_save(
-            project=project, config=None, fields=_fields(api_key_env=value), actor=None
+            project=project, config=None, fields=_fields(api_key_name=value), actor=None
         )
 
-    assert "api_key_env" in caught.value.message_dict
+    assert "api_key_name" in caught.value.message_dict
     assert not JudgeConfig.objects.exists()
     assert not AuditEvent.objects.filter(action="review.judge.configured").exists()
 
@@ -137,6 +138,6 @@ def test_after_a_run_full_of_faults_the_key_is_nowhere_in_the_database(
             *Job.objects.all(),
         ],
     )
-    assert KEY_ENV in stored
+    assert f'"api_key_name": "{KEY_NAME}"' in stored
     assert KEY not in stored
     assert KEY not in json.dumps(list(Job.objects.values()), default=str)

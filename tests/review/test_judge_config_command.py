@@ -13,7 +13,7 @@ from rubrics.models import Rubric
 from tests.factories import ProjectFactory
 from tests.review.judge_fixtures import judged_project, scoring_rubric
 from tests.review.judge_server import (
-    KEY_ENV,
+    KEY_NAME,
     judge_key_fixture,  # noqa: F401
     judge_server_fixture,  # noqa: F401
 )
@@ -39,8 +39,8 @@ def test_a_judge_configured_on_the_command_line_runs_from_the_command_line(judge
         judge_server.url,
         "--model",
         "judge-model-1",
-        "--api-key-env",
-        KEY_ENV,
+        "--api-key",
+        KEY_NAME,
         "--rubric",
         rubric.slug,
         "--concurrency",
@@ -60,7 +60,8 @@ def test_a_judge_configured_on_the_command_line_runs_from_the_command_line(judge
     assert "4 calls" in out.getvalue()
 
 
-def test_an_update_changes_only_the_fields_given():
+def test_an_update_changes_only_the_fields_given(settings):
+    settings.JUDGE_API_KEYS = {"openai": "sk-o"}
     ProjectFactory(slug="clinic")
     configure(
         "--name",
@@ -69,8 +70,8 @@ def test_an_update_changes_only_the_fields_given():
         "http://127.0.0.1:9/v1",
         "--model",
         "m1",
-        "--api-key-env",
-        "OPENAI_API_KEY",
+        "--api-key",
+        "openai",
         "--temperature",
         "0.2",
     )
@@ -79,13 +80,13 @@ def test_an_update_changes_only_the_fields_given():
 
     config = JudgeConfig.objects.get(name="j")
     assert "judge j updated" in said
-    assert (config.model, config.temperature, config.api_key_env) == ("m2", 0.2, "OPENAI_API_KEY")
+    assert (config.model, config.temperature, config.api_key_name) == ("m2", 0.2, "openai")
 
 
-def test_a_new_judge_needs_its_endpoint_model_and_key_variable():
+def test_a_new_judge_needs_its_endpoint_and_model():
     ProjectFactory(slug="clinic")
 
-    with pytest.raises(CommandError, match="--base-url, --model, --api-key-env"):
+    with pytest.raises(CommandError, match="--base-url, --model"):
         configure("--name", "j")
 
 
@@ -96,13 +97,13 @@ def test_a_pasted_key_and_a_draft_rubric_are_refused_with_the_reason():
     draft.save()
     base = ["--name", "j", "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
 
-    with pytest.raises(CommandError, match="api_key_env: Enter the name of an environment"):
-        configure(*base, "--api-key-env", "sk-proj-123")
+    with pytest.raises(CommandError, match="api_key_name: the key is not one of the keys"):
+        configure(*base, "--api-key", "sk-proj-123")
     with pytest.raises(CommandError, match="rubric: A judge scores against a published"):
         configure(
             *base,
-            "--api-key-env",
-            "K",
+            "--api-key",
+            "",
             "--rubric",
             draft.slug,
             "--rubric-version",

@@ -163,19 +163,20 @@ def _settings(**overrides):
         "name": "j",
         "base_url": "http://127.0.0.1:9/v1",
         "model": "m",
-        "api_key_env": "RAPPORT_NO_SUCH_KEY",
+        "api_key_name": "nosuch",
     }
     return JudgeSettings(**{**values, **overrides})
 
 
-def test_a_missing_key_variable_is_named_and_no_key_is_stored(monkeypatch):
-    monkeypatch.delenv("RAPPORT_NO_SUCH_KEY", raising=False)
-    settings = _settings()
-    with pytest.raises(JudgeConfigError, match="environment variable RAPPORT_NO_SUCH_KEY"):
-        settings.api_key()
-    monkeypatch.setenv("RAPPORT_NO_SUCH_KEY", "sk-live-secret")
-    assert settings.api_key() == "sk-live-secret"
-    assert "sk-live-secret" not in repr(settings)
+def test_a_key_the_operator_did_not_configure_is_refused_and_no_key_is_stored(settings):
+    settings.JUDGE_API_KEYS = {}
+    judge = _settings()
+    with pytest.raises(JudgeConfigError, match="not one of the keys"):
+        judge.api_key()
+    settings.JUDGE_API_KEYS = {"nosuch": "sk-live-secret"}
+    assert judge.api_key() == "sk-live-secret"
+    assert "sk-live-secret" not in repr(judge)
+    assert _settings(api_key_name="").api_key() == ""
 
 
 def test_bad_settings_are_reported_together():

@@ -129,14 +129,14 @@ def test_a_stopped_run_sends_no_new_request_and_is_marked_cancelled(judge_server
     assert JudgeResult.objects.filter(config=config).count() == len(judge_server.requests)
 
 
-def test_a_missing_key_refuses_to_start_and_names_the_variable(judge_server, monkeypatch):
+def test_a_key_the_operator_does_not_configure_refuses_to_start(judge_server, settings):
     project = ProjectFactory()
     lead = member(project, "lead")
     judged_project(project, sessions=1, pairs=0)
-    config = judge_config(project, judge_server, api_key_env="RAPPORT_NO_SUCH_KEY")
-    monkeypatch.delenv("RAPPORT_NO_SUCH_KEY", raising=False)
+    config = judge_config(project, judge_server, api_key_name="nosuch")
+    settings.JUDGE_API_KEYS = {"other": "sk-other"}
 
-    with pytest.raises(JudgeRunError, match="RAPPORT_NO_SUCH_KEY"):
+    with pytest.raises(JudgeRunError, match="not one of the keys"):
         judge_run_start(config=config, user=lead)
     assert not JudgeRun.objects.exists()
     assert judge_server.requests == []

@@ -14,7 +14,7 @@ from review.services.judging import judge_config_save
 PLAIN = {
     "base_url": "base_url",
     "model": "model",
-    "api_key_env": "api_key_env",
+    "api_key": "api_key_name",
     "temperature": "temperature",
     "max_tokens": "max_tokens",
     "concurrency": "concurrency",
@@ -38,7 +38,8 @@ class Command(BaseCommand):
     help = (
         "Create a judge configuration of a project, or change the given fields of an existing "
         "one (by name), so judge_run works without the browser. The key itself is never "
-        "stored: --api-key-env names the environment variable that holds it."
+        "stored: --api-key picks, by its name, one of the keys the operator configured "
+        "(RAPPORT_JUDGE_KEY_<NAME>)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,7 +47,11 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="the judge's name in the project")
         parser.add_argument("--base-url", help="an OpenAI-compatible endpoint, e.g. .../v1")
         parser.add_argument("--model")
-        parser.add_argument("--api-key-env", metavar="VARIABLE")
+        parser.add_argument(
+            "--api-key",
+            metavar="NAME",
+            help="the name of one of the operator's judge keys; '' for a server needing none",
+        )
         parser.add_argument(
             "--rubric", metavar="SLUG", help="score against this rubric (default: project's)"
         )
@@ -85,7 +90,6 @@ class Command(BaseCommand):
                 for flag, name in (
                     ("base-url", "base_url"),
                     ("model", "model"),
-                    ("api-key-env", "api_key_env"),
                 )
                 if name not in fields
             ]
@@ -106,5 +110,5 @@ class Command(BaseCommand):
         rubric = f"{saved.rubric.slug} v{saved.rubric.version}" if saved.rubric else "project's"
         self.stdout.write(
             f"judge {saved.name} {'created' if config is None else 'updated'} in {project.slug}: "
-            f"{saved.model} @ {saved.base_url}, key from ${saved.api_key_env}, rubric {rubric}"
+            f"{saved.model} @ {saved.base_url}, key {saved.api_key_name or 'none'}, rubric {rubric}"
         )
