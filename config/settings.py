@@ -320,6 +320,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # died): the broker's redelivery takes it over, its starter or a lead may retry it, and
 # `manage.py jobs_reap` marks it failed.
 JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 600)
+# How often a running job's own thread touches its heartbeat, even while the job waits (for a
+# lock, a long commit) and reports no progress; well under JOB_STALE_AFTER_SECONDS.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
 
 # --- API --------------------------------------------------------------------------------------
 

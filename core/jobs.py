@@ -14,6 +14,7 @@ stale jobs failed with a message saying so.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -111,6 +112,45 @@ class JobProgress:
 
 
 JobBody = Callable[[Job, JobProgress], dict[str, Any] | None]
+
+
+class JobHeartbeat:
+    """Keeps the job's heartbeat fresh from a thread of its own while the body runs.
+
+    Progress reports are the body's heartbeat, but a body can wait without reporting: for a lock,
+    for a long final commit, for a slow file. Without this a healthy job waiting that long looked
+    dead to ``jobs_reap`` and to a redelivery. The thread dies with its process, so a killed
+    worker still goes stale. It touches only ``updated_at`` and only while the run is this one's.
+    """
+
+    def __init__(self, job: Job, *, interval: float | None = None) -> None:
+        self.job = job
+        self.interval = interval if interval is not None else settings.JOB_HEARTBEAT_SECONDS
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"job-{job.pk}-heartbeat", daemon=True
+        )
+
+    def __enter__(self) -> JobHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    _this_run(self.job).using(settings.JOB_PROGRESS_DATABASE).update(
+                        updated_at=timezone.now()
+                    )
+                except DatabaseError:
+                    # SQLite's single writer may be busy; the next beat tries again.
+                    logger.debug("heartbeat for job %s skipped", self.job.pk, exc_info=True)
+        finally:
+            connections.close_all()
 
 
 def job_enqueue(
@@ -315,7 +355,8 @@ def run_job(job_id: int, body: JobBody) -> Busy | None:
 def _run_claimed(job: Job, body: JobBody) -> None:
     progress = JobProgress(job)
     try:
-        result = body(job, progress) or {}
+        with JobHeartbeat(job):
+            result = body(job, progress) or {}
     except JobSuperseded:
         logger.warning("job %s (%s): this run was superseded; it stops", job.pk, job.kind)
     except JobCancelled:

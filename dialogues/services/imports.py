@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.audit import audit_record
+from core.locks import project_work_lock
 from core.models import Project
 from dialogues.importers import (
     FormatError,
@@ -541,8 +542,8 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
     try:
         with transaction.atomic():
             # One import per project at a time: two batches with the same content must not both
-            # see it as new.
-            Project.objects.select_for_update().filter(pk=batch.project_id).first()
+            # see it as new. Not a lock on the project's row: reviewers' writes need that row.
+            project_work_lock(project_id=batch.project_id, purpose="dialogues.import")
             outcome = _read_and_write(batch, outcome, progress)
             if outcome.invalid and not batch.skip_invalid:
                 raise _Rejected
