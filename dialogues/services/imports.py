@@ -171,17 +171,29 @@ def import_batch_start(*, batch: ImportBatch, user: User | None) -> Any:
     from core.jobs import job_enqueue
     from dialogues.tasks import IMPORT_KIND, import_sessions
 
-    job = job_enqueue(
-        kind=IMPORT_KIND,
-        task=import_sessions,
-        params={"batch_id": batch.pk},
-        user=user,
-        project=batch.project,
-        message=_("Waiting for a worker"),
-    )
-    ImportBatch.objects.filter(pk=batch.pk).update(job=job)
-    batch.job = job
+    # One transaction, so the batch names its job before the job is sent: when the broker
+    # refuses it, the failed job is found from the batch.
+    with transaction.atomic():
+        job = job_enqueue(
+            kind=IMPORT_KIND,
+            task=import_sessions,
+            params={"batch_id": batch.pk},
+            user=user,
+            project=batch.project,
+            message=_("Waiting for a worker"),
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(job=job)
+        batch.job = job
     return job
+
+
+def import_batch_settle(job: Any) -> None:
+    """The batch's job ended failed or cancelled without running it (see core.jobs.job_settle):
+    the batch says failed too, not pending or running beside it. A retry runs it again."""
+    ImportBatch.objects.filter(
+        pk=job.params.get("batch_id"),
+        status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING],
+    ).update(status=ImportBatch.Status.FAILED, finished_at=timezone.now())
 
 
 # --- Running a batch ------------------------------------------------------------------------
@@ -716,6 +728,7 @@ __all__ = [
     "batch_dir",
     "import_batch_create",
     "import_batch_run",
+    "import_batch_settle",
     "import_batch_start",
     "importer_formats",
     "session_prepare",
