@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.middleware.QueueUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -320,6 +321,14 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # died): the broker's redelivery takes it over, its starter or a lead may retry it, and
 # `manage.py jobs_reap` marks it failed.
 JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 600)
+# How often a running job's own thread touches its heartbeat, even while the job waits (for a
+# lock, a long commit) and reports no progress; well under JOB_STALE_AFTER_SECONDS.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
+# A job still queued this long after it was queued was never taken by a worker (its message was
+# lost, or no worker runs): `manage.py jobs_reap` marks it failed so that it can be retried.
+# Keep it above the longest time a job may wait behind others (default 6 h, as the Redis
+# visibility timeout).
+JOB_QUEUED_LIMIT_SECONDS = env_int("JOB_QUEUED_LIMIT_SECONDS", 6 * 60 * 60)
 
 # --- LLM judges -------------------------------------------------------------------------------
 

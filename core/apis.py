@@ -73,7 +73,7 @@ class JobDetailApi(APIView):
 
 
 class JobRetryApi(APIView):
-    @extend_schema(request=None, responses={202: JobSerializer, 409: None})
+    @extend_schema(request=None, responses={202: JobSerializer, 409: None, 503: None})
     def post(self, request: AuthedRequest, job_id: int) -> Response:
         job = job_get_for_user(job_id=job_id, user=request.user)
         if not job.can_retry:

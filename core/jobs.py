@@ -14,6 +14,7 @@ stale jobs failed with a message saying so.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -23,12 +24,13 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
-from core.models import Job, Project
+from core.models import JOB_KINDS, Job, Project
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,23 @@ class JobError(Exception):
         super().__init__(report)
         self.report = report
         self.result = result or {}
+
+
+class QueueUnavailable(Exception):
+    """The broker could not be reached, so a job could not be queued; the job is marked failed.
+
+    Views and APIs do not catch it one by one: core.middleware answers it with a 503 that says
+    so, as a page or as JSON.
+    """
+
+    def __init__(self, message: str, *, job: Job) -> None:
+        super().__init__(message)
+        self.message = message
+        self.job = job
+
+
+def queue_unavailable_message() -> str:
+    return _("The background queue is unavailable right now; please try again in a few minutes.")
 
 
 class JobCancelled(Exception):
@@ -113,6 +132,45 @@ class JobProgress:
 JobBody = Callable[[Job, JobProgress], dict[str, Any] | None]
 
 
+class JobHeartbeat:
+    """Keeps the job's heartbeat fresh from a thread of its own while the body runs.
+
+    Progress reports are the body's heartbeat, but a body can wait without reporting: for a lock,
+    for a long final commit, for a slow file. Without this a healthy job waiting that long looked
+    dead to ``jobs_reap`` and to a redelivery. The thread dies with its process, so a killed
+    worker still goes stale. It touches only ``updated_at`` and only while the run is this one's.
+    """
+
+    def __init__(self, job: Job, *, interval: float | None = None) -> None:
+        self.job = job
+        self.interval = interval if interval is not None else settings.JOB_HEARTBEAT_SECONDS
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"job-{job.pk}-heartbeat", daemon=True
+        )
+
+    def __enter__(self) -> JobHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    _this_run(self.job).using(settings.JOB_PROGRESS_DATABASE).update(
+                        updated_at=timezone.now()
+                    )
+                except DatabaseError:
+                    # SQLite's single writer may be busy; the next beat tries again.
+                    logger.debug("heartbeat for job %s skipped", self.job.pk, exc_info=True)
+        finally:
+            connections.close_all()
+
+
 def job_enqueue(
     *,
     kind: str,
@@ -145,17 +203,62 @@ def _send(job: Job) -> None:
         # Through the registered task when this process knows it, so CELERY_TASK_ALWAYS_EAGER
         # applies; by name otherwise (a worker may know tasks the web process never imports).
         task = app.tasks.get(name)
-        if task is not None:
-            task.apply_async(args=[job_id])
-        else:
-            app.send_task(name, args=[job_id])
+        try:
+            if task is not None:
+                task.apply_async(args=[job_id])
+            else:
+                app.send_task(name, args=[job_id])
+        except (BrokerError, OSError) as error:
+            # The job was committed but no worker will ever hear of it: fail it now with the
+            # reason, rather than leave it queued for good, and tell the person waiting.
+            logger.warning("job %s could not be queued: %s", job_id, error)
+            failed = _unsent(job_id)
+            raise QueueUnavailable(queue_unavailable_message(), job=failed) from error
 
     transaction.on_commit(send)
+
+
+def _unsent(job_id: int) -> Job:
+    job = Job.objects.get(pk=job_id)
+    with translation.override(job.params.get("_language") or settings.LANGUAGE_CODE):
+        report = _(
+            "The background queue is unavailable, so the job could not be queued; retry it "
+            "once the queue is back."
+        )
+        Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+            status=Job.Status.FAILED,
+            message=_("Failed"),
+            error_report=report,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    job_settle(job=job)
+    return job
+
+
+def job_settle(*, job: Job) -> None:
+    """Make what a failed or cancelled job was making agree with it (its batch, its version).
+
+    Called wherever a job ends without its body having a say: the broker refused it, it was
+    reaped, cancelled before it ran, or its body failed. Each app says what that means for its
+    objects (see ``register_job_kind``); a hook that breaks must not hide the job's own end.
+    """
+    kind = JOB_KINDS.get(job.kind)
+    if kind is None or kind.on_failed is None or job.status not in _UNSUCCESSFUL:
+        return
+    try:
+        kind.on_failed(job)
+    except Exception:
+        logger.exception("settling the objects of job %s (%s) failed", job.pk, job.kind)
 
 
 def _this_run(job: Job) -> QuerySet[Job]:
     """The job's row while it is still running as this run claimed it (same attempt)."""
     return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts)
+
+
+_UNSUCCESSFUL = (Job.Status.FAILED, Job.Status.CANCELLED)
 
 
 def _retryable() -> Q:
@@ -185,6 +288,9 @@ def job_retry(*, job: Job) -> Job:
     )
     job.refresh_from_db()
     if updated:
+        kind = JOB_KINDS.get(job.kind)
+        if kind is not None and kind.on_retry is not None:
+            kind.on_retry(job)
         _send(job)
     return job
 
@@ -194,23 +300,37 @@ def _stopped_message(heartbeat: datetime) -> str:
     return _("The worker stopped (no heartbeat since %(time)s); retry it.") % {"time": when}
 
 
+def _never_taken_message(queued: datetime) -> str:
+    when = formats.date_format(timezone.localtime(queued), "Y-m-d H:i:s T")
+    return _("No worker took this job (queued since %(time)s); retry it.") % {"time": when}
+
+
 def jobs_reap() -> list[Job]:
-    """Mark every running job whose worker stopped as failed, saying so; return them."""
+    """Mark failed, saying why, every running job whose worker stopped and every job that no
+    worker took within JOB_QUEUED_LIMIT_SECONDS (its message was lost, or no worker runs);
+    what those jobs were making is marked failed with them. Returns the jobs."""
     reaped = []
+    queued_cutoff = timezone.now() - timedelta(seconds=settings.JOB_QUEUED_LIMIT_SECONDS)
     with transaction.atomic():
         stale = Job.objects.select_for_update().filter(
-            status=Job.Status.RUNNING, updated_at__lt=Job.stale_cutoff()
+            Q(status=Job.Status.RUNNING, updated_at__lt=Job.stale_cutoff())
+            | Q(status=Job.Status.QUEUED, updated_at__lt=queued_cutoff)
         )
         for job in stale:
             language = job.params.get("_language") or settings.LANGUAGE_CODE
             with translation.override(language):
-                report = _stopped_message(job.updated_at)
+                if job.status == Job.Status.QUEUED:
+                    report = _never_taken_message(job.updated_at)
+                else:
+                    report = _stopped_message(job.updated_at)
                 job.status = Job.Status.FAILED
                 job.message = _("Failed")
                 job.error_report = report
                 job.finished_at = timezone.now()
             job.save()
             reaped.append(job)
+    for job in reaped:
+        job_settle(job=job)
     return reaped
 
 
@@ -228,6 +348,7 @@ def job_cancel(*, job: Job) -> Job:
             locked.message = _("Cancelled") if started else _("Cancelled before it started")
             locked.cancel_requested = True
             locked.save()
+            transaction.on_commit(lambda: job_settle(job=locked))
         elif locked.status == Job.Status.RUNNING:
             locked.cancel_requested = True
             locked.message = _("Cancelling…")
@@ -315,9 +436,11 @@ def run_job(job_id: int, body: JobBody) -> Busy | None:
 def _run_claimed(job: Job, body: JobBody) -> None:
     progress = JobProgress(job)
     try:
-        result = body(job, progress) or {}
+        with JobHeartbeat(job):
+            result = body(job, progress) or {}
     except JobSuperseded:
         logger.warning("job %s (%s): this run was superseded; it stops", job.pk, job.kind)
+        return
     except JobCancelled:
         _finish(job, status=Job.Status.CANCELLED, message=_("Cancelled"), result={})
     except JobError as exc:
@@ -345,6 +468,9 @@ def _run_claimed(job: Job, body: JobBody) -> None:
         if progress.total is not None:
             _this_run(job).update(progress_total=progress.total)
         _finish(job, status=Job.Status.SUCCEEDED, message=_("Done"), result=result)
+        return
+    job.refresh_from_db()
+    job_settle(job=job)
 
 
 def job_task(name: str) -> Callable[[JobBody], Any]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,12 +67,34 @@ class Membership(models.Model):
         return f"{self.user} ({self.get_role_display()}) in {self.project}"
 
 
-# Human names of job kinds; each app registers its own kinds (see register_job_kind).
-JOB_KIND_LABELS: dict[str, Any] = {}
+@dataclass(frozen=True)
+class JobKind:
+    """What core knows of one kind of job that another app defines.
+
+    ``on_failed`` is told when the job ends failed or cancelled without its body saying so (the
+    broker refused it, its worker died, it was cancelled before it ran), so that what the job was
+    making (an import batch, an export version) does not stay "running" beside a failed job.
+    ``on_retry`` is told when the job is queued again, to put that object back in line.
+    """
+
+    label: Any
+    on_failed: Callable[[Job], None] | None = None
+    on_retry: Callable[[Job], None] | None = None
 
 
-def register_job_kind(kind: str, label: Any) -> None:
-    JOB_KIND_LABELS[kind] = label
+# Each app registers its kinds from its AppConfig.ready(), so every process (web, worker,
+# management command) knows them, whichever task modules it has imported.
+JOB_KINDS: dict[str, JobKind] = {}
+
+
+def register_job_kind(
+    kind: str,
+    label: Any,
+    *,
+    on_failed: Callable[[Job], None] | None = None,
+    on_retry: Callable[[Job], None] | None = None,
+) -> None:
+    JOB_KINDS[kind] = JobKind(label=label, on_failed=on_failed, on_retry=on_retry)
 
 
 class Job(models.Model):
@@ -142,7 +166,8 @@ class Job(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return str(JOB_KIND_LABELS.get(self.kind, self.kind))
+        known = JOB_KINDS.get(self.kind)
+        return str(known.label) if known is not None else self.kind
 
     @property
     def is_finished(self) -> bool:

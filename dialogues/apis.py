@@ -64,7 +64,8 @@ class ImportListApi(generics.ListAPIView[ImportBatch]):
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},
-        responses={202: ImportStartedSerializer, 400: None},
+        # 503: the background queue is unavailable; the job is kept as failed, to retry.
+        responses={202: ImportStartedSerializer, 400: None, 503: None},
     )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])

@@ -24,6 +24,9 @@ class Language(models.TextChoices):
     ZH = "zh", _("Chinese")
 
 
+IMPORT_KIND = "dialogues.import"
+
+
 class ImportBatch(models.Model):
     """One upload: one file, or a folder or archive of many, imported all together or not at all."""
 

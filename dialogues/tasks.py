@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.jobs import JobCancelled, JobError, JobProgress, job_task
-from core.models import Job, register_job_kind
-from dialogues.models import ImportBatch
+from core.models import Job
+from dialogues.models import IMPORT_KIND, ImportBatch
 
-IMPORT_KIND = "dialogues.import"
-register_job_kind(IMPORT_KIND, gettext_lazy("Session import"))
+__all__ = ["IMPORT_KIND", "import_job_body", "import_sessions"]
 
 
 def import_job_body(job: Job, progress: JobProgress | Any) -> dict[str, Any]:

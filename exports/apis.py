@@ -205,7 +205,7 @@ class ExportSpecificationListApi(generics.ListAPIView[ExportSpecification]):
 
 
 class ExportBuildApi(APIView):
-    @extend_schema(request=None, responses={202: ExportVersionSerializer, 409: None})
+    @extend_schema(request=None, responses={202: ExportVersionSerializer, 409: None, 503: None})
     def post(self, request: AuthedRequest, specification_id: int) -> Response:
         specification = specification_get_for_user(
             specification_id=specification_id, user=request.user

@@ -16,9 +16,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Job, Project, register_job_kind
+from core.models import Job, Project
 
-register_job_kind("exports.build", _("Export build"))
+EXPORT_BUILD_KIND = "exports.build"
 
 
 class ExportKindChoice(models.TextChoices):

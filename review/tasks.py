@@ -9,14 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.jobs import JobCancelled, JobError, JobProgress, job_task
-from core.models import Job, register_job_kind
+from core.models import Job
 from review.models import JudgeRun
-
-register_job_kind("review.judge_run", gettext_lazy("Judge run"))
-register_job_kind("review.agreement_refresh", gettext_lazy("Agreement refresh"))
 
 
 @job_task("review.judge_run")

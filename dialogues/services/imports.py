@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.audit import audit_record
+from core.locks import project_work_lock
 from core.models import Project
 from dialogues.importers import (
     FormatError,
@@ -170,17 +171,29 @@ def import_batch_start(*, batch: ImportBatch, user: User | None) -> Any:
     from core.jobs import job_enqueue
     from dialogues.tasks import IMPORT_KIND, import_sessions
 
-    job = job_enqueue(
-        kind=IMPORT_KIND,
-        task=import_sessions,
-        params={"batch_id": batch.pk},
-        user=user,
-        project=batch.project,
-        message=_("Waiting for a worker"),
-    )
-    ImportBatch.objects.filter(pk=batch.pk).update(job=job)
-    batch.job = job
+    # One transaction, so the batch names its job before the job is sent: when the broker
+    # refuses it, the failed job is found from the batch.
+    with transaction.atomic():
+        job = job_enqueue(
+            kind=IMPORT_KIND,
+            task=import_sessions,
+            params={"batch_id": batch.pk},
+            user=user,
+            project=batch.project,
+            message=_("Waiting for a worker"),
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(job=job)
+        batch.job = job
     return job
+
+
+def import_batch_settle(job: Any) -> None:
+    """The batch's job ended failed or cancelled without running it (see core.jobs.job_settle):
+    the batch says failed too, not pending or running beside it. A retry runs it again."""
+    ImportBatch.objects.filter(
+        pk=job.params.get("batch_id"),
+        status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING],
+    ).update(status=ImportBatch.Status.FAILED, finished_at=timezone.now())
 
 
 # --- Running a batch ------------------------------------------------------------------------
@@ -541,8 +554,8 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
     try:
         with transaction.atomic():
             # One import per project at a time: two batches with the same content must not both
-            # see it as new.
-            Project.objects.select_for_update().filter(pk=batch.project_id).first()
+            # see it as new. Not a lock on the project's row: reviewers' writes need that row.
+            project_work_lock(project_id=batch.project_id, purpose="dialogues.import")
             outcome = _read_and_write(batch, outcome, progress)
             if outcome.invalid and not batch.skip_invalid:
                 raise _Rejected
@@ -715,6 +728,7 @@ __all__ = [
     "batch_dir",
     "import_batch_create",
     "import_batch_run",
+    "import_batch_settle",
     "import_batch_start",
     "importer_formats",
     "session_prepare",

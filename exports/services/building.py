@@ -24,7 +24,7 @@ from core.audit import audit_record
 from core.models import AuditEvent, Job, Project
 from exports.folder import ExportResult, export_folder_write, fewer_collections
 from exports.items import ExportItem, ExportKind, SftMode
-from exports.models import ExportSpecification, ExportVersion
+from exports.models import EXPORT_BUILD_KIND, ExportSpecification, ExportVersion
 from exports.services.agreement import (
     CriterionAgreement,
     ExportRefused,
@@ -244,13 +244,28 @@ def _enqueue(version: ExportVersion, user: Any, projects: list[Project], task: A
     from core.jobs import job_enqueue
 
     return job_enqueue(
-        kind="exports.build",
+        kind=EXPORT_BUILD_KIND,
         task=task,
         params={"version_id": version.pk},
         user=user,
         project=projects[0] if projects else None,
         message=_("Waiting for a worker"),
     )
+
+
+def export_version_settle(job: Any) -> None:
+    """The build's job failed or was cancelled outside the build (the broker refused it, its
+    worker died): the version says failed, with the job's reason, rather than "building"."""
+    ExportVersion.objects.filter(
+        pk=job.params.get("version_id"), status=ExportVersion.Status.BUILDING
+    ).update(status=ExportVersion.Status.FAILED, error=(job.error_report or job.message)[:2000])
+
+
+def export_version_requeue(job: Any) -> None:
+    """The failed build's job is retried: the version is building again, so the build runs."""
+    ExportVersion.objects.filter(
+        pk=job.params.get("version_id"), status=ExportVersion.Status.FAILED
+    ).update(status=ExportVersion.Status.BUILDING, error="")
 
 
 PARTIAL = ".partial-"

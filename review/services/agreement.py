@@ -19,6 +19,7 @@ import pandas as pd
 from django.db import transaction
 
 from core.audit import audit_record
+from core.locks import project_work_lock
 from core.models import Job, Project
 from review.agreement import (
     AlphaResult,
@@ -482,7 +483,7 @@ def agreement_refresh_enqueue(
     from review.tasks import agreement_refresh_task
 
     with transaction.atomic():
-        Project.objects.select_for_update().filter(pk=project.pk).first()
+        project_work_lock(project_id=project.pk, purpose="review.agreement_refresh")
         running = agreement_refresh_job(project=project)
         if running is not None:
             return running

@@ -286,6 +286,20 @@ def _result_fields(answer: JudgeAnswer, *, swapped: bool, secret: str = "") -> d
     return fields
 
 
+def judge_run_settle(job: Any) -> None:
+    """The run's job ended failed or cancelled without the run saying so (its worker died, the
+    broker refused it): the run says so too, with the job's reason. A retry runs it again."""
+    cancelled = job.status == "cancelled"
+    JudgeRun.objects.filter(
+        pk=job.params.get("run_id"),
+        status__in=[JudgeRun.Status.QUEUED, JudgeRun.Status.RUNNING],
+    ).update(
+        status=JudgeRun.Status.CANCELLED if cancelled else JudgeRun.Status.FAILED,
+        error=job.error_report,
+        finished_at=timezone.now(),
+    )
+
+
 def judge_run_execute(
     *,
     run: JudgeRun,

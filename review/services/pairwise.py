@@ -161,6 +161,10 @@ def judgment_submit(*, assignment: Assignment, data: JudgmentInput) -> PairwiseJ
     with transaction.atomic():
         locked = assignment_lock(assignment=assignment)
         assignment_check_open(assignment=locked)
+        # See review_submit: the second of two submits at once is refused here, under the lock.
+        if locked.status == Assignment.Status.SUBMITTED:
+            raise ReviewError({"__all__": _("This judgment is already submitted.")})
+        judgment = _judgment_for(assignment)
         before = judgment_snapshot(judgment=judgment) if judgment.pk else None
         _apply(judgment, data)
         judgment.status = PairwiseJudgment.Status.SUBMITTED

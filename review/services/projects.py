@@ -235,7 +235,12 @@ def review_project_create(
 
 
 def _lead_count(project: Project) -> int:
-    return Membership.objects.filter(project=project, role=Role.LEAD).count()
+    """The project's leads, counted under their rows' locks (call inside a transaction).
+
+    Two leads removing (or demoting) each other at once both counted two leads and both went
+    ahead, leaving none. Locked, the second waits, then counts again without the removed one.
+    """
+    return len(Membership.objects.select_for_update().filter(project=project, role=Role.LEAD))
 
 
 @transaction.atomic
@@ -249,10 +254,12 @@ def project_member_set(*, project: Project, username: str, role: str, actor: Any
         )
     if role not in Role.values:
         raise ProjectSetupError(_("Unknown role."), field="role")
+    # The leads first, then the member: every change of a lead locks in this order.
+    leads = _lead_count(project)
     current = Membership.objects.select_for_update().filter(project=project, user=user).first()
     if current is not None and current.role == role:
         return current
-    if current is not None and current.role == Role.LEAD and _lead_count(project) == 1:
+    if current is not None and current.role == Role.LEAD and leads == 1:
         raise ProjectSetupError(_("A project keeps at least one lead."), field="role")
     membership = membership_set(project=project, user=user, role=role)
     audit_record(

@@ -272,6 +272,11 @@ def review_submit(*, assignment: Assignment, data: ReviewInput) -> Review:
     with transaction.atomic():
         locked = assignment_lock(assignment=assignment)
         assignment_check_open(assignment=locked)
+        # Asked again under the lock: a second submit of the same slot (a double click, a retry,
+        # another tab) passed the check above too, and would overwrite the first one's scores
+        # with no revision kept.
+        if locked.status == Assignment.Status.SUBMITTED:
+            raise ReviewError({"__all__": _("This review is already submitted.")})
         review = _review_for(assignment, rubric)
         before = review_snapshot(review=review) if review.pk else None
         review.status = Review.Status.SUBMITTED

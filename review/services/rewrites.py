@@ -98,6 +98,10 @@ def rewrite_finish(*, assignment: Assignment) -> Assignment:
     with transaction.atomic():
         locked = assignment_lock(assignment=assignment)
         assignment_check_open(assignment=locked)
+        if locked.status == Assignment.Status.SUBMITTED:
+            # Finished by a request that ran at the same moment; it recorded the finish.
+            assignment.status, assignment.submitted_at = locked.status, locked.submitted_at
+            return assignment
         rewrites = Rewrite.objects.filter(item=locked.item, reviewer=locked.reviewer).count()
         locked.status = Assignment.Status.SUBMITTED
         locked.submitted_at = timezone.now()

@@ -50,8 +50,7 @@ def review_world(
         project=project,
         rubric=rubric,
         overlap=overlap,
-        task_kinds=["scoring", "pairwise", "rewrite"],
-        **settings,
+        **{"task_kinds": ["scoring", "pairwise", "rewrite"], **settings},
     )
     world = ReviewWorld(
         project=project,
