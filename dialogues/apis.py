@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -58,9 +59,8 @@ def _import_request_data(request: Request) -> dict[str, Any]:
     with no body, or a body that is not a form, has no uploads; leaving "files" out then makes
     the serializer name it as the missing field.
     """
-    data: dict[str, Any] = {
-        key: request.data[key] for key in ("format", "skip_invalid") if key in request.data
-    }
+    fields = request.data if isinstance(request.data, Mapping) else {}
+    data: dict[str, Any] = {key: fields[key] for key in ("format", "skip_invalid") if key in fields}
     files = request.FILES.getlist("files")
     if files:
         data["files"] = files
