@@ -160,3 +160,38 @@ def test_an_import_with_no_body_at_all_is_a_400_naming_the_files_field(project) 
     assert response.status_code == 400
     assert "files" in response.json()
     assert ImportBatch.objects.count() == 0
+
+
+def test_an_api_upload_of_hundreds_of_files_starts_an_import(
+    project, django_capture_on_commit_callbacks
+) -> None:
+    files = [
+        SimpleUploadedFile(
+            f"{number}.jsonl",
+            jsonl({"messages": [{"role": "user", "content": f"Day {number}: I feel tense."}]}),
+        )
+        for number in range(150)
+    ]
+    client = _api(member(project, Role.LEAD))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/projects/clinic/imports/", {"files": files}, format="multipart"
+        )
+    assert response.status_code == 202, response.content[:300]
+    batch = response.json()["batch"]
+    assert len(batch["files"]) == 150
+    detail = client.get(f"/api/imports/{batch['id']}/").json()
+    assert (detail["status"], detail["sessions_created"]) == ("imported", 150)
+
+
+def test_an_api_upload_over_the_file_limit_is_a_400_that_says_to_send_an_archive(
+    project, settings
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 20
+    files = [SimpleUploadedFile(f"{number}.jsonl", jsonl(EXAM)) for number in range(21)]
+    response = _api(member(project, Role.LEAD)).post(
+        "/api/projects/clinic/imports/", {"files": files}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "archive" in response.json()["detail"]
+    assert ImportBatch.objects.count() == 0
