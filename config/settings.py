@@ -289,6 +289,12 @@ IMPORT_MAX_UPLOAD_FILES = env_int("IMPORT_MAX_UPLOAD_FILES", 10_000)
 DATA_UPLOAD_MAX_NUMBER_FILES = IMPORT_MAX_UPLOAD_FILES
 # A folder upload sends each file's path as a field of its own (folder_paths).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = IMPORT_MAX_UPLOAD_FILES + 1000
+# One record (a JSONL line, an item of a JSON list, a line of a text file), one turn and one
+# session's turns: a reader holds no more of a record than the limit, so a small upload that
+# expands to one huge record cannot exhaust a worker. Past them the record is refused by itself.
+IMPORT_MAX_RECORD_BYTES = env_int("IMPORT_MAX_RECORD_BYTES", 16 * 1024 * 1024)
+IMPORT_MAX_TURN_CHARS = env_int("IMPORT_MAX_TURN_CHARS", 1_000_000)
+IMPORT_MAX_TURNS = env_int("IMPORT_MAX_TURNS", 5_000)
 
 # --- Background jobs --------------------------------------------------------------------------
 
