@@ -14,6 +14,7 @@ from dialogues.importers import (
     RecordIssue,
     SessionRecord,
     TurnRecord,
+    format_detect,
     importer_for,
 )
 
@@ -429,3 +430,27 @@ def test_cpsycound_keeps_the_paragraphs_of_a_turn(tmp_path):
         "听起来很辛苦。\n\n\n我们一起看看。",
         "好的。",
     ]
+
+
+def test_mentalchat16k_csv_release_is_read_as_instruction_rows(tmp_path):
+    """MentalChat16K is also released as a CSV with the columns instruction, input, output."""
+    path = tmp_path / "mentalchat16k.csv"
+    path.write_text(
+        "instruction,input,output\n"
+        '"You are a helpful mental health counselling assistant.","I feel anxious, all day.",'
+        '"It sounds exhausting.\nWhat helps a little?"\n'
+        ',"Nobody listens to me.","That sounds lonely."\n',
+        encoding="utf-8",
+    )
+    assert format_detect(path=path) == "instruction"
+
+    sessions, issues = read("instruction", path)
+
+    assert issues == []
+    assert [speakers(session) for session in sessions] == [
+        ["system", "client", "counselor"],
+        ["client", "counselor"],
+    ]
+    assert sessions[0].turns[1].text == "I feel anxious, all day."
+    assert sessions[0].turns[2].text == "It sounds exhausting.\nWhat helps a little?"
+    assert sessions[1].location.line == 4
