@@ -563,7 +563,9 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
             # see it as new.
             Project.objects.select_for_update().filter(pk=batch.project_id).first()
             outcome = _read_and_write(batch, outcome, progress)
-            if outcome.invalid and not batch.skip_invalid:
+            # Skipping invalid records is no success when nothing else was in the files.
+            nothing_valid = not (outcome.sessions_created or outcome.duplicates)
+            if outcome.invalid and (not batch.skip_invalid or nothing_valid):
                 raise _Rejected
             outcome.status = ImportBatch.Status.IMPORTED
             _batch_save(batch, outcome)
