@@ -94,7 +94,7 @@ def main() -> int:
     started, cpu_started = time.perf_counter(), time.process_time()
     found: Counter[str] = Counter()
     for turn in turns:
-        for hit in screen_text(turn, language=args.language):
+        for hit in screen_text(turn):
             found[f"{hit.category}/{hit.framing}"] += 1
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started

@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.UploadLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -282,6 +283,19 @@ EXPORTS_ROOT = Path(os.environ.get("EXPORTS_ROOT", MEDIA_ROOT / "exports"))
 EXPORT_PSEUDONYM_SALT = os.environ.get("EXPORT_PSEUDONYM_SALT", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files in one upload. Public datasets are released as folders (CPsyCounD has 3,084 files), and
+# Django's default of 100 refused them. Past the limit the import page and the API ask for an
+# archive instead (core.middleware.UploadLimitsMiddleware); see docs/importing.md.
+IMPORT_MAX_UPLOAD_FILES = env_int("IMPORT_MAX_UPLOAD_FILES", 10_000)
+DATA_UPLOAD_MAX_NUMBER_FILES = IMPORT_MAX_UPLOAD_FILES
+# A folder upload sends each file's path as a field of its own (folder_paths).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = IMPORT_MAX_UPLOAD_FILES + 1000
+# One record (a JSONL line, an item of a JSON list, a line of a text file), one turn and one
+# session's turns: a reader holds no more of a record than the limit, so a small upload that
+# expands to one huge record cannot exhaust a worker. Past them the record is refused by itself.
+IMPORT_MAX_RECORD_BYTES = env_int("IMPORT_MAX_RECORD_BYTES", 16 * 1024 * 1024)
+IMPORT_MAX_TURN_CHARS = env_int("IMPORT_MAX_TURN_CHARS", 1_000_000)
+IMPORT_MAX_TURNS = env_int("IMPORT_MAX_TURNS", 5_000)
 
 # --- Background jobs --------------------------------------------------------------------------
 

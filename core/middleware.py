@@ -1,11 +1,15 @@
-"""Answers for failures that any view may meet, translated once rather than in every view."""
+"""Answers for failures that any view may meet, translated once rather than in every view:
+the background queue being down, and uploads over the file-count limits."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from core.jobs import QueueUnavailable
 
@@ -37,3 +41,32 @@ class QueueUnavailableMiddleware:
             )
         response["Retry-After"] = "60"
         return response
+
+
+class UploadLimitsMiddleware:
+    """Reads a multipart body before any view or the CSRF check does, so that a request over
+    DATA_UPLOAD_MAX_NUMBER_FILES (or _FIELDS) gets a page or an API error that says what to do:
+    upload the files as one archive. Django raises these limits while parsing, which happens in
+    the CSRF middleware for a form and in DRF's parser for the API; neither lets a view answer.
+    The body is parsed once either way: Django keeps the parsed form on the request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            try:
+                request.POST  # noqa: B018 - parsing is the point
+            except (TooManyFilesSent, TooManyFieldsSent):
+                return self._refused(request)
+        return self.get_response(request)
+
+    def _refused(self, request: HttpRequest) -> HttpResponse:
+        message = _(
+            "This upload has more than %(limit)d files. Put the files in one .zip or .tar.gz "
+            "archive and upload that archive instead."
+        ) % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=400)
+        return render(request, "upload_refused.html", {"message": message}, status=400)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -48,6 +51,22 @@ SESSION_FILTERS = [
 ]
 
 
+def _import_request_data(request: Request) -> dict[str, Any]:
+    """The fields of an import request, each file once.
+
+    ``request.data.copy()`` would deep-copy the uploads with it, and an upload over
+    FILE_UPLOAD_MAX_MEMORY_SIZE is an open temporary file, which cannot be copied. A request
+    with no body, or a body that is not a form, has no uploads; leaving "files" out then makes
+    the serializer name it as the missing field.
+    """
+    fields = request.data if isinstance(request.data, Mapping) else {}
+    data: dict[str, Any] = {key: fields[key] for key in ("format", "skip_invalid") if key in fields}
+    files = request.FILES.getlist("files")
+    if files:
+        data["files"] = files
+    return data
+
+
 class ImportListApi(generics.ListAPIView[ImportBatch]):
     """The project's import batches (GET), or start an import of uploaded files (POST)."""
 
@@ -69,9 +88,7 @@ class ImportListApi(generics.ListAPIView[ImportBatch]):
     )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])
-        data = request.data.copy()
-        data.setlist("files", request.FILES.getlist("files"))  # type: ignore[union-attr]
-        form = ImportRequestSerializer(data=data)
+        form = ImportRequestSerializer(data=_import_request_data(request))
         form.is_valid(raise_exception=True)
         try:
             batch = import_batch_create(

@@ -85,6 +85,10 @@ class CPsyCounDImporter(Importer):
         texts: list[list[str]] = []
         for number, line in text_lines(path=path, display_name=display_name):
             if not line.strip():
+                # A blank line inside a turn separates its paragraphs; those before the next
+                # speaker's label are trimmed with the turn's ends.
+                if texts:
+                    texts[-1].append("")
                 continue
             match = D_LABEL.match(line)
             if match:
@@ -104,7 +108,7 @@ class CPsyCounDImporter(Importer):
             else:
                 texts[-1].append(line.strip())
         turns = [
-            TurnRecord(speaker, "\n".join(part for part in parts if part))
+            TurnRecord(speaker, "\n".join(parts).strip("\n"))
             for speaker, parts in zip(speakers, texts, strict=True)
             if any(parts)
         ]

@@ -1,12 +1,15 @@
 """The instruction / input / output layout of most counseling SFT sets (MentalChat16K, Psych8k).
 
 ``instruction`` is the prompt given to the model (a system turn), ``input`` what the client
-said and ``output`` the counselor's answer. Alpaca-style rows with an empty ``input`` put the
-client's words in ``instruction``; then it is the client turn.
+said and ``output`` the counselor's answer, in JSON, JSONL or (MentalChat16K's release) CSV.
+Alpaca-style rows with an empty ``input`` put the client's words in ``instruction``; then it is
+the client turn.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
 from dialogues.importers.cactus import records_to_sessions
-from dialogues.importers.reading import Invalid, plain_id, require_object, text_field
+from dialogues.importers.reading import Invalid, csv_rows, plain_id, require_object, text_field
 from dialogues.importers.registry import register
 
 
@@ -25,17 +28,29 @@ from dialogues.importers.registry import register
 class InstructionImporter(Importer):
     format = "instruction"
     label = gettext_lazy("Instruction / input / output (MentalChat16K, Psych8k)")
-    extensions = (".json", ".jsonl")
+    extensions = (".json", ".jsonl", ".csv")
 
     @classmethod
     def sniff(cls, *, path: Path, head: str) -> bool:
+        if path.suffix.lower() == ".csv":
+            # MentalChat16K's CSV release: a header of instruction, input, output.
+            header = next(csv.reader(io.StringIO(head.lstrip("\ufeff"))), [])
+            return {"instruction", "output"} <= {name.strip() for name in header}
         start = head.lstrip()
         return start[:1] in "[{" and all(
             re.search(rf'"{key}"\s*:', start) for key in ("instruction", "output")
         )
 
     def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
-        return records_to_sessions(self, path=path, display_name=display_name)
+        if path.suffix.lower() != ".csv":
+            yield from records_to_sessions(self, path=path, display_name=display_name)
+            return
+        rows = csv_rows(path=path, display_name=display_name, required=("instruction", "output"))
+        for location, row in rows:
+            try:
+                yield self.session(location, row)
+            except Invalid as problem:
+                yield RecordIssue(location, problem.field, problem.message)
 
     def session(self, location: Location, raw: Any) -> SessionRecord:
         record = require_object(raw)

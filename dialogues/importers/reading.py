@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from dialogues.importers.base import FormatError, Location
@@ -55,6 +56,48 @@ def stream_forget() -> None:
     _streaming.set(None)
 
 
+def record_limit() -> int:
+    """Bytes one record (a JSONL line, an item of a JSON list, a text file's line) may take.
+
+    A reader never holds more of a record than this, so memory does not grow with the size of
+    the largest record in a file (one 512 MB line took 5.5 GB to parse).
+    """
+    return int(settings.IMPORT_MAX_RECORD_BYTES)
+
+
+def size_text(size: int) -> str:
+    if size % (1024 * 1024) == 0:
+        return _("%(size)d MB") % {"size": size // (1024 * 1024)}
+    return _("%(size)d bytes") % {"size": size}
+
+
+def record_too_large(*, limit: int, rest_read: bool) -> str:
+    if rest_read:
+        return _(
+            "the record is larger than %(size)s (IMPORT_MAX_RECORD_BYTES) and was not read"
+        ) % {"size": size_text(limit)}
+    return _(
+        "the record is larger than %(size)s (IMPORT_MAX_RECORD_BYTES) and was not read; "
+        "the records after it were not read either"
+    ) % {"size": size_text(limit)}
+
+
+class _RecordTooLarge(Exception):
+    """Raised inside ijson's reads when one item has taken more than the record limit."""
+
+
+def bounded_lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The raw lines of ``handle``; ``None`` for a line over ``limit`` bytes, of which no more
+    than ``limit`` bytes are held at once (the rest is read past in blocks)."""
+    while raw := handle.readline(limit + 1):
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (rest := handle.readline(CHUNK)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield raw
+
+
 class Invalid(Exception):
     """A record an importer cannot use; the importer turns it into a RecordIssue."""
 
@@ -84,10 +127,22 @@ class _CheckedBytes:
     tell bad bytes from bad JSON.
     """
 
-    def __init__(self, handle: IO[bytes], display_name: str, *, by_line: bool = False) -> None:
+    def __init__(
+        self,
+        handle: IO[bytes],
+        display_name: str,
+        *,
+        by_line: bool = False,
+        limit: int | None = None,
+    ) -> None:
         self.handle = handle
         self.display_name = display_name
         self.by_line = by_line
+        # Bytes handed to the parser since it last completed an item: ijson builds an item
+        # whole, so this is what the item being built may cost. One block of slack, since a
+        # block holds the end of one item and the start of the next.
+        self.limit = None if limit is None else limit + CHUNK
+        self.since_item = 0
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.lines_read = 0  # newlines handed to the parser so far
         self.current_line = 1  # the line the last block handed over starts on
@@ -102,6 +157,10 @@ class _CheckedBytes:
             self.started = True
             data = data.removeprefix(BOM)
         if not self.by_line:
+            if self.limit is not None:
+                self.since_item += len(data)
+                if self.since_item > self.limit:
+                    raise _RecordTooLarge
             return data
         try:
             self.decoder.decode(data, final=not data)
@@ -154,13 +213,21 @@ def json_list_items(
     the line where the JSON breaks; the records before it were good and have been yielded.
     """
     number = 0
+    limit = record_limit()
     try:
         with _stream_open(path) as handle:
-            reader = _CheckedBytes(handle, display_name)
+            reader = _CheckedBytes(handle, display_name, limit=limit)
             for number, item in enumerate(
                 ijson.items(reader, prefix, use_float=True, buf_size=CHUNK), start=1
             ):
+                reader.since_item = 0
                 yield Location(display_name, number), item
+    except _RecordTooLarge:
+        # ijson cannot skip the rest of an item, so the file ends here, said so.
+        yield (
+            Location(display_name, number + 1),
+            JSONLineError(record_too_large(limit=limit, rest_read=False)),
+        )
     except ijson.JSONError as error:
         line = _error_line(path=path, display_name=display_name, prefix=prefix)
         yield (
@@ -221,7 +288,10 @@ def json_records(*, path: Path, display_name: str) -> Iterator[tuple[Location, A
 
 def _first_line_is_json(path: Path) -> bool:
     with path.open("rb") as handle:
-        for raw in handle:
+        for raw in bounded_lines(handle, record_limit()):
+            if raw is None:
+                # One line too long to read: a JSONL record, reported as too large.
+                return True
             line = raw.removeprefix(BOM).strip()
             if not line:
                 continue
@@ -234,10 +304,29 @@ def _first_line_is_json(path: Path) -> bool:
 
 
 def text_lines(*, path: Path, display_name: str) -> Iterator[tuple[int, str]]:
-    """``(line number, line)`` of a UTF-8 text file without line endings (LF, CRLF or CR)."""
+    """``(line number, line)`` of a UTF-8 text file without line endings (LF, CRLF or CR).
+
+    A line over the record limit ends the file with a FormatError naming it.
+    """
+    limit = record_limit()
+    for number, line in _lines(path=path, display_name=display_name):
+        if line is None:
+            raise FormatError(
+                _("%(file)s: line %(line)d is longer than %(size)s (IMPORT_MAX_RECORD_BYTES)")
+                % {"file": display_name, "line": number, "size": size_text(limit)}
+            )
+        yield number, line
+
+
+def _lines(*, path: Path, display_name: str) -> Iterator[tuple[int, str | None]]:
+    """The lines of ``text_lines``, with ``None`` for a line over the record limit."""
     any_text = False
     with _stream_open(path) as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(bounded_lines(handle, record_limit()), start=1):
+            if raw is None:
+                any_text = True
+                yield number, None
+                continue
             if number == 1:
                 raw = raw.removeprefix(BOM)
             try:
@@ -256,7 +345,14 @@ def text_lines(*, path: Path, display_name: str) -> Iterator[tuple[int, str]]:
 
 def jsonl_records(*, path: Path, display_name: str) -> Iterator[tuple[Location, Any]]:
     number = 0
-    for line_number, line in text_lines(path=path, display_name=display_name):
+    for line_number, line in _lines(path=path, display_name=display_name):
+        if line is None:
+            number += 1
+            yield (
+                Location(display_name, number, line_number),
+                JSONLineError(record_too_large(limit=record_limit(), rest_read=True)),
+            )
+            continue
         if not line.strip():
             continue
         number += 1

@@ -119,19 +119,21 @@ def _without_overlaps(hits: list[Hit]) -> list[Hit]:
 
 
 @cache
-def _scanner(language: str) -> _Scanner:
-    # Chinese sessions quote English often enough to scan them with every rule; English
-    # sessions skip the Chinese ones.
-    wanted = {"*", "en"} if language == "en" else {"*", "en", "zh"}
-    return _Scanner([rule for rule in RULES if rule.languages in wanted])
+def _scanner() -> _Scanner:
+    return _Scanner(list(RULES))
 
 
-def screen_text(text: str, *, language: str) -> list[Hit]:
+def screen_text(text: str) -> list[Hit]:
     """Crisis language and personal data in ``text``, in order of position.
 
-    ``language`` is the session's ("en" or "zh"); anything else is read as Chinese, which
-    scans with every rule.
+    A session's language is a guess from its text as a whole, and a crisis sentence in the
+    other language is exactly what such a guess misses, so every turn is screened by the rules
+    of every script, whatever its session was detected as. That costs nothing extra: a rule
+    runs only when one of its anchors is in the turn, and the anchors of the Chinese rules are
+    Han characters, those of the English rules Latin letters (a test holds them to it), so a
+    Han character is what brings in the Chinese rules and a Latin letter the English ones.
+    One scanner of every rule measured as fast as choosing one per script present.
     """
     if not text:
         return []
-    return _scanner("en" if language == "en" else "zh").scan(text)
+    return _scanner().scan(text)

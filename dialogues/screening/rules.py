@@ -34,8 +34,10 @@ class Rule:
     pattern: str
     # Empty for the digit rules (see NUMBERS).
     anchors: tuple[str, ...]
-    # "en" rules scan English sessions, "zh" rules Chinese ones, "*" both.
-    languages: str = "*"
+    # The script a rule reads: "en" rules need Latin letters in the turn, "zh" rules Han
+    # characters, "*" rules (numbers, e-mail, links) neither. Every turn runs every rule; a
+    # rule's anchors are in its script, so the script present decides which rules fire.
+    script: str = "*"
     value: str | None = None
     check: str | None = None
 

@@ -67,8 +67,8 @@ class Counts(Protocol):
     duplicate_report: list[dict[str, Any]]
 
 
-def screen(text: str, *, language: str) -> list[Hit]:
-    return screen_text(text, language=language)
+def screen(text: str) -> list[Hit]:
+    return screen_text(text)
 
 
 class SessionWriter:
@@ -159,10 +159,9 @@ class SessionWriter:
         candidate_hits: list[tuple[int, int, str, Any]] = []
         for prepared in fresh:
             session_id = session_ids[prepared.content_hash]
-            language = prepared.language
             for index, (speaker, text) in enumerate(prepared.turns):
                 turn_rows.append((session_id, index, speaker, text))
-                for hit in screen(text, language=language):
+                for hit in screen(text):
                     turn_hits.append((session_id, index, speaker, hit))
             for candidate in prepared.candidates:
                 candidate_rows.append(
@@ -178,7 +177,7 @@ class SessionWriter:
                         created_at=now,
                     )
                 )
-                for hit in screen(candidate.text, language=language):
+                for hit in screen(candidate.text):
                     candidate_hits.append((session_id, candidate.turn_index, candidate.key, hit))
         self.turns.write(turn_rows)
         self.candidates.write(candidate_rows)

@@ -283,6 +283,13 @@ def session_prepare(record: SessionRecord, *, source_format: str) -> PreparedSes
     """Validate and normalise one record; raises InvalidRecord naming the field."""
     if not record.turns:
         raise InvalidRecord("turns", _("the conversation is empty"))
+    if len(record.turns) > settings.IMPORT_MAX_TURNS:
+        raise InvalidRecord(
+            "turns",
+            _("%(count)d turns; a session may have at most %(maximum)d (IMPORT_MAX_TURNS)")
+            % {"count": len(record.turns), "maximum": settings.IMPORT_MAX_TURNS},
+        )
+    max_chars = settings.IMPORT_MAX_TURN_CHARS
     turns: list[tuple[str, str]] = []
     for index, turn in enumerate(record.turns):
         if turn.speaker not in SPEAKERS:
@@ -293,6 +300,12 @@ def session_prepare(record: SessionRecord, *, source_format: str) -> PreparedSes
             )
         if not isinstance(turn.text, str):
             raise InvalidRecord(f"turns[{index}].text", _("expected text"))
+        if len(turn.text) > max_chars:
+            raise InvalidRecord(
+                f"turns[{index}].text",
+                _("too long (%(length)d characters; at most %(maximum)d, IMPORT_MAX_TURN_CHARS)")
+                % {"length": len(turn.text), "maximum": max_chars},
+            )
         text = text_normalize(turn.text)
         if not text:
             raise InvalidRecord(f"turns[{index}].text", _("the turn is empty"))
@@ -315,6 +328,12 @@ def session_prepare(record: SessionRecord, *, source_format: str) -> PreparedSes
             raise InvalidRecord(f"{where}.key", _("%(key)r appears twice") % {"key": key})
         seen_keys.add((candidate.turn_index, key))
         keys.add(key)
+        if isinstance(candidate.text, str) and len(candidate.text) > max_chars:
+            raise InvalidRecord(
+                f"{where}.text",
+                _("too long (%(length)d characters; at most %(maximum)d, IMPORT_MAX_TURN_CHARS)")
+                % {"length": len(candidate.text), "maximum": max_chars},
+            )
         text = text_normalize(candidate.text) if isinstance(candidate.text, str) else ""
         if not text:
             raise InvalidRecord(f"{where}.text", _("the response is empty"))
@@ -557,7 +576,9 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
             # see it as new. Not a lock on the project's row: reviewers' writes need that row.
             project_work_lock(project_id=batch.project_id, purpose="dialogues.import")
             outcome = _read_and_write(batch, outcome, progress)
-            if outcome.invalid and not batch.skip_invalid:
+            # Skipping invalid records is no success when nothing else was in the files.
+            nothing_valid = not (outcome.sessions_created or outcome.duplicates)
+            if outcome.invalid and (not batch.skip_invalid or nothing_valid):
                 raise _Rejected
             outcome.status = ImportBatch.Status.IMPORTED
             _batch_save(batch, outcome)

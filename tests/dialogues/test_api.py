@@ -108,3 +108,90 @@ def test_sessions_list_with_filters_and_detail_with_everything(project) -> None:
     assert [t["text"] for t in detail["turns"]] == ["I feel alone."]
     assert detail["candidates"][0]["key"] == "chosen"
     assert detail["flags"][0]["matched_text"] == "alone"
+
+
+# --- upload sizes -----------------------------------------------------------------------------
+
+
+def _sessions_file(path, *, size: int) -> None:
+    """A JSONL file of distinct short sessions, at least ``size`` bytes."""
+    with path.open("wb") as out:
+        written = number = 0
+        while written < size:
+            number += 1
+            line = jsonl(
+                {
+                    "id": f"s-{number}",
+                    "messages": [
+                        {"role": "user", "content": f"Session {number}: I cannot sleep."},
+                        {"role": "assistant", "content": "What keeps you awake at night?"},
+                    ],
+                }
+            )
+            out.write(line)
+            written += len(line)
+
+
+@pytest.mark.parametrize("size", [1024, 6 * 1024 * 1024], ids=["1KB", "6MB"])
+def test_an_upload_of_any_size_starts_an_import(
+    project, tmp_path, size, django_capture_on_commit_callbacks
+) -> None:
+    """Django keeps an upload over FILE_UPLOAD_MAX_MEMORY_SIZE (5 MB) in a temporary file on
+    disk; the API copied the request data with its files, and a temporary file cannot be
+    copied, so every such upload was a 500."""
+    path = tmp_path / "big.jsonl"
+    _sessions_file(path, size=size)
+    lines = path.read_bytes().count(b"\n")
+    client = _api(member(project, Role.LEAD))
+    with path.open("rb") as upload, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/projects/clinic/imports/",
+            {"files": [upload], "format": "messages"},
+            format="multipart",
+        )
+    assert response.status_code == 202, response.content[:500]
+    detail = client.get(f"/api/imports/{response.json()['batch']['id']}/").json()
+    assert (detail["status"], detail["sessions_created"]) == ("imported", lines)
+
+
+def test_an_import_with_no_body_at_all_is_a_400_naming_the_files_field(project) -> None:
+    client = _api(member(project, Role.LEAD))
+    response = client.generic("POST", "/api/projects/clinic/imports/")
+    assert response.status_code == 400
+    assert "files" in response.json()
+    assert ImportBatch.objects.count() == 0
+
+
+def test_an_api_upload_of_hundreds_of_files_starts_an_import(
+    project, django_capture_on_commit_callbacks
+) -> None:
+    files = [
+        SimpleUploadedFile(
+            f"{number}.jsonl",
+            jsonl({"messages": [{"role": "user", "content": f"Day {number}: I feel tense."}]}),
+        )
+        for number in range(150)
+    ]
+    client = _api(member(project, Role.LEAD))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/projects/clinic/imports/", {"files": files}, format="multipart"
+        )
+    assert response.status_code == 202, response.content[:300]
+    batch = response.json()["batch"]
+    assert len(batch["files"]) == 150
+    detail = client.get(f"/api/imports/{batch['id']}/").json()
+    assert (detail["status"], detail["sessions_created"]) == ("imported", 150)
+
+
+def test_an_api_upload_over_the_file_limit_is_a_400_that_says_to_send_an_archive(
+    project, settings
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 20
+    files = [SimpleUploadedFile(f"{number}.jsonl", jsonl(EXAM)) for number in range(21)]
+    response = _api(member(project, Role.LEAD)).post(
+        "/api/projects/clinic/imports/", {"files": files}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "archive" in response.json()["detail"]
+    assert ImportBatch.objects.count() == 0

@@ -80,7 +80,7 @@ def test_an_import_flags_crisis_and_personal_data_on_their_turns() -> None:
 def test_a_counselors_safety_question_is_cleared_by_screening_but_a_clients_is_not(world) -> None:
     session = SessionFactory(project=world.project)
     question = "Have you thought about killing yourself?"
-    hits = screen_text(question, language="en")
+    hits = screen_text(question)
 
     (counselor,) = flags_for_hits(session=session, hits=hits, speaker="counselor")
     (client,) = flags_for_hits(session=session, hits=hits, speaker="client")
@@ -93,7 +93,7 @@ def test_a_counselors_safety_question_is_cleared_by_screening_but_a_clients_is_n
 
 def test_a_negated_crisis_statement_stays_open_for_a_lead_to_judge(world) -> None:
     session = SessionFactory(project=world.project)
-    hits = screen_text("I would never hurt myself.", language="en")
+    hits = screen_text("I would never hurt myself.")
     (flag,) = flags_for_hits(session=session, hits=hits, speaker="client")
     assert flag.status == "open"
 
@@ -101,9 +101,7 @@ def test_a_negated_crisis_statement_stays_open_for_a_lead_to_judge(world) -> Non
 def test_a_very_long_match_is_cut_to_the_column(world) -> None:
     session = SessionFactory(project=world.project)
     url = "https://example.com/" + "a" * 900
-    (flag,) = flags_for_hits(
-        session=session, hits=screen_text(url, language="en"), speaker="client"
-    )
+    (flag,) = flags_for_hits(session=session, hits=screen_text(url), speaker="client")
     flag.save()
     assert len(flag.matched_text) == 500
 
@@ -254,7 +252,7 @@ def test_a_question_and_a_negation_are_labelled_in_the_list(world) -> None:
     for turn in session.turns.all():
         for flag in flags_for_hits(
             session=session,
-            hits=screen_text(turn.text, language="en"),
+            hits=screen_text(turn.text),
             speaker=turn.speaker,
             turn=turn,
         ):
@@ -317,3 +315,54 @@ def test_a_project_of_their_own_does_not_let_a_lead_clear_elsewhere(world, open_
     other_lead = member(ProjectFactory(), Role.LEAD, "other-lead")
     url = reverse("dialogues:flag_clear", args=[open_flag.pk])
     assert client_for(other_lead).post(url, {"reason": "x"}).status_code == 404
+
+
+# --- mixed-language sessions ------------------------------------------------------------------
+
+
+def test_chinese_crisis_words_are_flagged_in_a_session_detected_as_english() -> None:
+    """The session's language is a guess from its text; a turn in another script is still
+    screened by that script's rules."""
+    project = ProjectFactory()
+    record = {
+        "messages": [
+            {"role": "user", "content": "我不想活了。"},
+            {"role": "assistant", "content": "Thank you for telling me."},
+        ]
+    }
+    batch = run_import(project, [("mixed.jsonl", jsonl(record))])
+
+    assert [(f.turn.index, f.category, f.matched_text) for f in Flag.objects.all()] == [
+        (0, "suicidal", "不想活")
+    ]
+    assert batch.flags_created == 1
+
+
+def test_chinese_words_inside_an_english_turn_are_flagged() -> None:
+    project = ProjectFactory()
+    record = conversation(
+        ("client", "Work has been hard. Honestly 我不想活了, I am so tired of everything."),
+        ("counselor", "I hear how exhausted you are. Can you tell me more about that?"),
+        ("client", "I just sit in my room after work and do not talk to anyone."),
+        id="mixed-2",
+    )
+    run_import(project, [("mixed.jsonl", jsonl(record))])
+
+    assert [(f.turn.index, f.category, f.matched_text) for f in Flag.objects.all()] == [
+        (0, "suicidal", "不想活")
+    ]
+
+
+def test_english_crisis_words_inside_a_chinese_session_are_flagged() -> None:
+    project = ProjectFactory()
+    record = conversation(
+        ("client", "最近工作压力很大，每天都睡不着，感觉什么都没有意义。"),
+        ("counselor", "听起来你这段时间很辛苦，能多说一些吗？"),
+        ("client", "我男朋友说我太敏感了。Sometimes I want to kill myself, 真的。"),
+        id="mixed-3",
+    )
+    run_import(project, [("mixed.jsonl", jsonl(record))])
+
+    assert [(f.turn.index, f.category, f.matched_text) for f in Flag.objects.all()] == [
+        (2, "suicidal", "kill myself")
+    ]

@@ -184,3 +184,28 @@ def test_command_keeps_the_topic_of_a_cpsycoune_file_given_on_its_own(tmp_path) 
     topics = dict(Session.objects.values_list("source_id", "topic"))
     # A topic folder keeps the topic; any other folder is not a topic and stays out.
     assert topics == {"Career/3": "Career", "4": ""}
+
+
+def test_skip_invalid_with_every_record_invalid_rejects_the_batch_and_exits_non_zero(
+    tmp_path,
+) -> None:
+    """Skipping the invalid records of a file that holds nothing else imports nothing: that is
+    not a success, and a script calling the command must see it."""
+    ProjectFactory(slug="clinic")
+    bad = {"messages": [{"role": "user", "content": 5}]}
+    path = write(tmp_path / "bad.jsonl", jsonl(bad, {"messages": []}))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command(
+            "import_sessions",
+            str(path),
+            "--project",
+            "clinic",
+            "--skip-invalid",
+            "--json",
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+    result = _last_json(out.getvalue())
+    assert (result["created"], result["invalid"]) == (0, 2)
+    assert ImportBatch.objects.get().status == "rejected"

@@ -360,7 +360,7 @@ def test_candidates_ratings_and_preferences_are_kept_with_their_provenance(pairs
 
 
 def test_screening_hits_become_flags_on_their_turn_and_response(monkeypatch, pairs_format) -> None:
-    def screen(text: str, *, language: str):
+    def screen(text: str):
         start = text.find("alone")
         if start < 0:
             return []

@@ -14,6 +14,7 @@ from dialogues.importers import (
     RecordIssue,
     SessionRecord,
     TurnRecord,
+    format_detect,
     importer_for,
 )
 
@@ -226,7 +227,7 @@ def test_cpsycound_crlf_and_unlabelled_lines_join_the_previous_speaker():
     assert session.language == "zh"
     assert speakers(session) == ["client", "counselor", "client", "counselor", "client"]
     assert session.turns[3].text == (
-        "我们可以试着这样做：\n1. 每天写下让你担心的事情。\n2. 给每件事排一个先后顺序。\n"
+        "我们可以试着这样做：\n1. 每天写下让你担心的事情。\n2. 给每件事排一个先后顺序。\n\n"
         "（一段时间后）"
     )
     assert all("\r" not in turn.text for turn in session.turns)
@@ -411,3 +412,45 @@ def test_a_large_json_list_streams_in_bounded_memory(tmp_path):
     assert count == 6000
     # One record and one read buffer at a time: far below the size of the file.
     assert peak < size / 8, (peak, size)
+
+
+def test_cpsycound_keeps_the_paragraphs_of_a_turn(tmp_path):
+    """A blank line inside a turn separates paragraphs; it used to become one line break."""
+    path = tmp_path / "case.txt"
+    path.write_text(
+        "来访者：我最近压力很大。\n\n每天晚上都睡不着。\n\n心理咨询师：听起来很辛苦。\n\n\n"
+        "我们一起看看。\n来访者：好的。\n\n",
+        encoding="utf-8",
+    )
+    sessions, issues = read("cpsycound", path)
+
+    assert issues == []
+    assert [turn.text for turn in sessions[0].turns] == [
+        "我最近压力很大。\n\n每天晚上都睡不着。",
+        "听起来很辛苦。\n\n\n我们一起看看。",
+        "好的。",
+    ]
+
+
+def test_mentalchat16k_csv_release_is_read_as_instruction_rows(tmp_path):
+    """MentalChat16K is also released as a CSV with the columns instruction, input, output."""
+    path = tmp_path / "mentalchat16k.csv"
+    path.write_text(
+        "instruction,input,output\n"
+        '"You are a helpful mental health counselling assistant.","I feel anxious, all day.",'
+        '"It sounds exhausting.\nWhat helps a little?"\n'
+        ',"Nobody listens to me.","That sounds lonely."\n',
+        encoding="utf-8",
+    )
+    assert format_detect(path=path) == "instruction"
+
+    sessions, issues = read("instruction", path)
+
+    assert issues == []
+    assert [speakers(session) for session in sessions] == [
+        ["system", "client", "counselor"],
+        ["client", "counselor"],
+    ]
+    assert sessions[0].turns[1].text == "I feel anxious, all day."
+    assert sessions[0].turns[2].text == "It sounds exhausting.\nWhat helps a little?"
+    assert sessions[1].location.line == 4

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
 from dialogues.screening import DETECTOR, NEGATED, QUESTION, STATEMENT, Hit, screen_text
 from dialogues.screening.checks import cn_id_valid
-from dialogues.screening.rules import CRISIS_CATEGORIES, PII_CATEGORIES, RULES
+from dialogues.screening.rules import CRISIS_CATEGORIES, NUMBERS, PII_CATEGORIES, RULES
 
 # (language, text, kind, category, matched text): one or more per category and language.
 FIXTURES = [
@@ -156,7 +157,7 @@ def _ids(fixture: tuple[str, ...]) -> str:
 def test_each_category_is_found_with_its_text_and_offsets(
     language: str, text: str, kind: str, category: str, matched: str
 ) -> None:
-    hits = screen_text(text, language=language)
+    hits = screen_text(text)
 
     wanted = [hit for hit in hits if hit.category == category]
     assert len(wanted) == 1, hits
@@ -211,11 +212,11 @@ PLAIN = [
 
 @pytest.mark.parametrize(("language", "text"), PLAIN, ids=[text[:24] for _, text in PLAIN])
 def test_plain_counseling_text_has_no_hits(language: str, text: str) -> None:
-    assert screen_text(text, language=language) == []
+    assert screen_text(text) == []
 
 
 def test_empty_text_has_no_hits() -> None:
-    assert screen_text("", language="en") == []
+    assert screen_text("") == []
 
 
 @pytest.mark.parametrize(
@@ -230,7 +231,7 @@ def test_empty_text_has_no_hits() -> None:
     ],
 )
 def test_safety_questions_are_hits_framed_as_questions(language, text, matched) -> None:
-    (hit,) = screen_text(text, language=language)
+    (hit,) = screen_text(text)
     assert (hit.kind, hit.matched_text, hit.framing) == ("crisis", matched, QUESTION)
 
 
@@ -247,7 +248,7 @@ def test_safety_questions_are_hits_framed_as_questions(language, text, matched) 
     ],
 )
 def test_negations_are_hits_framed_as_negated(language, text, matched) -> None:
-    (hit,) = screen_text(text, language=language)
+    (hit,) = screen_text(text)
     assert (hit.kind, hit.matched_text, hit.framing) == ("crisis", matched, NEGATED)
 
 
@@ -260,7 +261,7 @@ def test_negations_are_hits_framed_as_negated(language, text, matched) -> None:
     ],
 )
 def test_a_negation_that_does_not_govern_the_words_keeps_a_statement(text: str) -> None:
-    (hit,) = screen_text(text, language="en")
+    (hit,) = screen_text(text)
     assert (hit.matched_text, hit.framing) == (
         "kill myself" if "kill " in text else "killing myself",
         STATEMENT,
@@ -275,12 +276,12 @@ def test_a_negation_that_does_not_govern_the_words_keeps_a_statement(text: str) 
     ],
 )
 def test_a_question_after_the_crisis_words_leaves_them_a_statement(text: str) -> None:
-    (hit,) = screen_text(text, language="zh")
+    (hit,) = screen_text(text)
     assert hit.framing == STATEMENT
 
 
 def test_a_client_asking_is_still_a_question_but_the_hit_is_there() -> None:
-    (hit,) = screen_text("Should I just kill myself?", language="en")
+    (hit,) = screen_text("Should I just kill myself?")
     assert (hit.category, hit.framing) == ("suicidal", QUESTION)
 
 
@@ -289,16 +290,16 @@ def test_resident_id_checksum_and_birth_date_are_verified() -> None:
     assert cn_id_valid("11010519491231002x")
     assert not cn_id_valid("110105194912310021")  # wrong check character
     assert not cn_id_valid("110105194913310027")  # month 13
-    assert screen_text("身份证号110105194912310021。", language="zh") == []
+    assert screen_text("身份证号110105194912310021。") == []
 
 
 def test_an_eighteen_digit_number_with_a_bad_checksum_is_not_a_phone_either() -> None:
-    assert screen_text("订单号 110105194912310021 已发货", language="zh") == []
+    assert screen_text("订单号 110105194912310021 已发货") == []
 
 
 def test_several_hits_come_in_order_of_position_and_do_not_nest() -> None:
     text = "My name is Anna Lee, email anna@example.com, and I was raped last year."
-    hits = screen_text(text, language="en")
+    hits = screen_text(text)
     assert [(hit.category, hit.matched_text) for hit in hits] == [
         ("name", "Anna Lee"),
         ("email", "anna@example.com"),
@@ -307,23 +308,23 @@ def test_several_hits_come_in_order_of_position_and_do_not_nest() -> None:
 
 
 def test_a_url_does_not_take_the_full_stop_after_it() -> None:
-    (hit,) = screen_text("My page is https://example.com/me.", language="en")
+    (hit,) = screen_text("My page is https://example.com/me.")
     assert hit.matched_text == "https://example.com/me"
 
 
 def test_chinese_sessions_also_catch_english_words() -> None:
-    hits = screen_text("他说 I want to kill myself，我很担心。", language="zh")
+    hits = screen_text("他说 I want to kill myself，我很担心。")
     assert [(hit.category, hit.matched_text) for hit in hits] == [("suicidal", "kill myself")]
 
 
 def test_markup_in_the_text_is_reported_as_written() -> None:
     text = "<b>I want to kill myself</b><script>x()</script>"
-    (hit,) = screen_text(text, language="en")
+    (hit,) = screen_text(text)
     assert (hit.start, hit.matched_text) == (text.index("kill"), "kill myself")
 
 
 def test_hits_are_frozen() -> None:
-    (hit,) = screen_text("I want to kill myself.", language="en")
+    (hit,) = screen_text("I want to kill myself.")
     assert isinstance(hit, Hit)
     with pytest.raises(dataclasses.FrozenInstanceError):
         hit.category = "other"  # type: ignore[misc]
@@ -335,3 +336,41 @@ def test_every_rule_can_fire() -> None:
         assert all(anchor == anchor.lower() and anchor for anchor in rule.anchors), rule
         assert rule.kind in ("crisis", "pii")
         assert rule.category in (*CRISIS_CATEGORIES, *PII_CATEGORIES)
+
+
+# Each turn is screened by the rules of every script in it, whatever the session's language.
+MIXED = [
+    ("en", "我不想活了。", "suicidal", "不想活"),
+    ("en", "Honestly 我不想活了, I am so tired.", "suicidal", "不想活"),
+    ("en", "He said 我想割腕 last night.", "self_harm", "割腕"),
+    ("en", "When he drinks, 老公经常打我.", "abuse", "老公经常打我"),
+    ("en", "I told her 我叫李明 on the phone.", "name", "李明"),
+    ("en", "I live at 北京市朝阳区建国路88号 now.", "address", "北京市朝阳区建国路88号"),
+    ("zh", "他说 I want to kill myself，我很担心。", "suicidal", "kill myself"),
+    ("zh", "我男朋友说 my stepfather hits me 是小事。", "abuse", "my stepfather hits me"),
+    ("zh", "我的英文名是 call me Sam。", "name", "Sam"),
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "category", "matched"), MIXED, ids=[text[:20] for _, text, _, _ in MIXED]
+)
+def test_the_rules_of_every_script_in_a_turn_run(
+    language: str, text: str, category: str, matched: str
+) -> None:
+    hits = screen_text(text)
+    assert [(hit.category, hit.matched_text) for hit in hits] == [(category, matched)]
+    (hit,) = hits
+    assert text[hit.start : hit.end] == matched
+
+
+def test_a_rules_anchors_are_written_in_its_script() -> None:
+    """Every turn runs every rule, gated by anchors: a Han character must be what brings in
+    the Chinese rules and a Latin letter the English ones, so no anchor may be in neither."""
+    han = re.compile(r"[\u3400-\u9fff]")
+    latin = re.compile(r"[a-z]")
+    for rule in RULES:
+        if rule.script == "zh":
+            assert all(han.search(anchor) for anchor in rule.anchors), rule
+        elif rule.script == "en" and rule.anchors != NUMBERS:
+            assert all(latin.search(anchor) for anchor in rule.anchors), rule

@@ -213,3 +213,54 @@ def test_reviewers_and_trainers_never_browse_sessions(lead) -> None:
             client.get(reverse("dialogues:session_list"), {"project": "clinic"}).status_code == 403
         )
         assert client.get(reverse("dialogues:session_detail", args=[session.pk])).status_code == 403
+
+
+# --- many files -----------------------------------------------------------------------------
+
+
+def _folder(count: int) -> tuple[list[SimpleUploadedFile], list[str]]:
+    files = [
+        SimpleUploadedFile(
+            f"{number}.jsonl",
+            jsonl(conversation(("client", f"Session {number}: I feel tense."), id=f"f-{number}")),
+        )
+        for number in range(count)
+    ]
+    return files, [f"release/part-{number % 7}/{number}.jsonl" for number in range(count)]
+
+
+def test_a_folder_of_hundreds_of_files_is_imported(
+    lead, django_capture_on_commit_callbacks
+) -> None:
+    """CPsyCounD (3,084 files) and SmileChat are released as folders; Django refuses more than
+    100 files in one request unless told otherwise."""
+    files, paths = _folder(350)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(lead).post(
+            reverse("dialogues:import_upload"),
+            {"project": "clinic", "folder": files, "folder_paths": paths},
+        )
+    assert response.status_code == 302, response.content[:300]
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.sessions_created, len(batch.files)) == ("imported", 350, 350)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "upload that archive instead"), ("zh-hans", "压缩")],
+)
+def test_more_files_than_the_limit_asks_for_an_archive_in_the_users_language(
+    lead, settings, language, words
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 20
+    files, paths = _folder(21)
+    response = client_for(lead).post(
+        reverse("dialogues:import_upload"),
+        {"project": "clinic", "folder": files, "folder_paths": paths},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert words in page
+    assert "20" in page
+    assert ImportBatch.objects.count() == 0
