@@ -1,19 +1,27 @@
 """What the reviews of an item add up to: disagreement, status, final scores and choice.
 
 Used by every service that changes reviews (to move the item's status), by the adjudication
-queue (worst disagreement first) and by exports (final scores: the latest adjudication where
-there is one, else the median of the submitted reviews).
+queue (worst disagreement first), by the lead's item page, by agreement (adjudicated scores) and
+by exports (final scores: the latest adjudication where there is one, else the median of the
+submitted reviews).
+
+The final-score rule lives here once, as ``final_scores`` over rows already read, and
+``latest_adjudications`` picks the adjudication that counts for any number of items: the
+per-item selectors below and the export's bulk reading both call them, so the page and the
+export cannot drift apart (tests/exports/test_final_scores.py checks it on generated projects).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from core.audit import audit_record
 from review.models import Adjudication, Assignment, Item, PairwiseJudgment, Review, ReviewSettings
@@ -148,34 +156,86 @@ def item_status_refresh(*, item: Item, actor: Any = None, reason: str = "") -> I
     return item
 
 
+# An item's adjudications, the one that counts first: the latest, and of two recorded at the
+# same instant the one recorded last.
+LATEST_FIRST = ("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class AdjudicationOutcome:
+    """What the adjudication that counts for an item decided."""
+
+    scores: dict[str, Any]
+    total: Decimal | None
+    rubric_id: int | None
+    choice: str
+
+    @property
+    def decides_scores(self) -> bool:
+        """An adjudication with scores replaces the reviews' scores outright (one without,
+        such as a pair's choice, leaves them be)."""
+        return bool(self.scores)
+
+
+def latest_adjudications(
+    *, adjudications: QuerySet[Adjudication]
+) -> dict[int, AdjudicationOutcome]:
+    """Item id -> the adjudication that counts, among ``adjudications`` (one query)."""
+    latest: dict[int, AdjudicationOutcome] = {}
+    rows = adjudications.order_by("item_id", *LATEST_FIRST).values_list(
+        "item_id", "scores", "total", "rubric_id", "choice"
+    )
+    for item_id, scores, total, rubric_id, choice in rows:
+        if item_id not in latest:
+            latest[item_id] = AdjudicationOutcome(scores or {}, total, rubric_id, choice or "")
+    return latest
+
+
+def final_scores(
+    *,
+    codes: Iterable[str],
+    scored: Mapping[str, Sequence[Decimal]],
+    adjudication: AdjudicationOutcome | None,
+) -> dict[str, Decimal | None]:
+    """The final score per criterion code (None: not applicable or never scored).
+
+    ``codes`` are the criteria the submitted reviews scored or marked not applicable and
+    ``scored`` their numeric scores. The adjudication that counts wins outright; otherwise the
+    median of the reviews. The median suits ordinal rubric scales and is what a lead would
+    read off a spread of reviews; of an even number it is the mean of the middle two, which
+    can fall between two steps of the scale.
+    """
+    if adjudication is not None and adjudication.decides_scores:
+        return {
+            code: (Decimal(str(value)) if value is not None else None)
+            for code, value in sorted(adjudication.scores.items())
+        }
+    # The median of Decimals is a Decimal already.
+    return {code: (median(scored[code]) if scored.get(code) else None) for code in sorted(codes)}
+
+
 def item_latest_adjudication(*, item: Item) -> Adjudication | None:
-    return item.adjudications.order_by("-created_at", "-pk").first()
+    return item.adjudications.order_by(*LATEST_FIRST).first()
+
+
+def item_adjudication_outcome(*, item: Item) -> AdjudicationOutcome | None:
+    return latest_adjudications(adjudications=item.adjudications.all()).get(item.pk)
 
 
 def item_final_scores(*, item: Item) -> dict[str, Decimal | None]:
-    """The item's final score per criterion code (None: not applicable or never scored).
-
-    The latest adjudication wins outright; otherwise the median of the submitted reviews. The
-    median suits ordinal rubric scales and is what a lead would read off a spread of reviews.
-    """
-    adjudication = item_latest_adjudication(item=item)
-    if adjudication is not None and adjudication.scores:
-        return {
-            code: (Decimal(str(value)) if value is not None else None)
-            for code, value in adjudication.scores.items()
-        }
+    """The item's final score per criterion code: ``final_scores`` for one item."""
     reviews = _submitted_reviews(item)
     codes = {score.criterion.code for review in reviews for score in review.scores.all()}
-    values = scores_by_criterion(reviews)
-    return {
-        code: (Decimal(str(median(values[code]))) if values.get(code) else None)
-        for code in sorted(codes)
-    }
+    return final_scores(
+        codes=codes,
+        scored=scores_by_criterion(reviews),
+        adjudication=item_adjudication_outcome(item=item),
+    )
 
 
 def item_final_choice(*, item: Item) -> str | None:
     """The item's final pairwise choice: the latest adjudication, else a strict majority."""
-    adjudication = item_latest_adjudication(item=item)
+    adjudication = item_adjudication_outcome(item=item)
     if adjudication is not None and adjudication.choice:
         return adjudication.choice
     counts = Counter(_submitted_choices(item))

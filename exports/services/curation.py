@@ -2,10 +2,9 @@
 
 Items are read in primary-key order, a chunk at a time (ids through ``.iterator()``, then one
 query per related table for the chunk), so memory stays bounded whatever the project's size and
-the same data always yields the same items in the same order. Final scores follow
-review.outcome: the latest adjudication where there is one, else the median of the submitted
-reviews; that rule is applied here in bulk because calling it per item would cost several
-queries an item.
+the same data always yields the same items in the same order. Final scores are
+review.outcome's rule (``final_scores`` over ``latest_adjudications``), fed here from rows read
+a chunk at a time because the per-item selectors would cost several queries an item.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from statistics import median
 from typing import Any, TypeVar
 
 from django import db
@@ -45,6 +43,7 @@ from review.models import (
     Rewrite,
     Score,
 )
+from review.outcome import final_scores, latest_adjudications
 from review.services.approval import item_final_total
 from rubrics.models import Rubric
 from rubrics.scoring import ScoreError, rubric_score
@@ -372,32 +371,20 @@ def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
         codes[item_id].add(code)
         if not not_applicable and value is not None:
             values[item_id][code].append(value)
+    latest = latest_adjudications(
+        adjudications=_among(Adjudication.objects.all(), "item_id", item_ids)
+    )
     final: dict[int, dict[str, Decimal | None]] = {}
-    for item_id in item_ids:
-        scored = values.get(item_id, {})
-        # The median of Decimals is a Decimal already (the mean of the middle two when even).
-        final[item_id] = {
-            code: (median(scored[code]) if scored.get(code) else None)
-            for code in sorted(codes[item_id])
-        }
     adjudicated_total: dict[int, Decimal | None] = {}
-    seen: set[int] = set()
-    for item_id, scores, total, rubric_id in (
-        _among(Adjudication.objects.all(), "item_id", item_ids)
-        .order_by("item_id", "-created_at", "-pk")
-        .values_list("item_id", "scores", "total", "rubric_id")
-    ):
-        if item_id in seen:
-            continue
-        seen.add(item_id)
-        if scores:
-            final[item_id] = {
-                code: (Decimal(str(value)) if value is not None else None)
-                for code, value in sorted(scores.items())
-            }
-            adjudicated_total[item_id] = total
-            if rubric_id:
-                rubrics[item_id] = rubric_id
+    for item_id in item_ids:
+        adjudication = latest.get(item_id)
+        final[item_id] = final_scores(
+            codes=codes[item_id], scored=values.get(item_id, {}), adjudication=adjudication
+        )
+        if adjudication is not None and adjudication.decides_scores:
+            adjudicated_total[item_id] = adjudication.total
+            if adjudication.rubric_id:
+                rubrics[item_id] = adjudication.rubric_id
     agreement = {item_id: _score_agreement(values.get(item_id, {})) for item_id in item_ids}
     return _Chunk(items, sessions, turns, reviewers, rubrics, final, adjudicated_total, agreement)
 
@@ -684,13 +671,12 @@ def _pair_extras(chunk_ids: Sequence[int], chunk: _Chunk) -> dict[str, Any]:
     ):
         votes[item_id].append(choice)
         voters[item_id].append(reviewer_id)
-    adjudicated: dict[int, str] = {}
-    for item_id, choice in (
-        _among(Adjudication.objects.all(), "item_id", chunk_ids)
-        .order_by("item_id", "-created_at", "-pk")
-        .values_list("item_id", "choice")
-    ):
-        adjudicated.setdefault(item_id, choice)
+    adjudicated = {
+        item_id: adjudication.choice
+        for item_id, adjudication in latest_adjudications(
+            adjudications=_among(Adjudication.objects.all(), "item_id", chunk_ids)
+        ).items()
+    }
     candidate_ids = {
         row[key] for row in chunk.items.values() for key in ("candidate_a_id", "candidate_b_id")
     }

@@ -37,6 +37,7 @@ from review.models import (
     Review,
     Score,
 )
+from review.outcome import latest_adjudications
 from review.selectors.access import review_settings_for
 from rubrics.models import Criterion, Rubric
 
@@ -257,11 +258,9 @@ def criterion_values(*, project: Project, rubric: Rubric, code: str) -> pd.DataF
 
 def adjudicated_scores(*, project: Project, rubric: Rubric) -> pd.DataFrame:
     """The latest adjudication per item on this rubric: (item, criterion, value)."""
-    latest: dict[int, Adjudication] = {}
-    for adjudication in Adjudication.objects.filter(item__project=project, rubric=rubric).order_by(
-        "created_at", "pk"
-    ):
-        latest[adjudication.item_id] = adjudication
+    latest = latest_adjudications(
+        adjudications=Adjudication.objects.filter(item__project=project, rubric=rubric)
+    )
     rows = [
         {"item": str(item_id), "criterion": code, "value": None if v is None else float(v)}
         for item_id, adjudication in latest.items()

@@ -21,9 +21,9 @@ from dialogues.models import Flag
 from review.models import Choice, Item, Review
 from review.outcome import (
     FINAL_STATUSES,
+    item_adjudication_outcome,
     item_final_choice,
     item_final_scores,
-    item_latest_adjudication,
 )
 from review.services.adjudication import item_rubric
 from rubrics.scoring import ScoreError, rubric_score
@@ -63,8 +63,8 @@ def item_final_total(*, item: Item) -> Decimal | None:
     scores. A median of an even number of reviews can fall between two levels of a scale,
     which the rubric refuses as a score; then the median of the reviews' own totals stands in.
     """
-    adjudication = item_latest_adjudication(item=item)
-    if adjudication is not None and adjudication.total is not None:
+    adjudication = item_adjudication_outcome(item=item)
+    if adjudication is not None and adjudication.decides_scores and adjudication.total is not None:
         return adjudication.total
     rubric = item_rubric(item=item)
     if rubric is None:

@@ -96,6 +96,13 @@ def ratings_read(*, text: str, name: str, rubric: Rubric) -> list[dict[str, Any]
                         f"{Decimal(criterion.scale_min).normalize()}–"
                         f"{Decimal(criterion.scale_max).normalize()}"
                     )
+                elif criterion is not None and Decimal(str(score)) not in criterion.levels():
+                    # A value between steps would enter alpha as a level no reviewer can give,
+                    # and fall out of totals that check scores against the scale.
+                    steps = ", ".join(str(level.normalize()) for level in criterion.levels())
+                    problems.append(
+                        f"field score: {raw} is between the steps of {code}'s scale ({steps})"
+                    )
         key = (row.get("item", ""), row.get("rater", ""), code)
         if not problems and key in seen:
             problems.append(

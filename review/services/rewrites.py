@@ -23,6 +23,22 @@ from review.services.assignment import assignment_check_open, assignment_lock
 from review.services.reviewing import ReviewError
 
 
+def _same_words(text: str) -> str:
+    """The text with runs of whitespace made one space: a line break is no rewrite."""
+    return " ".join(text.split())
+
+
+def rewrite_contains_original(*, rewrite: str, original: str) -> bool:
+    """Whether a rewrite holds its original turn whole, whitespace aside.
+
+    Such a "rewrite" is the original with words added (a box that opened pre-filled once
+    produced them); as a chosen response beside the same original rejected, it would teach a
+    model to repeat the rejected reply.
+    """
+    original = _same_words(original)
+    return bool(original) and original in _same_words(rewrite)
+
+
 def rewrite_create(
     *, item: Item, reviewer: Any, turn_index: int, text: str, rationale: str
 ) -> Rewrite:
@@ -44,8 +60,13 @@ def rewrite_create(
         problems["turn"] = _("Pick a counselor turn of this session.")
     if not text:
         problems["text"] = _("Write the better response.")
-    elif turn is not None and text == turn.text.strip():
+    elif turn is not None and _same_words(text) == _same_words(turn.text):
         problems["text"] = _("The rewrite is the same as the original.")
+    elif turn is not None and rewrite_contains_original(rewrite=text, original=turn.text):
+        problems["text"] = _(
+            "The rewrite contains the whole original turn. Keep only your own version: it "
+            "becomes the chosen response of a training pair, with the original as the rejected one."
+        )
     if not rationale:
         problems["rationale"] = _("Say why your version is better.")
     if problems:

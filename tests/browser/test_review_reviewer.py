@@ -163,6 +163,59 @@ def test_a_click_cites_a_turn_and_a_rewrite_becomes_a_candidate_pair(page: Page)
     assert rewrite.rationale.startswith("Reflects first")
 
 
+@pytest.mark.parametrize("opened_by", ["key", "click"])
+def test_a_typed_rewrite_is_saved_without_the_original(page: Page, opened_by: str) -> None:
+    """Typing straight into a freshly opened rewrite box saves what was typed, nothing more
+    (the box once opened holding the original with the caret in front of it, and the saved
+    rewrite was the typed text followed by the whole original turn)."""
+    world = review_world(items=1, reviewers=1)
+    reviewer = world.reviewers[0]
+    login(page, reviewer)
+    _next_item(page)
+    original = "That sounds heavy. What goes through your mind when you study?"
+
+    if opened_by == "key":
+        page.keyboard.press("]")  # turn 1
+        page.keyboard.press("]")  # turn 2, a counselor turn
+        page.keyboard.press("w")
+    else:
+        page.locator("#turn-2 details.rewrite summary").click()
+        page.locator("#rewrite-text-2").click()
+    editor = page.locator("#rewrite-text-2")
+    expect(editor).to_be_focused()
+    page.keyboard.type("听起来很累。你坐下来学习的时候，身体有什么感觉？")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Reflects first.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text("Your rewrite of turn 2 is saved.")).to_be_visible()
+    rewrite = Rewrite.objects.get(reviewer=reviewer)
+    assert rewrite.rewrite.text == "听起来很累。你坐下来学习的时候，身体有什么感觉？"
+    # The original stays in sight beside the (empty) box, to work from.
+    page.locator("#turn-2 details.rewrite summary").click()
+    expect(page.locator("#turn-2 .rewrite-original")).to_contain_text(original)
+    expect(page.locator("#rewrite-text-2")).to_have_value("")
+
+
+def test_a_rewrite_that_keeps_the_original_is_refused_on_the_page(page: Page) -> None:
+    world = review_world(items=1, reviewers=1)
+    reviewer = world.reviewers[0]
+    login(page, reviewer)
+    _next_item(page)
+    original = "That sounds heavy. What goes through your mind when you study?"
+
+    page.locator("#turn-2 details.rewrite summary").click()
+    page.locator("#rewrite-text-2").fill(f"It sounds exhausting. {original}")
+    page.locator("#rewrite-rationale-2").fill("Reflects first.")
+    page.locator("#turn-2 .rewrite-form button[type=submit]").click()
+
+    expect(page.locator("#turn-2 .form-errors")).to_contain_text("contains the whole original")
+    assert not Rewrite.objects.exists()
+    # What the reviewer typed is kept for them to correct.
+    expect(page.locator("#rewrite-text-2")).to_have_value(f"It sounds exhausting. {original}")
+
+
 LONG_CHINESE = "我最近总是睡不着觉，脑子里一直反复想着考试失败以后家里人会怎么看我" * 10
 
 

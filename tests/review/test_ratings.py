@@ -151,3 +151,18 @@ def test_unknown_project_or_rubric_is_a_clear_error(tmp_path):
     ProjectFactory(slug="study")
     with pytest.raises(CommandError, match="No rubric 'k2011'"):
         call_command("import_ratings", str(path), "--project", "study", "--rubric", "k2011")
+
+
+def test_a_score_between_the_scales_steps_is_refused_with_line_and_field(tmp_path):
+    """2.5 on a step-1 scale would enter alpha as a level no reviewer can give."""
+    project = ProjectFactory(slug="study")
+    level_rubric()
+    path = tmp_path / "halves.csv"
+    path.write_text("item,rater,criterion,score\nu1,A,ordinal,3\nu1,B,ordinal,2.5\n")
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_ratings", str(path), "--project", "study", "--rubric", "k2011")
+
+    message = str(raised.value)
+    assert f"{path}, line 3, field score: 2.5 is between the steps of ordinal's scale" in message
+    assert not ExternalRating.objects.filter(project=project).exists()
