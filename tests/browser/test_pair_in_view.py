@@ -19,7 +19,8 @@ PARAGRAPH = (
 def _in_viewport(page: Page, locator: Locator) -> bool:
     box = locator.bounding_box()
     viewport = page.viewport_size
-    assert box is not None and viewport is not None
+    assert box is not None
+    assert viewport is not None
     return box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
 
 
