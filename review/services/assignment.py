@@ -45,7 +45,7 @@ from review.services.calibration import calibration_passed
 CANDIDATES_PER_CALL = 25
 
 # How each queue order sorts the items with a free slot by their active slots.
-_QUEUE_ORDER = {
+_QUEUE_ORDER: dict[str, str] = {
     ReviewSettings.QueueOrder.DEPTH: "-active",
     ReviewSettings.QueueOrder.BREADTH: "active",
 }
