@@ -150,6 +150,14 @@
       form.requestSubmit(submitButton);
     }
   };
+  // The mouse asks as s does: a click on Submit opens the same confirmation (requestSubmit
+  // from the dialog sends no click, so the answer goes through).
+  if (dialog && submitButton && typeof dialog.showModal === "function") {
+    submitButton.addEventListener("click", (event) => {
+      event.preventDefault();
+      confirmSubmit();
+    });
+  }
   if (dialog) {
     dialog.addEventListener("click", (event) => {
       const answer = event.target.closest("[data-confirm]");

@@ -53,3 +53,19 @@ def test_the_rewrite_toggles_of_a_long_session_are_one_tab_stop(page: Page) -> N
     assert in_tab_order == 1
     # From the focused score, Shift+Tab backwards reaches the conversation in one stop.
     assert _focused_criterion(page) == "empathy"
+
+
+def test_the_mouse_submit_asks_first_as_the_s_key_does(page: Page) -> None:
+    _open_item(page)
+    for key in ("3", "j", "n", "j", "1"):  # empathy 3, homework N/A, safety met
+        page.keyboard.press(key)
+    page.locator("#criterion-safety textarea").fill("No risk raised.")
+    page.locator("#submit-review").click()
+    dialog = page.locator("#confirm-submit")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Keep working").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#submit-review")).to_be_visible()  # still on the open item
+    page.locator("#submit-review").click()
+    dialog.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text("Submitted. Thank you.")).to_be_visible()
