@@ -23,3 +23,13 @@ def test_with_reveal_on_a_first_submitter_is_told_nobody_else_has_submitted(page
     expect(page.get_by_text("Submitted. Thank you.")).to_be_visible()
     expect(page.get_by_text("not shown in this project")).to_have_count(0)
     expect(page.get_by_text("No other reviewer has submitted this item yet")).to_be_visible()
+
+
+def test_an_empty_adjudication_queue_is_not_the_highlighted_action(page: Page) -> None:
+    world = review_world(items=1, reviewers=1)
+    login(page, world.lead)
+    page.goto(f"/review/{world.project.slug}/lead/")
+    link = page.get_by_role("link", name="0 items to adjudicate")
+    expect(link).to_be_visible()
+    background = link.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(255, 255, 255)", background  # a secondary button, not the accent
