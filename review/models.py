@@ -56,6 +56,17 @@ class ReviewSettings(models.Model):
     )
     task_kinds = models.JSONField(_("task kinds"), default=list, blank=True)
     overlap = models.PositiveSmallIntegerField(_("reviewers per item"), default=2)
+
+    class QueueOrder(models.TextChoices):
+        # An item with k-1 reviews comes before an untouched one: items reach "reviewed" or
+        # adjudication early, so agreement and adjudication can start while reviewing goes on.
+        DEPTH = "depth", _("Complete items first")
+        # Every item gets its first review before any gets its second: early coverage.
+        BREADTH = "breadth", _("Spread over items first")
+
+    queue_order = models.CharField(
+        _("queue order"), max_length=10, choices=QueueOrder.choices, default=QueueOrder.DEPTH
+    )
     reservation_minutes = models.PositiveIntegerField(_("reservation (minutes)"), default=30)
     # After submitting, may a reviewer see the others' reviews of the same item?
     reveal_after_submit = models.BooleanField(

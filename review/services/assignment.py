@@ -1,10 +1,12 @@
 """Handing out review slots: a reviewer's next item, reservations that expire, skipping.
 
 Each item wants ``overlap`` (k) distinct reviewers. A slot is active while it is submitted, or
-reserved and not yet expired. The queue is deterministic and balanced: among the items that still
-have a free slot, the one with the fewest active slots first, then ``Item.position``, then pk, so
-reviewers spread over the items instead of piling onto the first ones, and two runs with the same
-data hand out the same slots.
+reserved and not yet expired. The queue is deterministic: among the items that still have a free
+slot, by default the one with the most active slots first (``ReviewSettings.queue_order`` "depth"),
+so an item with k-1 reviews is completed before an untouched one is started and items reach
+"reviewed" or adjudication early; a project may choose "breadth" instead, the fewest active slots
+first, so every item gets a first review before any gets a second. Ties go by ``Item.position``,
+then pk, so two runs with the same data hand out the same slots.
 
 Concurrency: the item row is locked (``SELECT ... FOR UPDATE``) while its slots are counted and
 the new one is written, so two reviewers racing for an item's last slot cannot both take it; the
@@ -41,6 +43,12 @@ from review.services.calibration import calibration_passed
 # How many candidate items one call tries before concluding that nothing is free. Losing a race
 # moves on to the next one; a few dozen covers any realistic crowd on one project.
 CANDIDATES_PER_CALL = 25
+
+# How each queue order sorts the items with a free slot by their active slots.
+_QUEUE_ORDER: dict[str, str] = {
+    ReviewSettings.QueueOrder.DEPTH: "-active",
+    ReviewSettings.QueueOrder.BREADTH: "active",
+}
 
 
 class AssignmentError(ValueError):
@@ -105,7 +113,7 @@ def _candidates(
         )
         # A lead may send an item back for more reviews than the overlap (extra_slots).
         .filter(active__lt=settings.overlap + F("extra_slots"))
-        .order_by("active", "position", "pk")
+        .order_by(_QUEUE_ORDER.get(settings.queue_order, "-active"), "position", "pk")
     )
 
 

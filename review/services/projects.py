@@ -55,6 +55,7 @@ class SettingsChange:
     due_date: datetime.date | None
     # The project's display name; None leaves it as it is.
     name: str | None = None
+    queue_order: str = ReviewSettings.QueueOrder.DEPTH
 
 
 PAIR_SCOPES = (Scope.RESPONSE, Scope.RESPONSE_PAIR)
@@ -73,6 +74,7 @@ def _snapshot(settings: ReviewSettings) -> dict[str, Any]:
         "pair_rubric": str(settings.pair_rubric) if settings.pair_rubric_id else None,
         "task_kinds": list(settings.task_kinds),
         "overlap": settings.overlap,
+        "queue_order": settings.queue_order,
         "reservation_minutes": settings.reservation_minutes,
         "reveal_after_submit": settings.reveal_after_submit,
         "adjudication_spread": _number(settings.adjudication_spread),
@@ -134,6 +136,8 @@ def _check(change: SettingsChange, settings: ReviewSettings, project: Project) -
         raise ProjectSetupError(_("Session scoring needs a rubric version."), field="rubric")
     if change.overlap < 1:
         raise ProjectSetupError(_("At least one reviewer per item."), field="overlap")
+    if change.queue_order not in ReviewSettings.QueueOrder.values:
+        raise ProjectSetupError(_("Unknown queue order."), field="queue_order")
     if change.reservation_minutes < 1:
         raise ProjectSetupError(
             _("A reservation lasts at least one minute."), field="reservation_minutes"

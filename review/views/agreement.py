@@ -89,15 +89,32 @@ def _decorate(report: dict[str, Any]) -> dict[str, Any]:
     for key in ("reviewers", "weeks", "disagreements", "adjudicated"):
         for row in report[key]:
             row["label"] = titles.get(row["criterion"], row["criterion"])
+    report["disagreement_groups"] = _by_item(report["disagreements"])
     for judge in report["judges"]:
         for row in judge["criteria"]:
             row["label"] = titles.get(row["code"], row["code"])
         for row in judge["disagreements"]:
             row["label"] = titles.get(row["criterion"], row["criterion"])
+        judge["disagreement_groups"] = _by_item(judge["disagreements"])
         for row in judge["pair_disagreements"]:
             row["majority_label"] = _choice_label(row["majority"])
             row["judge_label"] = _choice_label(row["judge"])
     return report
+
+
+def _by_item(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Disagreement rows grouped per item, in the order of each item's widest row.
+
+    The report lists one row per item and criterion; a CTRS item where reviewers split on
+    eleven criteria is one item to send back, so the lead sees it once, with one form.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = str(row["item"])
+        group = groups.setdefault(key, {"item": row["item"], "rows": [], "n": 0})
+        group["rows"].append(row)
+        group["n"] = max(group["n"], int(row.get("n") or 0))
+    return list(groups.values())
 
 
 def _choice_label(value: str) -> str:

@@ -49,6 +49,7 @@ class SettingsForm(forms.ModelForm):
             "pair_rubric",
             "task_kinds",
             "overlap",
+            "queue_order",
             "reservation_minutes",
             "reveal_after_submit",
             "adjudication_spread",
@@ -60,10 +61,15 @@ class SettingsForm(forms.ModelForm):
         widgets = {
             "guidelines": forms.Textarea(attrs={"rows": 10}),
             "due_date": forms.DateInput(attrs={"type": "date"}),
+            "queue_order": forms.RadioSelect,
         }
         help_texts = {
             "guidelines": _("Markdown. Shown to every reviewer beside their work."),
             "overlap": _("How many different reviewers review each item."),
+            "queue_order": _(
+                "Completing items first lets agreement and adjudication start early; spreading "
+                "gives every item a first review before any gets a second."
+            ),
             "adjudication_spread": _(
                 "An item needs adjudication when any criterion's scores differ by at least "
                 "this much (pairs: when reviewers choose differently)."

@@ -45,25 +45,44 @@
 
   // Turns: one focused turn at a time, moved with [ and ], cited with e or a click.
   const turns = Array.from(document.querySelectorAll(".chat .turn"));
+  // The "Rewrite this turn" toggles are one Tab stop (a roving tabindex): the one of the focused
+  // turn, or the first. Otherwise a long session puts dozens of stops before the first score;
+  // w opens the focused turn's toggle, and without this script every toggle is a stop.
+  const toggles = Array.from(document.querySelectorAll(".chat details.rewrite > summary"));
+  const rove = (summary) => toggles.forEach((t) => (t.tabIndex = t === summary ? 0 : -1));
+  if (toggles.length) rove(toggles[0]);
+  toggles.forEach((summary) => summary.addEventListener("focus", () => rove(summary)));
   let turnIndex = -1;
   const focusTurn = (index) => {
     if (!turns.length) return;
     turnIndex = Math.max(0, Math.min(turns.length - 1, index));
     turns.forEach((turn, i) => turn.classList.toggle("is-focused", i === turnIndex));
     turns[turnIndex].scrollIntoView({ block: "nearest" });
+    const toggle = turns[turnIndex].querySelector("details.rewrite > summary");
+    if (toggle) rove(toggle);
   };
 
   // Criteria: one focused criterion, moved with j/k or the arrows.
   const criteria = Array.from(document.querySelectorAll("fieldset.criterion"));
   let criterionIndex = -1;
-  const focusCriterion = (index) => {
+  // The focused criterion holds the browser's focus too (its chosen level, or its first), so a
+  // screen reader announces it and Tab and Space go on from there; moveFocus is false when the
+  // reviewer put the focus inside the criterion themselves (a click, Tab into its rationale).
+  const focusCriterion = (index, moveFocus = true) => {
     if (!criteria.length) return;
     criterionIndex = Math.max(0, Math.min(criteria.length - 1, index));
     criteria.forEach((c, i) => {
       c.classList.toggle("is-focused", i === criterionIndex);
       c.setAttribute("aria-current", i === criterionIndex ? "true" : "false");
     });
-    criteria[criterionIndex].scrollIntoView({ block: "nearest" });
+    const fieldset = criteria[criterionIndex];
+    fieldset.scrollIntoView({ block: "nearest" });
+    if (moveFocus) {
+      const control =
+        fieldset.querySelector("input[type=radio]:checked") ||
+        fieldset.querySelector("input[type=radio]:not([disabled])");
+      control?.focus({ preventScroll: true });
+    }
   };
   const focused = () => (criterionIndex >= 0 ? criteria[criterionIndex] : null);
 
@@ -102,13 +121,13 @@
     criteria.forEach((fieldset, i) => {
       fieldset.addEventListener("focusin", () => {
         if (criterionIndex !== i) {
-          focusCriterion(i);
+          focusCriterion(i, false);
           showEvidence(fieldset);
         }
       });
       fieldset.addEventListener("click", () => {
         if (criterionIndex !== i) {
-          focusCriterion(i);
+          focusCriterion(i, false);
           showEvidence(fieldset);
         }
       });
@@ -131,6 +150,14 @@
       form.requestSubmit(submitButton);
     }
   };
+  // The mouse asks as s does: a click on Submit opens the same confirmation (requestSubmit
+  // from the dialog sends no click, so the answer goes through).
+  if (dialog && submitButton && typeof dialog.showModal === "function") {
+    submitButton.addEventListener("click", (event) => {
+      event.preventDefault();
+      confirmSubmit();
+    });
+  }
   if (dialog) {
     dialog.addEventListener("click", (event) => {
       const answer = event.target.closest("[data-confirm]");

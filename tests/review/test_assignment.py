@@ -29,8 +29,17 @@ def _submit(assignment: Assignment) -> None:
     Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.SUBMITTED)
 
 
-def test_slots_spread_over_items_fewest_reviewers_first_then_position() -> None:
+def test_by_default_items_are_completed_first_then_the_next_in_position() -> None:
     world = review_world(items=3, reviewers=4, overlap=2)
+    taken = [assignment_next(project=world.project, reviewer=r).item for r in world.reviewers]
+    # An item with k-1 slots taken beats an untouched one, so the first item fills up before
+    # the second is started and reaches "reviewed" (or adjudication) as early as it can.
+    assert taken == [world.items[0], world.items[0], world.items[1], world.items[1]]
+    assert Item.objects.get(pk=world.items[2].pk).status == Item.Status.PENDING
+
+
+def test_a_project_may_spread_its_slots_over_items_fewest_reviewers_first() -> None:
+    world = review_world(items=3, reviewers=4, overlap=2, queue_order="breadth")
     taken = [assignment_next(project=world.project, reviewer=r).item for r in world.reviewers]
     # Three empty items go to the first three reviewers in queue order; the fourth reviewer
     # starts the second round on the first item.

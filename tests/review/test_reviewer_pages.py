@@ -132,7 +132,8 @@ def test_skipping_from_the_page_needs_a_reason() -> None:
 
 
 def test_a_reviewer_reaches_only_their_own_items() -> None:
-    world = review_world(items=2, reviewers=2)
+    # Breadth first, so the two reviewers hold two different items.
+    world = review_world(items=2, reviewers=2, queue_order="breadth")
     mine = assignment_next(project=world.project, reviewer=world.reviewers[0])
     theirs = assignment_next(project=world.project, reviewer=world.reviewers[1])
     client = client_for(world.reviewers[0])
