@@ -11,7 +11,7 @@ PORT ?= 8000
 WORKERS ?= 2
 
 # Development and the demo turn DEBUG on; production leaves it off (see docs/deploy.md).
-DEV_ENV := DEBUG=1
+DEV_ENV := DEBUG=1 JUDGE_ALLOWED_HOSTS=127.0.0.1:11434,localhost:11434 JUDGE_ALLOW_LOOPBACK=1
 
 .PHONY: compiled-messages system-package install demo serve worker run test lint format messages chromium migrate clean help
 
