@@ -105,8 +105,6 @@ def _failure_classify(exc: openai.OpenAIError, settings: JudgeSettings) -> _Fail
     if isinstance(exc, openai.APITimeoutError):
         return _Failure("timeout", f"no answer within {settings.timeout_s:g} s", True)
     if isinstance(exc, openai.APIConnectionError):
-        if isinstance(exc.__cause__, JudgeHostRefused):
-            return _Failure("refused", str(exc.__cause__), False)
         return _Failure("connection error", str(exc), True)
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
@@ -197,6 +195,9 @@ def judge_call(
             completion = client.chat.completions.create(**arguments)
         except openai.OpenAIError as exc:
             failure = _failure_classify(exc, settings)
+        except JudgeHostRefused as exc:
+            # The transport refused the address the host resolved to: asking again cannot help.
+            failure = _Failure("refused", str(exc), False)
         else:
             attempts.append(JudgeAttempt(number, "answered", "", latency_s=time.monotonic() - sent))
             return base.from_completion(completion, attempts, time.monotonic() - started)
