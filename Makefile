@@ -9,6 +9,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The worker's concurrency; two matches the two cores of the reference machine.
 WORKERS ?= 2
+# Test processes for `make test` (each with its own test database); 1 runs the suite serially.
+TEST_PROCESSES ?= 2
 
 # Development and the demo turn DEBUG on; production leaves it off (see docs/deploy.md).
 DEV_ENV := DEBUG=1 JUDGE_ALLOWED_HOSTS=127.0.0.1:11434,localhost:11434 JUDGE_ALLOW_LOOPBACK=1
@@ -74,7 +76,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test: install chromium lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 messages: install
 	$(DEV_ENV) $(MANAGE) makemessages -l zh_Hans --ignore=$(VENV)/* --ignore=var/* --ignore=tests/* --ignore=bench/* --no-obsolete

@@ -26,7 +26,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = VAR_DIR / "test-media"
+# Each parallel test process (pytest -n) has its own database, so its own files too: ids repeat
+# across the databases, and uploads and exports are stored under their ids.
+MEDIA_ROOT = VAR_DIR / ("test-media-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))
 EXPORTS_ROOT = MEDIA_ROOT / "exports"
 
 # Jobs run inline unless a test starts a real worker (tests/core/test_worker.py).
