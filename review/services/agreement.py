@@ -23,6 +23,7 @@ from core.locks import project_work_lock
 from core.models import Job, Project
 from review.agreement import (
     AlphaResult,
+    Caution,
     Level,
     alpha_by_criterion,
     alpha_by_week,
@@ -78,6 +79,11 @@ def _alpha(result: AlphaResult) -> dict[str, Any]:
         "n_pairable": result.n_pairable,
         "n_raters": result.n_raters,
         "reason": str(result.reason) if result.reason else None,
+        "n_boot": result.n_boot,
+        "n_boot_dropped": result.n_boot_undefined,
+        "ratings_per_item": result.ratings_per_item,
+        "unreliable": result.unreliable,
+        "warnings": [str(code) for code in result.warnings],
     }
 
 
@@ -155,7 +161,9 @@ def project_agreement(
             "name": rubric.name,
         }
         ratings = human_ratings(project=project, rubric=rubric, since=since, until=until)
-        _human_section(report, ratings=ratings, criteria=criteria, rubric=rubric, n_boot=n_boot)
+        _human_section(
+            report, ratings=ratings, criteria=criteria, rubric=rubric, n_boot=n_boot, seed=seed
+        )
         report["adjudicated"] = _adjudicated(project=project, rubric=rubric, ratings=ratings)
     choices = pairwise_choices(project=project, since=since, until=until)
     report["pairwise"] = _pairwise_section(choices, n_boot=n_boot, seed=seed)
@@ -175,6 +183,7 @@ def _human_section(
     criteria: list[Criterion],
     rubric: Rubric,
     n_boot: int,
+    seed: int,
 ) -> None:
     titles = {criterion.code: criterion.title for criterion in criteria}
     levels = _levels(criteria)
@@ -184,7 +193,7 @@ def _human_section(
             for c in criteria
         ]
         return
-    results = alpha_by_criterion(ratings=ratings, levels=levels, n_boot=n_boot)
+    results = alpha_by_criterion(ratings=ratings, levels=levels, n_boot=n_boot, seed=seed)
     report["criteria"] = [
         {"code": code, "title": titles[code], "level": levels[code], **_alpha(result)}
         for code, result in results.items()
@@ -195,6 +204,7 @@ def _human_section(
             ratings=composite.assign(criterion="total"),
             levels={"total": "interval"},
             n_boot=n_boot,
+            seed=seed,
         )["total"]
         report["composite"] = {
             "code": "total",
@@ -211,7 +221,10 @@ def _human_section(
             report["reviewers"].append({"criterion": criterion.code, **asdict(row)})
         dated = frame.loc[frame["created_at"].notna()]
         if not dated.empty:
-            for week in alpha_by_week(ratings=dated, level=_level(criterion), n_boot=WEEK_BOOT):
+            weeks = alpha_by_week(
+                ratings=dated, level=_level(criterion), n_boot=WEEK_BOOT, seed=seed
+            )
+            for week in weeks:
                 report["weeks"].append(
                     {"criterion": criterion.code, "week": week.week, **_alpha(week.result)}
                 )
@@ -251,6 +264,11 @@ def _empty_alpha() -> dict[str, Any]:
         "n_pairable": 0,
         "n_raters": 0,
         "reason": "too_few_ratings",
+        "n_boot": 0,
+        "n_boot_dropped": 0,
+        "ratings_per_item": None,
+        "unreliable": True,
+        "warnings": [str(Caution.FEW_ITEMS), str(Caution.FEW_RATERS)],
     }
 
 
@@ -417,8 +435,9 @@ def _judge_section(
 
 
 # Raised whenever the report gains or changes a section, so that reports stored before are
-# computed again rather than shown without it (2: judges' pairwise disagreements).
-REPORT_FORMAT = 2
+# computed again rather than shown without it (2: judges' pairwise disagreements; 3: resample
+# counts, thin-data warnings, clamped bounds, imported raters' namespace, one-order pairs).
+REPORT_FORMAT = 3
 
 
 def agreement_cache_key(

@@ -126,11 +126,15 @@ def _choice_label(value: str) -> str:
 
 
 def _charts(report: dict[str, Any]) -> dict[str, Any]:
-    rows = [(row["label"], row["alpha"], row["low"], row["high"]) for row in report["criteria"]]
+    shown = [*report["criteria"], *([report["composite"]] if report["composite"] else [])]
+    rows = [(row["label"], row["alpha"], row["low"], row["high"]) for row in shown]
     if report["composite"]:
-        c = report["composite"]
-        rows.append((_("Total"), c["alpha"], c["low"], c["high"]))
-    charts: dict[str, Any] = {"alpha": interval_chart(rows) if rows else None, "judges": []}
+        rows[-1] = (_("Total"), *rows[-1][1:])
+    thin = [bool(row.get("unreliable")) for row in shown]
+    charts: dict[str, Any] = {
+        "alpha": interval_chart(rows, unreliable=thin) if rows else None,
+        "judges": [],
+    }
     for judge in report["judges"]:
         if not judge["criteria"]:
             continue
@@ -143,6 +147,7 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
                         for row in judge["criteria"]
                     ],
                     second=[row["with_judge"]["alpha"] for row in judge["criteria"]],
+                    unreliable=[row["humans"]["unreliable"] for row in judge["criteria"]],
                 ),
                 "bias": bias_chart([(row["label"], row["bias"]) for row in judge["criteria"]]),
             }
@@ -224,9 +229,31 @@ def agreement_recompute(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 
 
 def _csv_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
-    """Every number on the dashboard, one per row: section, judge, criterion, rater, statistic."""
+    """Every number on the dashboard, one per row: section, judge, criterion, rater, statistic.
+
+    A list (the warnings of a figure) is one cell, its codes separated by spaces.
+    """
+    for row in _csv_values(report):
+        value = row[-1]
+        yield [*row[:-1], " ".join(value) if isinstance(value, list) else value]
+
+
+def _csv_values(report: dict[str, Any]) -> Iterator[list[Any]]:
     yield ["section", "judge", "criterion", "rater_or_item", "statistic", "value"]
-    alpha_keys = ("alpha", "low", "high", "n_items", "n_pairable", "n_raters")
+    alpha_keys = (
+        "alpha",
+        "low",
+        "high",
+        "n_items",
+        "n_pairable",
+        "n_raters",
+        "reason",
+        "n_boot",
+        "n_boot_dropped",
+        "ratings_per_item",
+        "unreliable",
+        "warnings",
+    )
     for row in report["criteria"]:
         for key in ("level", *alpha_keys):
             yield ["criterion", "", row["code"], "", key, row[key]]
@@ -256,7 +283,7 @@ def _csv_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
     for rater, bias in _reviewer_mean_bias(report).items():
         yield ["reviewer", "", "", rater, "mean_bias", bias]
     for row in report["weeks"]:
-        for key in ("alpha", "low", "high", "n_items"):
+        for key in alpha_keys:
             yield ["week", "", row["criterion"], row["week"], key, row[key]]
     for row in report["disagreements"]:
         for key in ("low", "high", "spread", "n"):
