@@ -360,6 +360,7 @@ def _judge_section(
         "criteria": [],
         "pairwise": None,
         "principles": [],
+        "n_one_order": 0,
         "position": None,
         "disagreements": [],
         # Items where the judge's overall choice went against the reviewers' majority.
@@ -409,15 +410,20 @@ def _judge_section(
         ]
     disagreements.sort(key=lambda d: -abs(d["difference"]))
     section["disagreements"] = disagreements[:TOP]
-    if not judge.choices.empty and not choices.empty:
-        for code, verdicts in judge.choices.groupby("criterion"):
+    section["n_one_order"] = judge.one_order.get("", 0)
+    if not choices.empty and (not judge.choices.empty or judge.one_order):
+        by_code = dict(tuple(judge.choices.groupby("criterion"))) if not judge.choices.empty else {}
+        for code in sorted(set(by_code) | set(judge.one_order)):
             humans = choices.loc[choices["criterion"] == code, ["item", "rater", "value"]]
             if humans.empty:
                 continue
+            verdicts = by_code.get(code, pd.DataFrame(columns=["item", "value"]))
             result = judge_pairwise_alignment(
                 choices=humans, judge=verdicts[["item", "value"]], top=TOP
             )
-            row = {"code": code, **asdict(result)}
+            # Pairs answered in one order only are no preference (left out above); say how
+            # many, so a reader knows what the agreement does not cover.
+            row = {"code": code, **asdict(result), "n_one_order": judge.one_order.get(code, 0)}
             against_majority = row.pop("disagreements")
             if code == "":
                 section["pairwise"] = row

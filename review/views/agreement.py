@@ -27,7 +27,12 @@ from core.selectors import project_get_for_user
 from review.forms_agreement import AgreementFilterForm, JudgeConfigForm, SendBackForm
 from review.models import Choice, Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import user_sees_judges
-from review.selectors.agreement import projects_for_agreement, rubric_for_agreement, rubrics_rated
+from review.selectors.agreement import (
+    EXTERNAL_PREFIX,
+    projects_for_agreement,
+    rubric_for_agreement,
+    rubrics_rated,
+)
 from review.services.agreement import (
     agreement_inline,
     agreement_refresh_enqueue,
@@ -89,6 +94,10 @@ def _decorate(report: dict[str, Any]) -> dict[str, Any]:
     for key in ("reviewers", "weeks", "disagreements", "adjudicated"):
         for row in report[key]:
             row["label"] = titles.get(row["criterion"], row["criterion"])
+    for row in report["reviewers"]:
+        rater = str(row["rater"])
+        row["imported"] = rater.startswith(EXTERNAL_PREFIX)
+        row["rater_name"] = rater.removeprefix(EXTERNAL_PREFIX)
     report["disagreement_groups"] = _by_item(report["disagreements"])
     for judge in report["judges"]:
         for row in judge["criteria"]:
@@ -309,6 +318,7 @@ def _csv_values(report: dict[str, Any]) -> Iterator[list[Any]]:
                 "agreement",
                 "agreement_without_ties",
                 "n_items_without_ties",
+                "n_one_order",
             ):
                 yield ["judge_pairwise", name, row["code"] or "choice", "", key, row[key]]
         if judge["position"]:

@@ -15,12 +15,19 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.models import Membership, Role
+from review.models import JudgeConfig, PairwiseJudgment
 from review.agreement import alpha_estimate
 from review.services.agreement import project_agreement
 from tests.conftest import client_for
 from tests.factories import ProjectFactory, UserFactory
 from tests.review.agreement_fixtures import krippendorff_reviews, level_rubric, reviewed_item
-from tests.review.factories import ReviewSettingsFactory
+from tests.review.agreement_judges import judge_pair_choices
+from tests.review.factories import (
+    AssignmentFactory,
+    PairItemFactory,
+    PairwiseJudgmentFactory,
+    ReviewSettingsFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +215,81 @@ def test_the_weekly_table_states_its_resample_count():
     report = project_agreement(project=project, n_boot=50)
     assert {row["n_boot"] for row in report["weeks"]} == {200}
     assert "from 200 bootstrap resamples" in page.content.decode().split('id="weeks"')[1]
+
+
+def test_a_pair_judged_in_one_order_is_no_judge_preference_and_is_counted():
+    project = ProjectFactory(slug="pairs")
+    ReviewSettingsFactory(project=project)
+    ana, ben = UserFactory(username="ana"), UserFactory(username="ben")
+    items = []
+    for _n in range(5):
+        item = PairItemFactory(project=project)
+        for reviewer in (ana, ben):
+            PairwiseJudgmentFactory(
+                assignment=AssignmentFactory(item=item, reviewer=reviewer),
+                choice="a",
+                status=PairwiseJudgment.Status.SUBMITTED,
+            )
+        items.append(item)
+    config = JudgeConfig.objects.create(
+        project=project, name="pairs", base_url="http://127.0.0.1:9/v1", model="m", api_key_name=""
+    )
+    # Three pairs in both orders; two only as A-then-B (the swapped call failed).
+    judge_pair_choices(
+        config,
+        {
+            items[0]: ("a", "a"),
+            items[1]: ("a", "a"),
+            items[2]: ("b", "b"),
+            items[3]: ("a", None),
+            items[4]: ("a", None),
+        },
+    )
+    lead = UserFactory(username="lead")
+    Membership.objects.create(project=project, user=lead, role=Role.LEAD)
+
+    (judge,) = project_agreement(project=project, n_boot=0)["judges"]
+    page = client_for(lead).get(reverse("review:agreement_project", args=["pairs"]))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(
+                    client_for(lead)
+                    .get(reverse("review:agreement_download", args=["pairs"]))
+                    .streaming_content
+                ).decode()
+            )
+        )
+    )
+
+    assert judge["pairwise"]["n_items"] == 3
+    assert judge["pairwise"]["agreement"] == pytest.approx(2 / 3)
+    assert judge["pairwise"]["n_one_order"] == 2
+    assert "2 pairs were judged in one order only" in page.content.decode()
+    by_key = {(r[0], r[1], r[2], r[4]): r[5] for r in rows[1:]}
+    assert by_key[("judge_pairwise", "pairs", "choice", "n_one_order")] == "2"
+
+
+def test_imported_raters_never_merge_with_reviewers_of_the_same_name(tmp_path):
+    project = ProjectFactory(slug="study")
+    rubric = level_rubric()
+    krippendorff_reviews(project, rubric)
+    lead = UserFactory(username="lead")
+    Membership.objects.create(project=project, user=lead, role=Role.LEAD)
+    path = tmp_path / "ratings.csv"
+    lines = ["item,rater,criterion,score"]
+    for unit, (a, b) in enumerate([(1, 1), (2, 3), (4, 4), (5, 4)]):
+        lines += [f"u{unit},observer-A,ordinal,{a}", f"u{unit},observer-B,ordinal,{b}"]
+    path.write_text("\n".join(lines) + "\n")
+    call_command("import_ratings", str(path), "--project", "study", "--rubric", "k2011")
+
+    report = project_agreement(project=project, rubric=rubric, n_boot=0)
+    page = client_for(lead).get(reverse("review:agreement_project", args=["study"]))
+
+    row = next(r for r in report["criteria"] if r["code"] == "ordinal")
+    assert row["n_raters"] == 6
+    raters = {r["rater"] for r in report["reviewers"] if r["criterion"] == "ordinal"}
+    assert {"observer-A", "ext:observer-A", "observer-B", "ext:observer-B"} <= raters
+    text = page.content.decode()
+    assert 'data-rater="ext:observer-A"' in text
+    assert "Imported rater" in text
