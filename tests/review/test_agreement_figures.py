@@ -15,8 +15,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.models import Membership, Role
-from review.models import JudgeConfig, PairwiseJudgment
 from review.agreement import alpha_estimate
+from review.models import JudgeConfig, PairwiseJudgment
 from review.services.agreement import project_agreement
 from tests.conftest import client_for
 from tests.factories import ProjectFactory, UserFactory

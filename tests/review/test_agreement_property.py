@@ -82,7 +82,8 @@ def test_alpha_interval_and_counts_equal_the_krippendorff_package(level, matrix,
     defined = np.array([alpha for alpha in resampled if alpha is not None and np.isfinite(alpha)])
     assert result.n_boot_undefined == N_BOOT - len(defined)
     if not len(defined):
-        assert result.low is None and result.high is None
+        assert result.low is None
+        assert result.high is None
         return
     low, high = np.clip(np.quantile(defined, [0.025, 0.975]), -1.0, 1.0)
     assert result.low == pytest.approx(low, abs=1e-9, rel=0)
