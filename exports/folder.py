@@ -215,7 +215,9 @@ def _build(
         finally:
             files = [written for writer in writers for written in writer.close()]
     languages = sorted({language for _, language in grouping.strata if language})
-    card = card_render(spec=spec, files=files, report=report, languages=languages)
+    card = card_render(
+        spec=spec, files=files, report=report, languages=languages, agreement=record.agreement
+    )
     (folder / CARD_NAME).write_text(card, encoding="utf-8", newline="\n")
     manifest = manifest_build(
         spec=spec,

@@ -132,7 +132,11 @@ def export_build(
     # Agreement reads every score of the projects: as many short-lived objects as curation.
     with fewer_collections():
         agreement = specification_agreement(
-            projects=projects, bars=rules.min_agreement, all_criteria=True
+            projects=projects,
+            bars=rules.min_agreement,
+            all_criteria=True,
+            kind=specification.kind,
+            dpo_sources=rules.dpo_sources,
         )
     agreement_check(agreement=agreement)
     spec = export_spec_build(specification=specification, rules=rules)
@@ -213,7 +217,14 @@ def export_version_start(*, specification: ExportSpecification, user: Any) -> Ex
     rules = CurationRules.of(specification)
     rules_check(rules=rules)
     projects = list(Project.objects.filter(pk__in=rules.project_ids))
-    agreement_check(agreement=specification_agreement(projects=projects, bars=rules.min_agreement))
+    agreement_check(
+        agreement=specification_agreement(
+            projects=projects,
+            bars=rules.min_agreement,
+            kind=specification.kind,
+            dpo_sources=rules.dpo_sources,
+        )
+    )
     with transaction.atomic():
         ExportSpecification.objects.select_for_update().filter(pk=specification.pk).first()
         last = specification.versions.aggregate(last=Max("number"))["last"] or 0

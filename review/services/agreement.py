@@ -113,6 +113,19 @@ def project_criterion_alpha(*, project: Project, rubric: Rubric) -> dict[str, fl
     return alphas
 
 
+def project_pair_alpha(*, project: Project) -> dict[str, float | None]:
+    """Nominal alpha (no interval) of the reviewers' pairwise choices: "choice" for the overall
+    choice, each principle by its code; what a DPO export of pair items rests on."""
+    choices = pairwise_choices(project=project)
+    alphas: dict[str, float | None] = {}
+    for code, group in choices.groupby("criterion", sort=True):
+        result = pairwise_agreement(
+            choices=group.drop(columns=["criterion", "created_at"]), n_boot=0
+        )
+        alphas[str(code) or "choice"] = result.alpha.alpha
+    return alphas
+
+
 def project_agreement(
     *,
     project: Project,
