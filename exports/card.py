@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from exports.items import ExportKind
+from exports.items import ExportKind, SftStart
 from exports.spec import ExportSpec
 from exports.splitting import SPLITS
 from exports.writers import WrittenFile
@@ -39,6 +39,14 @@ def card_configs(*, spec: ExportSpec, files: Sequence[WrittenFile]) -> list[dict
 
 
 _ARTICLE = {ExportKind.SFT: "An", ExportKind.DPO: "A"}
+_STARTS = {
+    SftStart.KEEP: "Rows keep the source's opening: a session that opens with the counselor "
+    "gives a row whose first message (after any system prompt) is the assistant's; some chat "
+    "templates refuse that.",
+    SftStart.FIRST_CLIENT: "Rows start at the first client turn: counselor turns before the "
+    "client's first words were dropped, so every row's first message after any system prompt "
+    "is the user's. `turn_index` still counts the session's turns as the source has them.",
+}
 _READERS = {"jsonl": "json", "parquet": "parquet"}
 
 
@@ -118,6 +126,7 @@ def card_render(
         "reviewed by licensed psychologists against clinical rubrics. The data files hold "
         f"TRL's conversational columns, ready for `{trainer}`.\n\n"
         + f"{_COLUMNS[spec.kind]}\n\n"
+        + (f"{_STARTS[spec.sft_start]}\n\n" if spec.kind is ExportKind.SFT else "")
         + "| split | rows | groups | target ratio | ratio |\n|---|---|---|---|---|\n"
         + f"{table}\n\n"
         + _agreement(agreement or {})

@@ -92,7 +92,9 @@ def _add_items(
             )
         item_check(item=item)
         rows = 0
-        for example in item_examples(item=item, kind=spec.kind, sft_mode=spec.sft_mode):
+        for example in item_examples(
+            item=item, kind=spec.kind, sft_mode=spec.sft_mode, sft_start=spec.sft_start
+        ):
             rows += 1
             if spool is not None:
                 encoded = example_encode(example)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.models import AuditEvent, Job, Project
 from exports.folder import ExportResult, export_folder_write, fewer_collections
-from exports.items import ExportItem, ExportKind, SftMode
+from exports.items import ExportItem, ExportKind, SftMode, SftStart
 from exports.models import EXPORT_BUILD_KIND, ExportSpecification, ExportVersion
 from exports.services.agreement import (
     CriterionAgreement,
@@ -58,6 +58,7 @@ def export_spec_build(*, specification: ExportSpecification, rules: CurationRule
         ),
         seed=specification.seed,
         sft_mode=SftMode(specification.sft_mode),
+        sft_start=SftStart(specification.sft_start),
         formats=tuple(specification.formats),
         curation=rules.as_dict(),
     )
