@@ -155,6 +155,7 @@ def _form_data(data: dict[str, Any], led: QuerySet[Project]) -> dict[str, Any]:
         "tie_policy": data["tie_policy"],
         "margin_threshold": text(data["margin_threshold"]),
         "sft_mode": data["sft_mode"],
+        "sft_start": data["sft_start"],
         "system_prompt_mode": data["system_prompt_mode"],
         "system_prompt_text": data["system_prompt_text"],
         "train_ratio": text(data["train_ratio"]),

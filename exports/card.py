@@ -4,12 +4,12 @@ text for the people who train on it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
 
-from exports.items import ExportKind
+from exports.items import ExportKind, SftStart
 from exports.spec import ExportSpec
 from exports.splitting import SPLITS
 from exports.writers import WrittenFile
@@ -39,6 +39,14 @@ def card_configs(*, spec: ExportSpec, files: Sequence[WrittenFile]) -> list[dict
 
 
 _ARTICLE = {ExportKind.SFT: "An", ExportKind.DPO: "A"}
+_STARTS = {
+    SftStart.KEEP: "Rows keep the source's opening: a session that opens with the counselor "
+    "gives a row whose first message (after any system prompt) is the assistant's; some chat "
+    "templates refuse that.",
+    SftStart.FIRST_CLIENT: "Rows start at the first client turn: counselor turns before the "
+    "client's first words were dropped, so every row's first message after any system prompt "
+    "is the user's. `turn_index` still counts the session's turns as the source has them.",
+}
 _READERS = {"jsonl": "json", "parquet": "parquet"}
 
 
@@ -58,8 +66,39 @@ def _other_formats(*, spec: ExportSpec, files: Sequence[WrittenFile]) -> str:
     return "".join(lines)
 
 
+def _agreement(agreement: Mapping[str, Any]) -> str:
+    """The agreement the rows rest on, per criterion of the rubric they came from and project
+    (the manifest's ``agreement``); nothing when none was recorded."""
+    rows = [
+        (code, entry)
+        for code, entries in sorted(agreement.items())
+        if isinstance(entries, list)
+        for entry in entries
+    ]
+    if not rows:
+        return ""
+    lines = "".join(
+        f"| {code} | {entry.get('rubric') or '—'} | {entry.get('project')} | "
+        f"{'—' if entry.get('alpha') is None else format(entry['alpha'], '.3f')} | "
+        f"{'—' if entry.get('bar') is None else format(entry['bar'], 'g')} |\n"
+        for code, entry in rows
+    )
+    return (
+        "## Agreement\n\n"
+        "Krippendorff's alpha among the reviewers at export time, for the rubric the rows came "
+        "from (for pairs from pair items: the reviewers' choices, overall and per principle; "
+        "— where it cannot be measured).\n\n"
+        "| criterion | rubric | project | alpha | bar |\n|---|---|---|---|---|\n" + lines + "\n"
+    )
+
+
 def card_render(
-    *, spec: ExportSpec, files: Sequence[WrittenFile], report: dict[str, Any], languages: list[str]
+    *,
+    spec: ExportSpec,
+    files: Sequence[WrittenFile],
+    report: dict[str, Any],
+    languages: list[str],
+    agreement: Mapping[str, Any] | None = None,
 ) -> str:
     header = {
         "configs": card_configs(spec=spec, files=files),
@@ -87,8 +126,10 @@ def card_render(
         "reviewed by licensed psychologists against clinical rubrics. The data files hold "
         f"TRL's conversational columns, ready for `{trainer}`.\n\n"
         + f"{_COLUMNS[spec.kind]}\n\n"
+        + (f"{_STARTS[spec.sft_start]}\n\n" if spec.kind is ExportKind.SFT else "")
         + "| split | rows | groups | target ratio | ratio |\n|---|---|---|---|---|\n"
         + f"{table}\n\n"
+        + _agreement(agreement or {})
         + "## Loading\n\n"
         + "```python\nfrom datasets import load_dataset\n\n"
         + 'data = load_dataset("path/to/this/folder")  # train, validation and test\n'

@@ -92,7 +92,9 @@ def _add_items(
             )
         item_check(item=item)
         rows = 0
-        for example in item_examples(item=item, kind=spec.kind, sft_mode=spec.sft_mode):
+        for example in item_examples(
+            item=item, kind=spec.kind, sft_mode=spec.sft_mode, sft_start=spec.sft_start
+        ):
             rows += 1
             if spool is not None:
                 encoded = example_encode(example)
@@ -215,7 +217,9 @@ def _build(
         finally:
             files = [written for writer in writers for written in writer.close()]
     languages = sorted({language for _, language in grouping.strata if language})
-    card = card_render(spec=spec, files=files, report=report, languages=languages)
+    card = card_render(
+        spec=spec, files=files, report=report, languages=languages, agreement=record.agreement
+    )
     (folder / CARD_NAME).write_text(card, encoding="utf-8", newline="\n")
     manifest = manifest_build(
         spec=spec,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from core.models import Project
 from dialogues.models import Language
-from exports.models import DpoSource, ExportSpecification
+from exports.models import DpoSource, ExportSpecification, SftStartChoice
 from exports.selectors import projects_criterion_codes
 from exports.services.curation import rules_problem
 from exports.writers import WRITERS
@@ -98,6 +98,7 @@ class SpecificationForm(forms.ModelForm):
             "min_total",
             "min_reviewers",
             "sft_mode",
+            "sft_start",
             "system_prompt_mode",
             "system_prompt_text",
             "tie_policy",
@@ -116,9 +117,14 @@ class SpecificationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         projects = self.fields["projects"]
         projects.queryset = led if led is not None else Project.objects.none()  # type: ignore[attr-defined]
+        # Older clients and scripts post no start rule: the source's opening is kept.
+        self.fields["sft_start"].required = False
         if not self.is_bound:
             self.initial.setdefault("formats", ["parquet", "jsonl"])
             self.initial.setdefault("dpo_sources", [DpoSource.PAIRWISE, DpoSource.REWRITES])
+
+    def clean_sft_start(self) -> str:
+        return self.cleaned_data.get("sft_start") or SftStartChoice.KEEP
 
     def clean_min_scores_text(self) -> dict[str, str]:
         return _parse_bars(self.cleaned_data["min_scores_text"], field=_("Minimum score"))

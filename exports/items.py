@@ -25,6 +25,15 @@ class SftMode(StrEnum):
     TURN = "turn"  # one example per counselor turn: the context so far plus that turn
 
 
+class SftStart(StrEnum):
+    """Where an SFT row starts when the session opens with the counselor (ESConv does)."""
+
+    KEEP = "keep"  # as the source has it: the row may start with an assistant message
+    # Leading counselor turns are dropped, so the row's first non-system message is the
+    # client's: chat templates that insist on user-first accept it.
+    FIRST_CLIENT = "first_client"
+
+
 # Speaker names used by the dialogues app, mapped to the chat roles TRL expects.
 ROLE_BY_SPEAKER = {"client": "user", "counselor": "assistant", "system": "system"}
 
@@ -135,22 +144,37 @@ def _provenance(item: ExportItem, *, example_id: str, turn_index: int | None) ->
     }
 
 
-def _sft_examples(item: SftSession, *, mode: SftMode) -> Iterator[Example]:
-    messages = _system(item) + [_message(turn) for turn in item.turns]
+def _opening_dropped(turns: Sequence[Turn]) -> int:
+    """How many counselor turns come before the first client turn (system turns stay)."""
+    dropped = 0
+    for turn in turns:
+        if turn.speaker == "client":
+            break
+        if turn.speaker == "counselor":
+            dropped += 1
+    return dropped
+
+
+def _sft_examples(item: SftSession, *, mode: SftMode, start: SftStart) -> Iterator[Example]:
+    indexed = list(enumerate(item.turns))
+    if start is SftStart.FIRST_CLIENT and _opening_dropped(item.turns):
+        first_client = next((i for i, turn in indexed if turn.speaker == "client"), len(item.turns))
+        indexed = [(i, t) for i, t in indexed if i >= first_client or t.speaker != "counselor"]
+    messages = _system(item) + [_message(turn) for _, turn in indexed]
     if mode is SftMode.SESSION:
         if any(m["role"] == "assistant" for m in messages):
             yield Example(
                 {"messages": messages}, _provenance(item, example_id=item.item_id, turn_index=None)
             )
         return
-    offset = len(messages) - len(item.turns)
+    offset = len(messages) - len(indexed)
     seen_user = False
-    for index, turn in enumerate(item.turns):
+    for position, (index, turn) in enumerate(indexed):
         seen_user = seen_user or turn.speaker == "client"
         # A counselor turn before the client has said anything has nothing to answer.
         if turn.speaker == "counselor" and seen_user:
             yield Example(
-                {"messages": messages[: offset + index + 1]},
+                {"messages": messages[: offset + position + 1]},
                 _provenance(item, example_id=f"{item.item_id}#t{index}", turn_index=index),
             )
 
@@ -167,7 +191,13 @@ def _dpo_example(item: DpoPair) -> Example:
     )
 
 
-def item_examples(*, item: ExportItem, kind: ExportKind, sft_mode: SftMode) -> Iterator[Example]:
+def item_examples(
+    *,
+    item: ExportItem,
+    kind: ExportKind,
+    sft_mode: SftMode,
+    sft_start: SftStart = SftStart.KEEP,
+) -> Iterator[Example]:
     """The training rows one item gives (none for a session without a counselor turn).
 
     The item must have passed :func:`item_check`, which the export runs once per item before
@@ -176,7 +206,7 @@ def item_examples(*, item: ExportItem, kind: ExportKind, sft_mode: SftMode) -> I
     if kind is ExportKind.SFT:
         if not isinstance(item, SftSession):
             raise TypeError(f"{item.item_id}: an SFT export takes sessions")
-        yield from _sft_examples(item, mode=sft_mode)
+        yield from _sft_examples(item, mode=sft_mode, start=sft_start)
     else:
         if not isinstance(item, DpoPair):
             raise TypeError(f"{item.item_id}: a DPO export takes preference pairs")

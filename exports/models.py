@@ -31,6 +31,11 @@ class SftModeChoice(models.TextChoices):
     TURN = "turn", _("One example per counselor turn")
 
 
+class SftStartChoice(models.TextChoices):
+    KEEP = "keep", _("As the source has it (a row may start with the counselor)")
+    FIRST_CLIENT = "first_client", _("At the first client turn (leading counselor turns dropped)")
+
+
 class SystemPromptMode(models.TextChoices):
     NONE = "none", _("No system prompt")
     FIXED = "fixed", _("A fixed text")
@@ -94,6 +99,9 @@ class ExportSpecification(models.Model):
     # SFT
     sft_mode = models.CharField(
         _("SFT examples"), max_length=10, choices=SftModeChoice.choices, default="session"
+    )
+    sft_start = models.CharField(
+        _("SFT rows start"), max_length=12, choices=SftStartChoice.choices, default="keep"
     )
     system_prompt_mode = models.CharField(
         _("system prompt"), max_length=10, choices=SystemPromptMode.choices, default="none"

@@ -12,6 +12,7 @@ from exports.models import (
     ExportSpecification,
     ExportVersion,
     SftModeChoice,
+    SftStartChoice,
     SystemPromptMode,
     TiePolicy,
 )
@@ -40,6 +41,7 @@ class ExportSpecificationSerializer(serializers.ModelSerializer[ExportSpecificat
             "tie_policy",
             "margin_threshold",
             "sft_mode",
+            "sft_start",
             "system_prompt_mode",
             "train_ratio",
             "validation_ratio",
@@ -127,6 +129,7 @@ class ExportSpecificationCreateSerializer(serializers.Serializer[Any]):
         max_digits=9, decimal_places=3, required=False, default=Decimal("1")
     )
     sft_mode = serializers.ChoiceField(choices=SftModeChoice.choices, default="session")
+    sft_start = serializers.ChoiceField(choices=SftStartChoice.choices, default="keep")
     system_prompt_mode = serializers.ChoiceField(
         choices=SystemPromptMode.choices, default=SystemPromptMode.NONE
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from exports.items import ExportKind, SftMode
+from exports.items import ExportKind, SftMode, SftStart
 from exports.splitting import NearDuplicateSettings, SplitRatios
 from exports.writers import writer_class
 
@@ -19,6 +19,7 @@ class ExportSpec:
     ratios: SplitRatios = field(default_factory=SplitRatios)
     seed: int = 0
     sft_mode: SftMode = SftMode.SESSION
+    sft_start: SftStart = SftStart.KEEP
     # The first format is the folder's default configuration for ``load_dataset``.
     formats: tuple[str, ...] = ("parquet", "jsonl")
     near_duplicates: NearDuplicateSettings = field(default_factory=NearDuplicateSettings)
@@ -39,6 +40,7 @@ class ExportSpec:
             "ratios": self.ratios.as_dict(),
             "seed": self.seed,
             "sft_mode": self.sft_mode.value if self.kind is ExportKind.SFT else None,
+            "sft_start": self.sft_start.value if self.kind is ExportKind.SFT else None,
             "formats": list(self.formats),
             "near_duplicates": self.near_duplicates.as_dict(),
             "curation": dict(self.curation),

@@ -53,6 +53,21 @@ class AlphaRowSerializer(serializers.Serializer):
     n_pairable = serializers.IntegerField(help_text="ratings on those items")
     n_raters = serializers.IntegerField()
     reason = serializers.CharField(allow_null=True, help_text="why alpha is undefined, if it is")
+    n_boot = serializers.IntegerField(help_text="bootstrap resamples drawn (0: no interval)")
+    n_boot_dropped = serializers.IntegerField(
+        help_text="resamples without variation, left out of the interval"
+    )
+    ratings_per_item = serializers.FloatField(
+        allow_null=True, help_text="ratings per rated item on average, single ratings included"
+    )
+    unreliable = serializers.BooleanField(
+        help_text="fewer than 30 pairable items, or fewer than 2 ratings per item on average"
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="few_items, few_raters (both make it unreliable), dropped_resamples (more "
+        "than 5% of the resamples left out)",
+    )
 
 
 class AgreementReportSerializer(serializers.Serializer):

@@ -1,10 +1,11 @@
 """ESConv: emotional-support conversations with a strategy on every supporter turn.
 
 A record is ``{emotion_type, problem_type, situation, survey_score, dialog: [{speaker:
-seeker | supporter, annotation: {strategy}, content}]}``. The seeker is the client and the
-supporter the counselor; consecutive utterances of one speaker stay separate turns so that
-each strategy stays with the words it labels. Strategies (by turn) and the survey scores
-become session metadata; the problem type is the topic.
+seeker | supporter, annotation: {strategy}, content}]}``; FailedESConv.json names the sides
+speaker | listener. The seeker (speaker) is the client and the supporter (listener) the
+counselor; consecutive utterances of one speaker stay separate turns so that each strategy
+stays with the words it labels. Strategies (by turn) and the survey scores become session
+metadata; the problem type is the topic.
 """
 
 from __future__ import annotations
@@ -36,10 +37,14 @@ from dialogues.importers.reading import (
 )
 from dialogues.importers.registry import register
 
+# ESConv.json says seeker / supporter; its FailedESConv.json (the conversations that did not
+# pass the authors' quality check) says speaker / listener for the same two sides.
 SPEAKER_BY_ROLE = {
     "seeker": "client",
+    "speaker": "client",
     "usr": "client",
     "supporter": "counselor",
+    "listener": "counselor",
     "sys": "counselor",
 }
 TEXT_METADATA = ("emotion_type", "experience_type", "situation")
@@ -57,7 +62,8 @@ class ESConvImporter(Importer):
         return (
             start[:1] in "[{"
             and re.search(r'"dialog"\s*:\s*\[', start) is not None
-            and re.search(r'"speaker"\s*:\s*"(seeker|supporter)"', start) is not None
+            and re.search(r'"speaker"\s*:\s*"(seeker|supporter|speaker|listener)"', start)
+            is not None
         )
 
     def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
@@ -76,7 +82,8 @@ class ESConvImporter(Importer):
             speaker = SPEAKER_BY_ROLE.get(entry.get("speaker"))  # type: ignore[arg-type]
             if speaker is None:
                 raise Invalid(
-                    f"{where}.speaker", not_one_of(entry.get("speaker"), "seeker, supporter")
+                    f"{where}.speaker",
+                    not_one_of(entry.get("speaker"), "seeker, supporter, speaker, listener"),
                 )
             try:
                 text = text_field(entry, "content")

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.models import AuditEvent, Job, Project
 from exports.folder import ExportResult, export_folder_write, fewer_collections
-from exports.items import ExportItem, ExportKind, SftMode
+from exports.items import ExportItem, ExportKind, SftMode, SftStart
 from exports.models import EXPORT_BUILD_KIND, ExportSpecification, ExportVersion
 from exports.services.agreement import (
     CriterionAgreement,
@@ -58,6 +58,7 @@ def export_spec_build(*, specification: ExportSpecification, rules: CurationRule
         ),
         seed=specification.seed,
         sft_mode=SftMode(specification.sft_mode),
+        sft_start=SftStart(specification.sft_start),
         formats=tuple(specification.formats),
         curation=rules.as_dict(),
     )
@@ -132,7 +133,11 @@ def export_build(
     # Agreement reads every score of the projects: as many short-lived objects as curation.
     with fewer_collections():
         agreement = specification_agreement(
-            projects=projects, bars=rules.min_agreement, all_criteria=True
+            projects=projects,
+            bars=rules.min_agreement,
+            all_criteria=True,
+            kind=specification.kind,
+            dpo_sources=rules.dpo_sources,
         )
     agreement_check(agreement=agreement)
     spec = export_spec_build(specification=specification, rules=rules)
@@ -213,7 +218,14 @@ def export_version_start(*, specification: ExportSpecification, user: Any) -> Ex
     rules = CurationRules.of(specification)
     rules_check(rules=rules)
     projects = list(Project.objects.filter(pk__in=rules.project_ids))
-    agreement_check(agreement=specification_agreement(projects=projects, bars=rules.min_agreement))
+    agreement_check(
+        agreement=specification_agreement(
+            projects=projects,
+            bars=rules.min_agreement,
+            kind=specification.kind,
+            dpo_sources=rules.dpo_sources,
+        )
+    )
     with transaction.atomic():
         ExportSpecification.objects.select_for_update().filter(pk=specification.pk).first()
         last = specification.versions.aggregate(last=Max("number"))["last"] or 0

@@ -20,7 +20,11 @@ from review.agreement.reliability import (
 )
 from review.agreement.results import (
     LEVELS,
+    MAX_DROPPED_SHARE,
+    MIN_ITEMS,
+    MIN_RATINGS_PER_ITEM,
     AlphaResult,
+    Caution,
     ConfusionMatrix,
     Disagreement,
     JudgeAlignment,
@@ -36,8 +40,12 @@ from review.agreement.reviewers import reviewer_agreement
 
 __all__ = [
     "LEVELS",
+    "MAX_DROPPED_SHARE",
+    "MIN_ITEMS",
+    "MIN_RATINGS_PER_ITEM",
     "TIES",
     "AlphaResult",
+    "Caution",
     "ConfusionMatrix",
     "Disagreement",
     "JudgeAlignment",

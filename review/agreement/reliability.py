@@ -100,12 +100,18 @@ def alpha_of_clean(
         n_boot=n_boot,
         n_boot_undefined=0,
         seed=seed,
+        n_rated_items=int(frame["item"].nunique()),
+        n_ratings=len(frame),
     )
     if n_items == 0:
         return replace(result, reason=Undefined.TOO_FEW_RATINGS)
     point = alpha_point(counts=units.counts, domain=units.domain, level=level)
     if point is None:
         return replace(result, reason=Undefined.NO_VARIATION)
+    # Alpha is at most 1 and, as reported here, at least -1: anything beyond is float
+    # rounding (perfect interval agreement summed to 1.0000000000000002) or a resample too
+    # degenerate to read.
+    point = min(point, 1.0)
     if n_boot == 0:
         return replace(result, alpha=point)
     patterns = patterns_from_counts(counts=units.counts, domain=units.domain)
@@ -114,7 +120,7 @@ def alpha_of_clean(
     low = high = None
     if len(defined):
         tail = (1 - confidence) / 2
-        low, high = (float(q) for q in np.quantile(defined, [tail, 1 - tail]))
+        low, high = (float(q) for q in np.clip(np.quantile(defined, [tail, 1 - tail]), -1.0, 1.0))
     return replace(result, alpha=point, low=low, high=high, n_boot_undefined=n_boot - len(defined))
 
 

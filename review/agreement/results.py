@@ -10,6 +10,23 @@ Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
 
 
+# When a figure says too little to be read as evidence (docs/agreement.md, "How much a figure
+# rests on"): fewer pairable items than this, or fewer ratings per rated item on average.
+MIN_ITEMS = 30
+MIN_RATINGS_PER_ITEM = 2.0
+# Above this share of resamples without variation (left out of the interval) the interval is
+# flagged: leaving them out pulls it upwards.
+MAX_DROPPED_SHARE = 0.05
+
+
+class Caution(StrEnum):
+    """Why a figure should be read with care; the UI maps these codes to translated sentences."""
+
+    FEW_ITEMS = "few_items"  # fewer than MIN_ITEMS pairable items
+    FEW_RATERS = "few_raters"  # fewer than MIN_RATINGS_PER_ITEM ratings per rated item
+    DROPPED_RESAMPLES = "dropped_resamples"  # more than MAX_DROPPED_SHARE resamples left out
+
+
 class Undefined(StrEnum):
     """Why a statistic has no value; the UI maps these codes to translated sentences."""
 
@@ -24,7 +41,8 @@ class AlphaResult:
     `n_items` counts items with at least two ratings (the only ones alpha can use) and
     `n_pairable` the ratings on those items. `low`/`high` are None when no interval was asked
     for (`n_boot == 0`) or no resample had variation; `n_boot_undefined` resamples without
-    variation are left out of the interval.
+    variation are left out of the interval. `n_rated_items` counts every item with a rating
+    and `n_ratings` those ratings, pairable or not, for the ratings-per-item warning.
     """
 
     level: Level
@@ -39,10 +57,34 @@ class AlphaResult:
     n_boot_undefined: int
     seed: int
     reason: Undefined | None = None
+    n_rated_items: int = 0
+    n_ratings: int = 0
 
     @property
     def defined(self) -> bool:
         return self.alpha is not None
+
+    @property
+    def ratings_per_item(self) -> float | None:
+        return self.n_ratings / self.n_rated_items if self.n_rated_items else None
+
+    @property
+    def warnings(self) -> tuple[Caution, ...]:
+        """Every reason to distrust this figure, in a fixed order (empty when none applies)."""
+        found = []
+        if self.n_items < MIN_ITEMS:
+            found.append(Caution.FEW_ITEMS)
+        per_item = self.ratings_per_item
+        if per_item is None or per_item < MIN_RATINGS_PER_ITEM:
+            found.append(Caution.FEW_RATERS)
+        if self.n_boot and self.n_boot_undefined > MAX_DROPPED_SHARE * self.n_boot:
+            found.append(Caution.DROPPED_RESAMPLES)
+        return tuple(found)
+
+    @property
+    def unreliable(self) -> bool:
+        """Thin data: too few items, or too few raters per item, for the figure to be read."""
+        return bool({Caution.FEW_ITEMS, Caution.FEW_RATERS} & set(self.warnings))
 
 
 @dataclass(frozen=True)

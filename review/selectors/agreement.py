@@ -142,6 +142,7 @@ def human_ratings(
     """Submitted reviewers' raw scores and imported study ratings on this rubric version.
 
     A "not applicable" score, or an empty cell of an imported study, is a missing value.
+    Imported items and raters are both named "ext:" plus the study's own name.
     """
     reviews = Review.objects.filter(
         item__project=project, rubric=rubric, status=Review.Status.SUBMITTED
@@ -177,10 +178,12 @@ def human_ratings(
             None if not_applicable or score is None else float(score),
             submitted_at,
         )
+    # Imported raters live in their own namespace, as their items do: a study's "ana" is not
+    # the reviewer ana, and merging them would make one rater of two.
     for item_key, rater, code, rating, created_at in external.values_list(
         "item_key", "rater", "criterion_code", "score", "created_at"
     ).iterator(chunk_size=20_000):
-        table.add(EXTERNAL_PREFIX + item_key, rater, code, rating, created_at)
+        table.add(EXTERNAL_PREFIX + item_key, EXTERNAL_PREFIX + rater, code, rating, created_at)
     return table.finish()
 
 
@@ -301,7 +304,8 @@ class JudgeRatings:
     ``kind`` is "llm" (a JudgeConfig) or "imported" (ratings that came with the data, named by
     their provenance). ``scores`` is (item, criterion, value); ``choices`` (item, criterion,
     value) with criterion "" for the overall choice; ``orders`` (item, original, swapped) in
-    display slots, for position consistency (LLM judges only).
+    display slots, for position consistency (LLM judges only); ``one_order`` how many pair
+    verdicts per criterion had an answer in one order only, and so are no preference.
     """
 
     name: str
@@ -317,6 +321,7 @@ class JudgeRatings:
     orders: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["item", "original", "swapped"])
     )
+    one_order: dict[str, int] = field(default_factory=dict)
 
 
 _SLOT_FORWARD = {"a": "A", "b": "B"}
@@ -333,10 +338,11 @@ def judge_current_results(*, config: JudgeConfig) -> QuerySet[JudgeResult]:
 
 def _pair_choice(forward: str | None, reverse: str | None) -> str | None:
     """A pair's choice from both orders: a side wins only if it won both times, as in MT-bench;
-    two different verdicts are a tie. With one usable answer, that answer."""
+    two different verdicts are a tie. With one usable answer there is no choice: one order
+    cannot tell preference from position (docs/agreement.md, "LLM judges against humans")."""
     if forward and reverse:
         return forward if forward == reverse else "tie"
-    return forward or reverse
+    return None
 
 
 def llm_judge_ratings(*, config: JudgeConfig, rubric: Rubric | None) -> JudgeRatings:
@@ -367,18 +373,26 @@ def llm_judge_ratings(*, config: JudgeConfig, rubric: Rubric | None) -> JudgeRat
     ):
         by_item.setdefault(item_id, {})[order] = (choice, preferences or {})
     choice_rows, order_rows = [], []
+    one_order: dict[str, int] = {}
+
+    def combine(item_id: int, code: str, first: str | None, second: str | None) -> None:
+        preference = _pair_choice(first, second)
+        if preference:
+            choice_rows.append({"item": str(item_id), "criterion": code, "value": preference})
+        elif bool(first) != bool(second):
+            one_order[code] = one_order.get(code, 0) + 1
+
     for item_id, answers in by_item.items():
         forward, reverse = answers.get("ab"), answers.get("ba")
-        overall = _pair_choice(forward and forward[0], reverse and reverse[0])
-        if overall:
-            choice_rows.append({"item": str(item_id), "criterion": "", "value": overall})
+        combine(item_id, "", forward and forward[0], reverse and reverse[0])
         codes = set((forward or ("", {}))[1]) | set((reverse or ("", {}))[1])
         for code in sorted(codes):
-            preference = _pair_choice(
-                (forward or ("", {}))[1].get(code), (reverse or ("", {}))[1].get(code)
+            combine(
+                item_id,
+                code,
+                (forward or ("", {}))[1].get(code),
+                (reverse or ("", {}))[1].get(code),
             )
-            if preference:
-                choice_rows.append({"item": str(item_id), "criterion": code, "value": preference})
         if forward and reverse:
             order_rows.append(
                 {
@@ -391,6 +405,7 @@ def llm_judge_ratings(*, config: JudgeConfig, rubric: Rubric | None) -> JudgeRat
         judge.choices = pd.DataFrame(choice_rows)
     if order_rows:
         judge.orders = pd.DataFrame(order_rows)
+    judge.one_order = one_order
     return judge
 
 

@@ -23,6 +23,7 @@ from core.locks import project_work_lock
 from core.models import Job, Project
 from review.agreement import (
     AlphaResult,
+    Caution,
     Level,
     alpha_by_criterion,
     alpha_by_week,
@@ -78,6 +79,11 @@ def _alpha(result: AlphaResult) -> dict[str, Any]:
         "n_pairable": result.n_pairable,
         "n_raters": result.n_raters,
         "reason": str(result.reason) if result.reason else None,
+        "n_boot": result.n_boot,
+        "n_boot_dropped": result.n_boot_undefined,
+        "ratings_per_item": result.ratings_per_item,
+        "unreliable": result.unreliable,
+        "warnings": [str(code) for code in result.warnings],
     }
 
 
@@ -104,6 +110,19 @@ def project_criterion_alpha(*, project: Project, rubric: Rubric) -> dict[str, fl
             continue
         result = alpha_by_criterion(ratings=ratings, levels=_levels([criterion]), n_boot=0)
         alphas[criterion.code] = result[criterion.code].alpha
+    return alphas
+
+
+def project_pair_alpha(*, project: Project) -> dict[str, float | None]:
+    """Nominal alpha (no interval) of the reviewers' pairwise choices: "choice" for the overall
+    choice, each principle by its code; what a DPO export of pair items rests on."""
+    choices = pairwise_choices(project=project)
+    alphas: dict[str, float | None] = {}
+    for code, group in choices.groupby("criterion", sort=True):
+        result = pairwise_agreement(
+            choices=group.drop(columns=["criterion", "created_at"]), n_boot=0
+        )
+        alphas[str(code) or "choice"] = result.alpha.alpha
     return alphas
 
 
@@ -155,7 +174,9 @@ def project_agreement(
             "name": rubric.name,
         }
         ratings = human_ratings(project=project, rubric=rubric, since=since, until=until)
-        _human_section(report, ratings=ratings, criteria=criteria, rubric=rubric, n_boot=n_boot)
+        _human_section(
+            report, ratings=ratings, criteria=criteria, rubric=rubric, n_boot=n_boot, seed=seed
+        )
         report["adjudicated"] = _adjudicated(project=project, rubric=rubric, ratings=ratings)
     choices = pairwise_choices(project=project, since=since, until=until)
     report["pairwise"] = _pairwise_section(choices, n_boot=n_boot, seed=seed)
@@ -175,6 +196,7 @@ def _human_section(
     criteria: list[Criterion],
     rubric: Rubric,
     n_boot: int,
+    seed: int,
 ) -> None:
     titles = {criterion.code: criterion.title for criterion in criteria}
     levels = _levels(criteria)
@@ -184,7 +206,7 @@ def _human_section(
             for c in criteria
         ]
         return
-    results = alpha_by_criterion(ratings=ratings, levels=levels, n_boot=n_boot)
+    results = alpha_by_criterion(ratings=ratings, levels=levels, n_boot=n_boot, seed=seed)
     report["criteria"] = [
         {"code": code, "title": titles[code], "level": levels[code], **_alpha(result)}
         for code, result in results.items()
@@ -195,6 +217,7 @@ def _human_section(
             ratings=composite.assign(criterion="total"),
             levels={"total": "interval"},
             n_boot=n_boot,
+            seed=seed,
         )["total"]
         report["composite"] = {
             "code": "total",
@@ -211,7 +234,10 @@ def _human_section(
             report["reviewers"].append({"criterion": criterion.code, **asdict(row)})
         dated = frame.loc[frame["created_at"].notna()]
         if not dated.empty:
-            for week in alpha_by_week(ratings=dated, level=_level(criterion), n_boot=WEEK_BOOT):
+            weeks = alpha_by_week(
+                ratings=dated, level=_level(criterion), n_boot=WEEK_BOOT, seed=seed
+            )
+            for week in weeks:
                 report["weeks"].append(
                     {"criterion": criterion.code, "week": week.week, **_alpha(week.result)}
                 )
@@ -251,6 +277,11 @@ def _empty_alpha() -> dict[str, Any]:
         "n_pairable": 0,
         "n_raters": 0,
         "reason": "too_few_ratings",
+        "n_boot": 0,
+        "n_boot_dropped": 0,
+        "ratings_per_item": None,
+        "unreliable": True,
+        "warnings": [str(Caution.FEW_ITEMS), str(Caution.FEW_RATERS)],
     }
 
 
@@ -342,6 +373,7 @@ def _judge_section(
         "criteria": [],
         "pairwise": None,
         "principles": [],
+        "n_one_order": 0,
         "position": None,
         "disagreements": [],
         # Items where the judge's overall choice went against the reviewers' majority.
@@ -391,15 +423,20 @@ def _judge_section(
         ]
     disagreements.sort(key=lambda d: -abs(d["difference"]))
     section["disagreements"] = disagreements[:TOP]
-    if not judge.choices.empty and not choices.empty:
-        for code, verdicts in judge.choices.groupby("criterion"):
+    section["n_one_order"] = judge.one_order.get("", 0)
+    if not choices.empty and (not judge.choices.empty or judge.one_order):
+        by_code = dict(tuple(judge.choices.groupby("criterion"))) if not judge.choices.empty else {}
+        for code in sorted(set(by_code) | set(judge.one_order)):
             humans = choices.loc[choices["criterion"] == code, ["item", "rater", "value"]]
             if humans.empty:
                 continue
+            verdicts = by_code.get(code, pd.DataFrame(columns=["item", "value"]))
             result = judge_pairwise_alignment(
                 choices=humans, judge=verdicts[["item", "value"]], top=TOP
             )
-            row = {"code": code, **asdict(result)}
+            # Pairs answered in one order only are no preference (left out above); say how
+            # many, so a reader knows what the agreement does not cover.
+            row = {"code": code, **asdict(result), "n_one_order": judge.one_order.get(code, 0)}
             against_majority = row.pop("disagreements")
             if code == "":
                 section["pairwise"] = row
@@ -417,8 +454,9 @@ def _judge_section(
 
 
 # Raised whenever the report gains or changes a section, so that reports stored before are
-# computed again rather than shown without it (2: judges' pairwise disagreements).
-REPORT_FORMAT = 2
+# computed again rather than shown without it (2: judges' pairwise disagreements; 3: resample
+# counts, thin-data warnings, clamped bounds, imported raters' namespace, one-order pairs).
+REPORT_FORMAT = 3
 
 
 def agreement_cache_key(

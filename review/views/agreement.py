@@ -27,7 +27,12 @@ from core.selectors import project_get_for_user
 from review.forms_agreement import AgreementFilterForm, JudgeConfigForm, SendBackForm
 from review.models import Choice, Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import user_sees_judges
-from review.selectors.agreement import projects_for_agreement, rubric_for_agreement, rubrics_rated
+from review.selectors.agreement import (
+    EXTERNAL_PREFIX,
+    projects_for_agreement,
+    rubric_for_agreement,
+    rubrics_rated,
+)
 from review.services.agreement import (
     agreement_inline,
     agreement_refresh_enqueue,
@@ -89,6 +94,10 @@ def _decorate(report: dict[str, Any]) -> dict[str, Any]:
     for key in ("reviewers", "weeks", "disagreements", "adjudicated"):
         for row in report[key]:
             row["label"] = titles.get(row["criterion"], row["criterion"])
+    for row in report["reviewers"]:
+        rater = str(row["rater"])
+        row["imported"] = rater.startswith(EXTERNAL_PREFIX)
+        row["rater_name"] = rater.removeprefix(EXTERNAL_PREFIX)
     report["disagreement_groups"] = _by_item(report["disagreements"])
     for judge in report["judges"]:
         for row in judge["criteria"]:
@@ -126,11 +135,15 @@ def _choice_label(value: str) -> str:
 
 
 def _charts(report: dict[str, Any]) -> dict[str, Any]:
-    rows = [(row["label"], row["alpha"], row["low"], row["high"]) for row in report["criteria"]]
+    shown = [*report["criteria"], *([report["composite"]] if report["composite"] else [])]
+    rows = [(row["label"], row["alpha"], row["low"], row["high"]) for row in shown]
     if report["composite"]:
-        c = report["composite"]
-        rows.append((_("Total"), c["alpha"], c["low"], c["high"]))
-    charts: dict[str, Any] = {"alpha": interval_chart(rows) if rows else None, "judges": []}
+        rows[-1] = (_("Total"), *rows[-1][1:])
+    thin = [bool(row.get("unreliable")) for row in shown]
+    charts: dict[str, Any] = {
+        "alpha": interval_chart(rows, unreliable=thin) if rows else None,
+        "judges": [],
+    }
     for judge in report["judges"]:
         if not judge["criteria"]:
             continue
@@ -143,6 +156,7 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
                         for row in judge["criteria"]
                     ],
                     second=[row["with_judge"]["alpha"] for row in judge["criteria"]],
+                    unreliable=[row["humans"]["unreliable"] for row in judge["criteria"]],
                 ),
                 "bias": bias_chart([(row["label"], row["bias"]) for row in judge["criteria"]]),
             }
@@ -224,9 +238,31 @@ def agreement_recompute(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 
 
 def _csv_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
-    """Every number on the dashboard, one per row: section, judge, criterion, rater, statistic."""
+    """Every number on the dashboard, one per row: section, judge, criterion, rater, statistic.
+
+    A list (the warnings of a figure) is one cell, its codes separated by spaces.
+    """
+    for row in _csv_values(report):
+        value = row[-1]
+        yield [*row[:-1], " ".join(value) if isinstance(value, list) else value]
+
+
+def _csv_values(report: dict[str, Any]) -> Iterator[list[Any]]:
     yield ["section", "judge", "criterion", "rater_or_item", "statistic", "value"]
-    alpha_keys = ("alpha", "low", "high", "n_items", "n_pairable", "n_raters")
+    alpha_keys = (
+        "alpha",
+        "low",
+        "high",
+        "n_items",
+        "n_pairable",
+        "n_raters",
+        "reason",
+        "n_boot",
+        "n_boot_dropped",
+        "ratings_per_item",
+        "unreliable",
+        "warnings",
+    )
     for row in report["criteria"]:
         for key in ("level", *alpha_keys):
             yield ["criterion", "", row["code"], "", key, row[key]]
@@ -256,7 +292,7 @@ def _csv_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
     for rater, bias in _reviewer_mean_bias(report).items():
         yield ["reviewer", "", "", rater, "mean_bias", bias]
     for row in report["weeks"]:
-        for key in ("alpha", "low", "high", "n_items"):
+        for key in alpha_keys:
             yield ["week", "", row["criterion"], row["week"], key, row[key]]
     for row in report["disagreements"]:
         for key in ("low", "high", "spread", "n"):
@@ -282,6 +318,7 @@ def _csv_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
                 "agreement",
                 "agreement_without_ties",
                 "n_items_without_ties",
+                "n_one_order",
             ):
                 yield ["judge_pairwise", name, row["code"] or "choice", "", key, row[key]]
         if judge["position"]:

@@ -30,6 +30,7 @@ class IntervalRow:
     value: str
     x2: float | None = None  # a second marker (alpha with the judge), when compared
     value2: str = ""
+    unreliable: bool = False  # thin data: drawn hollow and grey
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,13 @@ def interval_chart(
     rows: Sequence[tuple[str, float | None, float | None, float | None]],
     *,
     second: Sequence[float | None] | None = None,
+    unreliable: Sequence[bool] | None = None,
 ) -> Chart:
     """Alpha with its interval per row, on a scale from below the lowest value to 1.
 
     Guides mark 0.667 and 0.8, the levels below which Krippendorff advises against drawing
-    conclusions and relying on the data.
+    conclusions and relying on the data. Rows flagged in `unreliable` (thin data) are drawn
+    hollow and grey, so a point resting on a handful of items does not look like evidence.
     """
     values = [v for _label, a, lo, hi in rows for v in (a, lo, hi) if v is not None]
     values += [v for v in second or () if v is not None]
@@ -99,6 +102,7 @@ def interval_chart(
                 value=_fmt(alpha),
                 x2=x(other) if other is not None else None,
                 value2=_fmt(other) if second is not None else "",
+                unreliable=bool(unreliable[index]) if unreliable is not None else False,
             )
         )
     steps = [low + i * (1.0 - low) / 4 for i in range(5)]

@@ -286,6 +286,17 @@ def test_esconv_speakers_strategies_and_survey():
     assert session.metadata["survey_score"]["seeker"]["final_emotion_intensity"] == "2"
 
 
+def test_failed_esconv_layout_reads_speaker_as_client_and_listener_as_counselor():
+    # FailedESConv.json names the two sides speaker / listener instead of seeker / supporter.
+    sessions, issues = read("esconv", FIXTURES / "failed_esconv.json")
+
+    assert issues == []
+    (session,) = sessions
+    assert speakers(session) == ["client", "counselor", "client", "counselor"]
+    assert session.topic == "breakup with partner"
+    assert session.metadata["strategies"] == [{"turn": 1, "strategy": "Question"}]
+
+
 def test_counselchat_answers_become_candidates_and_upvotes_preferences():
     sessions, issues = read("counselchat", FIXTURES / "counselchat.csv")
 

@@ -21,6 +21,7 @@ EXPECTED = {
     "cpsycoune/婚恋/1.json": "cpsycoune",
     "smilechat/12.json": "smilechat",
     "esconv.json": "esconv",
+    "failed_esconv.json": "esconv",
     "counselchat.csv": "counselchat",
     "psyqa.json": "psyqa",
     "messages.json": "messages",

@@ -320,7 +320,7 @@ def test_esconv_unknown_speaker(tmp_path):
     assert sessions == []
     assert (issues[0].field, issues[0].message) == (
         "dialog[2].speaker",
-        "'helper' is not one of seeker, supporter",
+        "'helper' is not one of seeker, supporter, speaker, listener",
     )
 
 

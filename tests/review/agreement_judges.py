@@ -32,10 +32,13 @@ def judge_scores(config: JudgeConfig, scores_by_item: dict, *, rubric=None) -> N
 
 
 def judge_pair_choices(config: JudgeConfig, choices_by_item: dict) -> None:
-    """Both orders of a pairwise judge, in the item's terms: {item: (forward, reverse)}."""
+    """Both orders of a pairwise judge, in the item's terms: {item: (forward, reverse)}; None
+    leaves that order unanswered."""
     current = config.settings().fingerprint()
     for item, (forward, reverse) in choices_by_item.items():
         for order, choice in (("ab", forward), ("ba", reverse)):
+            if choice is None:
+                continue
             JudgeResult.objects.create(
                 config=config,
                 item=item,

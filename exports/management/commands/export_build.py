@@ -9,7 +9,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from core.models import Project
-from exports.models import ExportKindChoice, ExportSpecification, SftModeChoice
+from exports.models import (
+    ExportKindChoice,
+    ExportSpecification,
+    SftModeChoice,
+    SftStartChoice,
+)
 from exports.services.agreement import ExportRefused
 from exports.services.building import export_build
 
@@ -29,6 +34,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument(
             "--sft-mode", choices=[c.value for c in SftModeChoice], default="session"
+        )
+        parser.add_argument(
+            "--sft-start",
+            choices=[c.value for c in SftStartChoice],
+            default="keep",
+            help="first_client: drop counselor turns before the client's first words",
         )
         parser.add_argument("--name", default=None, help="dataset name in the card")
         parser.add_argument("--no-progress", action="store_true")
@@ -50,6 +61,7 @@ class Command(BaseCommand):
             name=options["name"] or f"{project.name} {options['kind'].upper()}",
             kind=options["kind"],
             sft_mode=options["sft_mode"],
+            sft_start=options["sft_start"],
             seed=options["seed"] or 0,
         )
         return specification, [project.pk]

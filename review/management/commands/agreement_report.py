@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from review.agreement import MAX_DROPPED_SHARE, MIN_ITEMS, MIN_RATINGS_PER_ITEM
 from review.management.commands._agreement_args import project_from, rubric_arguments, rubric_from
 from review.services.agreement import DEFAULT_BOOT, project_agreement
 
@@ -41,10 +42,32 @@ class Command(BaseCommand):
         self.stdout.write(f"{project.slug}: {rubric_info['slug']} v{rubric_info['version']}")
         self.stdout.write(
             f"{'criterion':<24}{'level':<10}{'alpha':>8}{'95% interval':>20}{'items':>7}"
+            f"{'dropped':>9}  notes"
         )
         for row in [*report["criteria"], *([report["composite"]] if report["composite"] else [])]:
             alpha = "—" if row["alpha"] is None else f"{row['alpha']:.3f}"
             interval = "—" if row["low"] is None else f"[{row['low']:.3f}, {row['high']:.3f}]"
+            dropped = f"{row['n_boot_dropped']}/{row['n_boot']}" if row["n_boot"] else "—"
             self.stdout.write(
                 f"{row['code']:<24}{row['level']:<10}{alpha:>8}{interval:>20}{row['n_items']:>7}"
+                f"{dropped:>9}  {'; '.join(_notes(row))}".rstrip()
             )
+        self.stdout.write(
+            f"Intervals from {report['n_boot']} bootstrap resamples of the items, seed "
+            f"{report['seed']}; 'dropped' counts resamples without variation, left out."
+        )
+
+
+NOTES = {
+    "no_variation": "undefined: every rating has the same value",
+    "too_few_ratings": "undefined: no item has two ratings",
+    "few_items": f"unreliable: fewer than {MIN_ITEMS} items",
+    "few_raters": f"unreliable: fewer than {MIN_RATINGS_PER_ITEM:g} ratings per item",
+    "dropped_resamples": f"over {MAX_DROPPED_SHARE:.0%} of resamples dropped",
+}
+
+
+def _notes(row: dict[str, Any]) -> list[str]:
+    """Why a row's alpha is undefined, and every reason to distrust it, in plain words."""
+    codes = ([row["reason"]] if row["reason"] else []) + list(row["warnings"])
+    return [NOTES.get(code, code) for code in codes]
