@@ -11,6 +11,11 @@ class DialoguesConfig(AppConfig):
 
         from core.models import register_job_kind
         from dialogues.models import IMPORT_KIND
-        from dialogues.services.imports import import_batch_settle
+        from dialogues.services.imports import import_batch_requeue, import_batch_settle
 
-        register_job_kind(IMPORT_KIND, _("Session import"), on_failed=import_batch_settle)
+        register_job_kind(
+            IMPORT_KIND,
+            _("Session import"),
+            on_failed=import_batch_settle,
+            on_retry=import_batch_requeue,
+        )

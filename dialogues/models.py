@@ -74,6 +74,9 @@ class ImportBatch(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     # Each skipped duplicate: {"file", "record", "session_id"}.
     duplicate_report = models.JSONField(_("duplicates report"), default=list, blank=True)
+    # Why a failed batch failed, in the words of its job (a crash, or a worker that stopped);
+    # empty otherwise. Cleared when the batch is queued again.
+    failure = models.TextField(_("failure"), blank=True)
     job = models.ForeignKey(
         Job,
         on_delete=models.SET_NULL,

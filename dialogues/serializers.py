@@ -53,6 +53,7 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
             "created_by",
             "created_at",
             "finished_at",
+            "failure",
             "job",
         ]
         read_only_fields = fields

@@ -2,7 +2,9 @@
 
 A label may carry a stage direction in brackets (``Client (pauses):``); it stays at the start
 of the turn's text so nothing the generator wrote is lost. A line without a label continues
-the previous turn. A line that looks like a label but names no known speaker is an error:
+the previous turn. A known label in Markdown bold (``**Client:**``) is a label
+too, wherever it starts a line. A line that looks like a label but names no known speaker is an
+error:
 silently folding ``Therapist:`` into the previous turn would put words in the wrong mouth.
 """
 
@@ -28,10 +30,14 @@ SPEAKER_BY_LABEL = {
 _KNOWN = "|".join(sorted(SPEAKER_BY_LABEL, key=len, reverse=True))
 _QUALIFIER = r"[(（][^)）\n]{0,80}[)）]"
 # A known label at the start of a line, an optional bracketed qualifier, a colon (ASCII or
-# full-width). Splitting the whole dialogue on it at once is several times faster than
-# matching line by line, which matters for 30,000-session files.
+# full-width). The label may be in Markdown bold (``**Client:**`` or ``**Client**:``): one
+# CounselingEval record writes the client's reply that way inside the counselor's turn, and
+# folding it in would put the client's words in the counselor's mouth. Splitting the whole
+# dialogue on it at once is several times faster than matching line by line, which matters for
+# 30,000-session files.
 KNOWN_LABEL = re.compile(
-    rf"^[ \t]*({_KNOWN})[ \t]*({_QUALIFIER})?[ \t]*[:：][ \t]?", re.MULTILINE | re.IGNORECASE
+    rf"^[ \t]*(?:\*\*)?({_KNOWN})[ \t]*({_QUALIFIER})?[ \t]*(?:\*\*)?[:：](?:\*\*)?[ \t]?",
+    re.MULTILINE | re.IGNORECASE,
 )
 # Something that looks like a speaker label (one or two capitalised words, maybe a qualifier,
 # a colon) but is not a known one.

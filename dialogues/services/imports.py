@@ -189,11 +189,24 @@ def import_batch_start(*, batch: ImportBatch, user: User | None) -> Any:
 
 def import_batch_settle(job: Any) -> None:
     """The batch's job ended failed or cancelled without running it (see core.jobs.job_settle):
-    the batch says failed too, not pending or running beside it. A retry runs it again."""
+    the batch says failed too, not pending or running beside it, with the job's reason (a
+    worker killed mid-import is reaped hours later; the batch must not stay "running"). A
+    retry runs it again."""
     ImportBatch.objects.filter(
         pk=job.params.get("batch_id"),
         status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING],
-    ).update(status=ImportBatch.Status.FAILED, finished_at=timezone.now())
+    ).update(
+        status=ImportBatch.Status.FAILED,
+        finished_at=timezone.now(),
+        failure=job.error_report or job.message,
+    )
+
+
+def import_batch_requeue(job: Any) -> None:
+    """The batch's failed job was queued again: the batch waits with it, its failure forgotten."""
+    ImportBatch.objects.filter(
+        pk=job.params.get("batch_id"), status=ImportBatch.Status.FAILED
+    ).update(status=ImportBatch.Status.PENDING, finished_at=None, failure="")
 
 
 # --- Running a batch ------------------------------------------------------------------------
@@ -567,7 +580,7 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
     batch = ImportBatch.objects.select_related("project").get(pk=batch_id)
     if batch.status in (ImportBatch.Status.IMPORTED, ImportBatch.Status.REJECTED):
         return outcome_of(batch)
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING, failure="")
     outcome = ImportOutcome(batch_id=batch.pk, status=ImportBatch.Status.RUNNING)
     progress(0, total=None, message=_("Reading the files"), force=True)
     try:

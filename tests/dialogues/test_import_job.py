@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
 
-from core.jobs import job_retry
-from core.models import Job
+from core.jobs import job_retry, jobs_reap
+from core.models import Job, Role
 from dialogues.models import ImportBatch, Session
 from dialogues.services import import_writer, imports
 from tests.dialogues.importing import EXAM, SLEEP, jsonl, write
-from tests.factories import ProjectFactory, UserFactory
+from tests.factories import ProjectFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +95,45 @@ def test_a_crashed_job_fails_the_batch_and_a_retry_imports_it(
     assert job.status == Job.Status.SUCCEEDED
     assert batch.status == ImportBatch.Status.IMPORTED
     assert batch.sessions_created == 2
+
+
+def test_a_killed_import_fails_its_batch_with_the_reason_and_a_retry_imports_it(
+    django_capture_on_commit_callbacks,
+) -> None:
+    """The worker died mid-import: jobs_reap fails the job, and the batch follows it."""
+    project = ProjectFactory(slug="clinic")
+    batch, job = _start(project, jsonl(EXAM, SLEEP))
+    # What a worker killed during the import leaves: the job and its batch running, with a
+    # heartbeat long past.
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING,
+        attempts=1,
+        started_at=timezone.now() - timedelta(hours=2),
+        updated_at=timezone.now() - timedelta(hours=1),
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
+
+    assert [reaped.pk for reaped in jobs_reap()] == [job.pk]
+
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    lead = member(project, Role.LEAD)
+    api = APIClient()
+    api.force_authenticate(lead)
+    detail = api.get(f"/api/imports/{batch.pk}/").json()
+    assert detail["status"] == "failed"
+    assert "The worker stopped" in detail["failure"]
+    page = Client()
+    page.force_login(lead)
+    html = page.get(reverse("dialogues:batch_detail", args=[batch.pk])).content.decode()
+    assert "The worker stopped" in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job_retry(job=job)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.IMPORTED
+    assert batch.sessions_created == 2
+    assert api.get(f"/api/imports/{batch.pk}/").json()["failure"] == ""
 
 
 def _last_json(output: str) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -465,3 +466,45 @@ def test_mentalchat16k_csv_release_is_read_as_instruction_rows(tmp_path):
     assert sessions[0].turns[1].text == "I feel anxious, all day."
     assert sessions[0].turns[2].text == "It sounds exhausting.\nWhat helps a little?"
     assert sessions[1].location.line == 4
+
+
+def test_cactus_eval_splits_a_bold_client_marker_out_of_a_counselor_turn(tmp_path):
+    """One CounselingEval record writes the client's reply as a Markdown ``**Client:**`` line
+    inside the counselor's turn; the client's words must not be attributed to the counselor."""
+    record = {
+        "idx": 212,
+        "AI_client": {
+            "intake_form": "Name:\nOwen Lake\nAge:\n31",
+            "attitude": "neutral",
+            "dialogue_history_init": (
+                "Counselor: Hi Owen, thank you for coming in. What would you like to talk about?\n"
+                "**Client:** My manager frowned at my report, so I must be terrible at my job.\n"
+                "Client: I have not slept well since."
+            ),
+            "dialogue_history": None,
+        },
+        "AI_counselor": {"CBT": {"dialogue_history_init": "咨询师：你好。\n**来访者：** 我很累。"}},
+        "ground_truth_CBT": ["Evidence-Based Questioning"],
+    }
+    path = tmp_path / "counselingeval.json"
+    path.write_text(json.dumps([record]), encoding="utf-8")
+
+    sessions, issues = read("cactus_eval", path)
+
+    assert issues == []
+    assert sessions[0].turns == [
+        TurnRecord("counselor", "你好。"),
+        TurnRecord("client", "我很累。"),
+    ]
+    record["AI_counselor"] = {}
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    sessions, issues = read("cactus_eval", path)
+    assert issues == []
+    assert sessions[0].turns == [
+        TurnRecord(
+            "counselor",
+            "Hi Owen, thank you for coming in. What would you like to talk about?",
+        ),
+        TurnRecord("client", "My manager frowned at my report, so I must be terrible at my job."),
+        TurnRecord("client", "I have not slept well since."),
+    ]
