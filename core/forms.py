@@ -16,6 +16,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     """The sign-in form, refusing further tries once core.throttle says there were too many."""
 
     error_messages = {**AuthenticationForm.error_messages, "throttled": THROTTLED}
+    entrance: throttle.Entrance = "web"
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "") or ""
@@ -25,7 +26,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             cleaned = super().clean()
         except forms.ValidationError:
             if self.request is not None:
-                throttle.login_failed(self.request, username)
+                throttle.login_failed(self.request, username, entrance=self.entrance)
             raise
         if self.request is not None:
             throttle.login_succeeded(self.request, username)
@@ -40,3 +41,4 @@ class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthent
     """
 
     error_messages = {**AdminAuthenticationForm.error_messages, "throttled": THROTTLED}
+    entrance: throttle.Entrance = "admin"

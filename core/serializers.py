@@ -93,3 +93,12 @@ class JobSerializer(serializers.ModelSerializer[Job]):
         request = self.context.get("request")
         user = getattr(request, "user", None)
         return job.error_detail if user is not None and user.is_staff else ""
+
+
+class TokenObtainSerializer(serializers.Serializer[None]):
+    username = serializers.CharField(max_length=150, trim_whitespace=False)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
+
+
+class TokenObtainedSerializer(serializers.Serializer[None]):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")

@@ -1,17 +1,26 @@
-"""Slows down password guessing on the browser login forms, and password reset mail.
+"""Slows down password guessing at every sign-in entrance, and password reset mail.
+
+There are three ways to trade a password for access: the sign-in form, the Django admin's sign-in
+form and the API's token endpoint (``POST /api/auth/token/``). All three count failures in the
+same counters and refuse while any of them is at its ceiling, so a lockout earned at one entrance
+holds at the others, and a refusal comes before the password is checked: it says nothing about
+whether the password was right. (The token endpoint also keeps DRF's per-address rate, the
+"auth" scope, on top.)
 
 Counters live in the cache (share it between web processes: CACHE_URL) and expire
-LOGIN_THROTTLE_WINDOW seconds after their first hit. The client address is
-:func:`core.http.client_address`, the same trusted-proxy derivation as the API's throttles. (The
-API's token endpoint uses DRF's own throttle with the "auth" scope.)
+LOGIN_THROTTLE_WINDOW seconds after their first hit; that is how long a lockout lasts. The client
+address is :func:`core.http.client_address`, the same trusted-proxy derivation as the API's
+throttles. Reaching a ceiling is written to the audit log (``account.locked`` and
+``account.locked_for_client`` name the account; ``address.locked`` names no one).
 
 Failed sign-ins are counted three ways, each with its own ceiling:
 
 - per client address *and* user name, ``LOGIN_THROTTLE_ATTEMPTS``: one client guessing one
   account is stopped after a few tries;
-- per user name, ``USER_FACTOR`` times that, from any address: a guesser spreading tries over
-  several addresses is still stopped, while a single attacker (who hits the first ceiling long
-  before) cannot lock the account's owner out from their own address;
+- per user name, ``USER_FACTOR`` times that, from any address: the account's lockout. A
+  guesser spreading tries over several addresses is still stopped, at every entrance, while a
+  single attacker (who hits the first ceiling long before) cannot lock the account's owner out
+  from their own address;
 - per client address, ``ADDRESS_FACTOR`` times that, over any user names: one client trying one
   password on many accounts is stopped too.
 
@@ -28,12 +37,21 @@ account of their own reset it between rounds.
 from __future__ import annotations
 
 import hashlib
+from typing import Literal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from core.audit import audit_record
 from core.http import client_address
+
+Entrance = Literal["web", "admin", "api"]
+
+# The audit actions of the counters, in the order _login_counters gives them.
+LOCKOUT_ACTIONS = ("account.locked_for_client", "account.locked", "address.locked")
+LOCKOUT_SCOPES = ("client", "account", "address")
 
 # Ceilings, as multiples of LOGIN_THROTTLE_ATTEMPTS (see the module's docstring).
 USER_FACTOR = 3
@@ -49,14 +67,15 @@ def _count(key: str) -> int:
     return int(cache.get(key) or 0)
 
 
-def _hit(key: str, window: int) -> None:
-    """Add one to a counter that expires ``window`` seconds after its first hit."""
+def _hit(key: str, window: int) -> int:
+    """Add one to a counter that expires ``window`` seconds after its first hit; its new count."""
     if cache.add(key, 1, timeout=window):
-        return
+        return 1
     try:
-        cache.incr(key)
+        return int(cache.incr(key))
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, timeout=window)
+        return 1
 
 
 # --- Sign-in ----------------------------------------------------------------------------------
@@ -78,9 +97,37 @@ def login_blocked(request: HttpRequest, username: str) -> bool:
     return any(_count(key) >= ceiling for key, ceiling in _login_counters(request, username))
 
 
-def login_failed(request: HttpRequest, username: str) -> None:
-    for key, _ceiling in _login_counters(request, username):
-        _hit(key, settings.LOGIN_THROTTLE_WINDOW)
+def login_failed(request: HttpRequest, username: str, *, entrance: Entrance) -> None:
+    """Count a failed sign-in, and audit each ceiling that this failure reaches.
+
+    Only the failure that reaches a ceiling is recorded (the counter's new value equals the
+    ceiling, which exactly one failure sees even when several processes count at once), so a
+    guesser who keeps going cannot flood the log.
+    """
+    counters = _login_counters(request, username)
+    reached = [
+        index
+        for index, (key, ceiling) in enumerate(counters)
+        if _hit(key, settings.LOGIN_THROTTLE_WINDOW) == ceiling
+    ]
+    if not reached:
+        return
+    user_model = get_user_model()
+    user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+    for index in reached:
+        scope = LOCKOUT_SCOPES[index]
+        audit_record(
+            actor=None,
+            action=LOCKOUT_ACTIONS[index],
+            obj=user if scope != "address" else None,
+            after={
+                "entrance": entrance,
+                "scope": scope,
+                "address": client_address(request),
+                "failures": counters[index][1],
+                "minutes": max(1, settings.LOGIN_THROTTLE_WINDOW // 60),
+            },
+        )
 
 
 def login_succeeded(request: HttpRequest, username: str) -> None:
