@@ -8,10 +8,12 @@ reviewer's own slot; other people's scores come only through ``review.selectors.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -105,10 +107,39 @@ def item_next(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     return redirect(_item_url(assignment))
 
 
+def _failed_key(assignment: Assignment) -> str:
+    return f"review-failed-{assignment.pk}"
+
+
+def _failed(
+    request: AuthedHttpRequest, assignment: Assignment, errors: dict[str, str]
+) -> HttpResponse:
+    """Keep what the reviewer sent and why it was refused, and go back to the item's own page
+    (POST/redirect/GET): a reload then asks nothing again, and the address stays the item's."""
+    post = {key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"}
+    request.session[_failed_key(assignment)] = {"post": post, "errors": errors}
+    return redirect(_item_url(assignment))
+
+
 @require_GET
 def item_page(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     _project, assignment = _slot(request, slug, item_id)
-    return item_render(request, item_page_data(assignment=assignment, user=request.user))
+    page = item_page_data(assignment=assignment, user=request.user)
+    failed = request.session.pop(_failed_key(assignment), None)
+    if not failed:
+        return item_render(request, page)
+    post = QueryDict(mutable=True)
+    for key, values in failed["post"].items():
+        post.setlist(key, values)
+    errors = failed["errors"]
+    reason = post.get("reason", "")
+    if assignment.item.kind == Item.Kind.PAIR:
+        pair_data = judgment_input_from_form(data=post, assignment=assignment)
+        return item_render(request, page, data=pair_data, errors=errors, reason=reason)
+    if page.rubric is None:
+        return item_render(request, page, errors=errors)
+    data = review_input_from_form(data=post, rubric=page.rubric)
+    return item_render(request, page, data=data, errors=errors, reason=reason)
 
 
 def _draft_status(
@@ -160,6 +191,13 @@ def item_draft(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRespo
     return redirect(_item_url(assignment))
 
 
+def _keep_draft(save: Callable[[], object]) -> None:
+    """Keep a refused submission as the draft, so that nothing typed is lost even when the
+    reviewer leaves the page; a draft that cannot be saved either changes nothing."""
+    with contextlib.suppress(ReviewError, AssignmentError):
+        save()
+
+
 @require_POST
 def item_submit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     _project, assignment = _slot(request, slug, item_id)
@@ -170,21 +208,20 @@ def item_submit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResp
             try:
                 judgment_submit(assignment=assignment, data=pair_data)
             except ReviewError as exc:
-                page = item_page_data(assignment=assignment, user=request.user)
-                return item_render(request, page, data=pair_data, errors=exc.problems)
+                _keep_draft(lambda: judgment_draft_save(assignment=assignment, data=pair_data))
+                return _failed(request, assignment, exc.problems)
         else:
             rubric = scoring_rubric(assignment=assignment)
             if rubric is None:
-                page = item_page_data(assignment=assignment, user=request.user)
-                return item_render(
-                    request, page, errors={"__all__": _("This item has nothing to score.")}
+                return _failed(
+                    request, assignment, {"__all__": _("This item has nothing to score.")}
                 )
             data = review_input_from_form(data=request.POST, rubric=rubric)
             try:
                 review_submit(assignment=assignment, data=data)
             except ReviewError as exc:
-                page = item_page_data(assignment=assignment, user=request.user)
-                return item_render(request, page, data=data, errors=exc.problems)
+                _keep_draft(lambda: review_draft_save(assignment=assignment, data=data))
+                return _failed(request, assignment, exc.problems)
     except AssignmentError as exc:
         messages.error(request, str(exc))
         return redirect("review:home")
@@ -198,31 +235,23 @@ def item_edit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRespon
     _project, assignment = _slot(request, slug, item_id)
     page = item_page_data(assignment=assignment, user=request.user)
     reason = request.POST.get("reason", "")
+    nothing = {"__all__": _("Nothing submitted yet.")}
     if assignment.item.kind == Item.Kind.PAIR:
         pair_data = judgment_input_from_form(data=request.POST, assignment=assignment)
         if page.judgment is None:
-            return item_render(
-                request,
-                page,
-                data=pair_data,
-                errors={"__all__": _("Nothing submitted yet.")},
-            )
+            return _failed(request, assignment, nothing)
         try:
             judgment_edit(judgment=page.judgment, data=pair_data, reason=reason, user=request.user)
         except ReviewError as exc:
-            return item_render(request, page, data=pair_data, errors=exc.problems)
+            return _failed(request, assignment, exc.problems)
     else:
         if page.review is None or page.rubric is None:
-            return item_render(
-                request,
-                page,
-                errors={"__all__": _("Nothing submitted yet.")},
-            )
+            return _failed(request, assignment, nothing)
         data = review_input_from_form(data=request.POST, rubric=page.rubric)
         try:
             review_edit(review=page.review, data=data, reason=reason, user=request.user)
         except ReviewError as exc:
-            return item_render(request, page, data=data, errors=exc.problems)
+            return _failed(request, assignment, exc.problems)
     messages.success(request, _("Your changes are saved; the earlier version is kept."))
     return redirect(_item_url(assignment))
 

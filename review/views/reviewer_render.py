@@ -123,6 +123,16 @@ def _expired(assignment: Assignment) -> bool:
     )
 
 
+def _summary(
+    errors: dict[str, str], fields: dict[str, tuple[str, str]]
+) -> list[tuple[str, str, str]]:
+    """The problems of a refused form as (anchor, label, message), in the order of the page's
+    fields, then those no field shows (without a link)."""
+    listed = [(*fields[key], errors[key]) for key in fields if key in errors]
+    rest = [("", "", message) for key, message in errors.items() if key not in fields]
+    return listed + rest
+
+
 def session_render(
     request: HttpRequest,
     page: ItemPage,
@@ -130,6 +140,7 @@ def session_render(
     data: ReviewInput | None = None,
     errors: dict[str, str] | None = None,
     rewrite_form: dict[str, Any] | None = None,
+    reason: str = "",
     status: int = 200,
 ) -> HttpResponse:
     lang = _language(request)
@@ -139,16 +150,25 @@ def session_render(
     assignment = page.assignment
     submitted = page.review is not None and page.review.status == Review.Status.SUBMITTED
     mode = _mode(page)
+    sections = _criterion_rows(page, data, errors, lang)
+    fields = {
+        row.criterion.code: (f"criterion-{row.criterion.code}", row.title)
+        for _group, _title, rows in sections
+        for row in rows
+    }
+    fields["flags"] = ("review-flags", _("Flags"))
+    fields["reason"] = ("edit-reason", _("Reason for the change"))
     context = {
         "project": assignment.item.project,
         "item": assignment.item,
         "assignment": assignment,
         "page": page,
         "mode": mode,
-        "sections": _criterion_rows(page, data, errors, lang),
+        "sections": sections,
+        "error_summary": _summary(errors, fields),
+        "reason": reason,
         "data": data,
         "errors": errors,
-        "general_errors": [errors[key] for key in ("__all__", "flags", "reason") if key in errors],
         "flags": [(value, label, value in data.flags) for value, label in ReviewFlag.choices],
         "submitted": submitted or (mode == "rewrite" and assignment.status == "submitted"),
         "open": assignment.status == Assignment.Status.RESERVED,
@@ -171,9 +191,11 @@ def pair_render(
     *,
     data: JudgmentInput | None = None,
     errors: dict[str, str] | None = None,
+    reason: str = "",
     status: int = 200,
 ) -> HttpResponse:
     lang = _language(request)
+    errors = errors or {}
     assignment = page.assignment
     item = assignment.item
     judgment = page.judgment
@@ -198,7 +220,7 @@ def pair_render(
                     "title": text_in(criterion.title, lang),
                     "description": text_in(criterion.description, lang),
                     "side": side_from_choice(swapped=swapped, choice=picked),
-                    "error": (errors or {}).get(f"principle-{criterion.code}", ""),
+                    "error": errors.get(f"principle-{criterion.code}", ""),
                 }
             )
     others = [
@@ -220,14 +242,20 @@ def pair_render(
         "side": side_from_choice(swapped=swapped, choice=data.choice),
         "strengths": PairwiseJudgment.Strength.choices,
         "principles": principles,
-        "errors": errors or {},
-        # Problems no field on the page shows (a principle the project does not have, say).
-        "general_errors": [
-            v
-            for k, v in (errors or {}).items()
-            if k not in ("choice", "strength")
-            and k not in {f"principle-{p['code']}" for p in principles}
-        ],
+        "errors": errors,
+        "error_summary": _summary(
+            errors,
+            {
+                "choice": ("pair-choice", _("Which response is better?")),
+                "strength": ("pair-strength", _("How much better?")),
+                **{
+                    f"principle-{p['code']}": (f"principle-{p['code']}", p["title"])
+                    for p in principles
+                },
+                "reason": ("edit-reason", _("Reason for the change")),
+            },
+        ),
+        "reason": reason,
         "submitted": judgment is not None and judgment.status == PairwiseJudgment.Status.SUBMITTED,
         "open": assignment.status == Assignment.Status.RESERVED,
         "others": others,

@@ -295,6 +295,23 @@
   const nextButton = document.getElementById("next-item");
   if (nextButton && !submitButton) nextButton.focus();
 
+  // A refused submit lists its problems at the top: the list takes the focus, and each link
+  // puts the focus in the field it names (a plain fragment link only scrolls).
+  const summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.querySelectorAll("a[href^='#']").forEach((link) => {
+      link.addEventListener("click", (event) => {
+        const target = document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) return;
+        event.preventDefault();
+        const control = target.querySelector("input:checked, input, textarea") ?? target;
+        target.scrollIntoView({ block: "center" });
+        control.focus({ preventScroll: true });
+      });
+    });
+    summary.focus();
+  }
+
   // Lets a reader (and the browser tests) know the shortcuts are live.
   root.dataset.keysReady = "true";
 })();

@@ -84,6 +84,7 @@ class ShowsScores:
     ``control``: who demonstrably sees the others' markers here: "lead", "revealed" (the
     reviewer after submitting, where the project reveals reviews), or "" when the route shows
     only the caller's own work to everyone.
+    ``follow``: the route answers with a redirect to a page, which is what is checked.
     """
 
     method: str = "GET"
@@ -92,16 +93,17 @@ class ShowsScores:
     expect: str = "own"
     control: str = ""
     statuses: tuple[int, ...] = (200,)
+    follow: bool = False
 
 
 # Routes that show reviews, scores, judgments, judge ratings or anything computed from them.
 SHOWS_SCORES: dict[str, ShowsScores] = {
     # The reviewer's pages (the scoring and pairwise page, and the forms that answer with it).
     "review:item": ShowsScores(control="revealed"),
-    # An incomplete submission, an edit of an unsubmitted review and an empty rewrite are
-    # refused by re-rendering the page with the problems.
-    "review:item_submit": ShowsScores(method="POST", expect="conversation", statuses=(200, 400)),
-    "review:item_edit": ShowsScores(method="POST", expect="conversation", statuses=(200, 400)),
+    # An incomplete submission and an edit of an unsubmitted review are refused by going back
+    # to the item's page with the problems; an empty rewrite re-renders the page.
+    "review:item_submit": ShowsScores(method="POST", expect="conversation", follow=True),
+    "review:item_edit": ShowsScores(method="POST", expect="conversation", follow=True),
     # The lead's pages: every review side by side, queues ordered by disagreement, calibration
     # results, a reviewer's work. A reviewer is refused them all.
     "review:lead_project": ShowsScores(opens=False),
@@ -340,7 +342,7 @@ def _request(client: Client, name: str, check: ShowsScores, kwargs: dict[str, An
     if check.method in ("PUT", "PATCH"):
         body = json.dumps(check.data)
         return method(url, body, content_type="application/json", headers=headers)
-    return method(url, check.data, headers=headers)
+    return method(url, check.data, headers=headers, follow=check.follow)
 
 
 def _cases() -> list[tuple[str, str]]:

@@ -71,9 +71,12 @@ def test_submitting_with_a_gap_keeps_the_input_and_names_the_criterion() -> None
     assignment = assignment_next(project=world.project, reviewer=world.reviewers[0])
     form = {**FULL_FORM, "comment": "Kept comment"}
     del form["score-empathy"]
-    response = client_for(world.reviewers[0]).post(_url("review:item_submit", assignment), form)
+    response = client_for(world.reviewers[0]).post(
+        _url("review:item_submit", assignment), form, follow=True
+    )
     page = response.content.decode()
-    assert response.status_code == 200
+    # Back on the item's own address (POST/redirect/GET), with the problems and the input.
+    assert response.redirect_chain == [(_url("review:item", assignment), 302)]
     assert "Give a score." in page
     assert "Kept comment" in page
     assert 'name="score-safety" value="1" checked' in page
@@ -107,7 +110,7 @@ def test_submit_then_edit_with_a_reason() -> None:
     assert 'name="reason"' in page
 
     no_reason = client.post(
-        _url("review:item_edit", assignment), {**FULL_FORM, "score-empathy": "1"}
+        _url("review:item_edit", assignment), {**FULL_FORM, "score-empathy": "1"}, follow=True
     )
     assert "Say why you change a submitted review." in no_reason.content.decode()
     client.post(
