@@ -339,7 +339,8 @@ def judge_current_results(*, config: JudgeConfig) -> QuerySet[JudgeResult]:
 def _pair_choice(forward: str | None, reverse: str | None) -> str | None:
     """A pair's choice from both orders: a side wins only if it won both times, as in MT-bench;
     two different verdicts are a tie. With one usable answer there is no choice: one order
-    cannot tell preference from position (docs/agreement.md, "LLM judges against humans")."""
+    cannot tell preference from position (docs/agreement.md, "the one rule for an LLM
+    judge's pairs")."""
     if forward and reverse:
         return forward if forward == reverse else "tie"
     return None

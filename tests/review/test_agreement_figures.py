@@ -172,6 +172,7 @@ def test_the_page_csv_and_api_show_dropped_resamples_and_thin_data():
 
     assert "resamples had no variation and were left out" in page
     assert "Unreliable" in page
+    assert "chart-row-unreliable" in page  # drawn hollow and grey in the chart
     by_key = {(r[0], r[2], r[4]): r[5] for r in rows[1:]}
     assert int(by_key[("criterion", "interval", "n_boot_dropped")]) > 50
     assert by_key[("criterion", "interval", "unreliable")] == "True"
