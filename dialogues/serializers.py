@@ -29,7 +29,9 @@ class ImportErrorSerializer(serializers.Serializer[dict[str, Any]]):
 
 class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)  # type: ignore[var-annotated]
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, allow_null=True, default=None
+    )
     job = serializers.PrimaryKeyRelatedField(read_only=True)  # type: ignore[var-annotated]
 
     class Meta:
