@@ -32,7 +32,7 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
     created_by = serializers.CharField(
         source="created_by.username", read_only=True, allow_null=True, default=None
     )
-    job = serializers.PrimaryKeyRelatedField(read_only=True)  # type: ignore[var-annotated]
+    job = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # type: ignore[var-annotated]
 
     class Meta:
         model = ImportBatch
@@ -86,7 +86,7 @@ class ImportRequestSerializer(serializers.Serializer[dict[str, Any]]):
 
 class ImportStartedSerializer(serializers.Serializer[dict[str, Any]]):
     batch = ImportBatchSerializer()
-    job = JobSerializer()
+    job = JobSerializer(allow_null=True)
 
 
 class SessionSerializer(serializers.ModelSerializer[Session]):

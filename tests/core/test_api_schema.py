@@ -88,6 +88,18 @@ def test_a_batch_whose_creator_is_gone_is_described_as_nullable(lead, schema) ->
         assert schema["components"]["schemas"][name]["properties"]["created_by"]["nullable"]
 
 
+def test_a_batch_without_a_job_is_described_as_nullable(lead, schema) -> None:
+    """Batches created before jobs existed, or whose job was removed, have none."""
+    project = lead.memberships.get().project
+    batch = ImportBatch.objects.create(project=project, name="old.jsonl", created_by=lead)
+
+    body = _api(lead).get("/api/projects/clinic/imports/").json()
+
+    assert [row["job"] for row in body["results"] if row["id"] == batch.pk] == [None]
+    for name in ("ImportBatch", "ImportBatchDetail"):
+        assert schema["components"]["schemas"][name]["properties"]["job"]["nullable"]
+
+
 def test_a_criterion_outside_any_group_is_described_as_nullable(lead, schema) -> None:
     rubric = RubricFactory(slug="plain", status=Rubric.Status.PUBLISHED)
     CriterionFactory(rubric=rubric, group=None)
