@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -60,6 +61,13 @@ class UploadLimitsMiddleware:
                 request.POST  # noqa: B018 - parsing is the point
             except (TooManyFilesSent, TooManyFieldsSent):
                 return self._refused(request)
+            except MultiPartParserError:
+                # A page gets Django's own 400; an API client gets JSON it can read.
+                if not request.path.startswith("/api/"):
+                    raise
+                return JsonResponse(
+                    {"detail": _("The request body is not a valid multipart form.")}, status=400
+                )
         return self.get_response(request)
 
     def _refused(self, request: HttpRequest) -> HttpResponse:

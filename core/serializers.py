@@ -58,7 +58,9 @@ class JobSerializer(serializers.ModelSerializer[Job]):
     project: serializers.SlugRelatedField[Project] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
     )
-    started_by = serializers.CharField(source="started_by.username", read_only=True, default=None)
+    started_by = serializers.CharField(
+        source="started_by.username", read_only=True, allow_null=True, default=None
+    )
     percent = serializers.IntegerField(read_only=True, allow_null=True)
     error_detail = serializers.SerializerMethodField(
         help_text="An unexpected error's traceback; empty unless the caller is staff."

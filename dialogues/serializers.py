@@ -29,8 +29,10 @@ class ImportErrorSerializer(serializers.Serializer[dict[str, Any]]):
 
 class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)  # type: ignore[var-annotated]
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
-    job = serializers.PrimaryKeyRelatedField(read_only=True)  # type: ignore[var-annotated]
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, allow_null=True, default=None
+    )
+    job = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # type: ignore[var-annotated]
 
     class Meta:
         model = ImportBatch
@@ -85,7 +87,7 @@ class ImportRequestSerializer(serializers.Serializer[dict[str, Any]]):
 
 class ImportStartedSerializer(serializers.Serializer[dict[str, Any]]):
     batch = ImportBatchSerializer()
-    job = JobSerializer()
+    job = JobSerializer(allow_null=True)
 
 
 class SessionSerializer(serializers.ModelSerializer[Session]):

@@ -91,9 +91,7 @@ class ReviewOutSerializer(serializers.ModelSerializer[Review]):
     def get_rubric(self, review: Review) -> str:
         return f"{review.rubric.slug} v{review.rubric.version}"
 
-    @extend_schema_field(
-        {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ScoreOut"}}
-    )
+    @extend_schema_field(serializers.DictField(child=ScoreOutSerializer()))
     def get_scores(self, review: Review) -> dict[str, Any]:
         return {
             score.criterion.code: ScoreOutSerializer(score).data for score in review.scores.all()

@@ -22,7 +22,9 @@ class AnchorSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class CriterionSerializer(serializers.ModelSerializer[Criterion]):
-    group = serializers.CharField(source="group.code", read_only=True, default=None)
+    group = serializers.CharField(
+        source="group.code", read_only=True, allow_null=True, default=None
+    )
     title = TextsField()
     description = TextsField()
     anchors = AnchorSerializer(many=True)
