@@ -2,6 +2,7 @@ from typing import cast
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -29,3 +30,17 @@ def client_address(request: HttpRequest | Request) -> str:
     """
     # get_ident reads only the headers and META, which a Django request has as well as DRF's.
     return BaseThrottle().get_ident(cast(Request, request)) or ""
+
+
+def redirect_target(request: HttpRequest, *, fallback: str, field: str = "next") -> str:
+    """Where to send the user after a form: the ``next`` they posted if it stays on this site.
+
+    A target from the request is only a suggestion: another host, a scheme such as
+    ``javascript:``, or ``https://`` lost to ``http://`` would make Rapport an open redirect.
+    """
+    target = request.POST.get(field) or request.GET.get(field) or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback

@@ -6,8 +6,7 @@ assigned to them, through the review app's own selectors; trainers see no sessio
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -213,22 +212,11 @@ def session_detail(*, session: Session) -> dict[str, Any]:
 ERROR_COLUMNS = ("file", "line", "record", "field", "message")
 
 
-def batch_errors_csv(*, batch: ImportBatch) -> str:
-    """The batch's error report as CSV, one problem a row."""
-    # The byte order mark lets spreadsheet programs read Chinese text as UTF-8.
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(ERROR_COLUMNS)
+def batch_errors_rows(*, batch: ImportBatch) -> Iterator[list[Any]]:
+    """The batch's error report, one problem a row after the header (see core.spreadsheets)."""
+    yield list(ERROR_COLUMNS)
     for error in batch.errors:
-        writer.writerow([_cell(error.get(column)) for column in ERROR_COLUMNS])
-    return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A spreadsheet would run a cell starting like a formula; the report quotes imported text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        yield [error.get(column) for column in ERROR_COLUMNS]
 
 
 def flag_get_for_user(*, flag_id: int, user: User) -> Flag:

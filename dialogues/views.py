@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.http import AuthedHttpRequest
 from core.models import Project, Role
 from core.selectors import project_get_for_user, projects_for_user
+from core.spreadsheets import csv_response
 from dialogues import selectors
 from dialogues.forms import ImportForm, SessionFilterForm
 from dialogues.models import ImportBatch
@@ -188,11 +189,9 @@ def batch_summary(request: AuthedHttpRequest, batch_id: int) -> HttpResponse:
 @require_GET
 def batch_errors(request: AuthedHttpRequest, batch_id: int) -> HttpResponse:
     batch = selectors.batch_get_for_user(batch_id=batch_id, user=request.user)
-    response = HttpResponse(
-        selectors.batch_errors_csv(batch=batch), content_type="text/csv; charset=utf-8"
+    return csv_response(
+        rows=selectors.batch_errors_rows(batch=batch), filename=f"import-{batch.pk}-errors.csv"
     )
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
-    return response
 
 
 __all__ = [

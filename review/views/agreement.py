@@ -6,7 +6,6 @@ Every page here is for a project's leads: reviewers never reach agreement or jud
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from core import jobs
 from core.http import AuthedHttpRequest
 from core.models import Job, Project, Role
 from core.selectors import project_get_for_user
+from core.spreadsheets import csv_response
 from review.forms_agreement import AgreementFilterForm, JudgeConfigForm, SendBackForm
 from review.models import Choice, Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import user_sees_judges
@@ -332,11 +332,6 @@ def _csv_values(report: dict[str, Any]) -> Iterator[list[Any]]:
                 yield ["judge_pair_disagreement", name, "choice", row["item"], key, row[key]]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 def agreement_download(request: AuthedHttpRequest, slug: str) -> HttpResponseBase:
     project = _lead_project(request, slug)
@@ -355,13 +350,8 @@ def agreement_download(request: AuthedHttpRequest, slug: str) -> HttpResponseBas
         return redirect(
             f"{reverse('review:agreement_project', args=[slug])}?{request.GET.urlencode()}"
         )
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(report)), content_type="text/csv"
-    )
     name = f"agreement-{project.slug}" + (f"-{rubric.slug}-v{rubric.version}" if rubric else "")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return csv_response(rows=_csv_rows(report), filename=f"{name}.csv")
 
 
 @require_POST

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.http import AuthedHttpRequest
+from core.http import AuthedHttpRequest, redirect_target
 from core.models import Project, Role
 from core.selectors import project_get_for_user, project_members
 from review.markdown import guidelines_render
@@ -374,7 +374,7 @@ def item_decide(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResp
     except approval_services.ApprovalError as exc:
         messages.error(request, str(exc))
     return redirect(
-        request.POST.get("next") or reverse("review:lead_item", args=[project.slug, item.pk])
+        redirect_target(request, fallback=reverse("review:lead_item", args=[project.slug, item.pk]))
     )
 
 

@@ -95,8 +95,8 @@ def test_a_rejected_batch_lists_its_errors_and_offers_them_as_csv(lead) -> None:
     assert "2 invalid records: nothing was imported." in page
     assert "messages[0].content" in page
     response = client.get(reverse("dialogues:batch_errors", args=[batch.pk]))
-    assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == ["file", "line", "record", "field", "message"]
     assert rows[1][:3] == ["bad.jsonl", "2", "2"]
     assert "not valid JSON" in rows[1][4]

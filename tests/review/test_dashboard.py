@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from core.models import AuditEvent, Job, Membership, Role
@@ -49,7 +50,7 @@ def test_the_lead_sees_alpha_per_criterion_and_the_judges_alignment(dashboard):
 def test_the_csv_holds_every_number_shown(dashboard):
     url = reverse("review:agreement_download", args=["clinic"])
     response = client_for(dashboard["lead"]).get(url)
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
     assert rows[0] == ["section", "judge", "criterion", "rater_or_item", "statistic", "value"]
     by_key = {(r[0], r[1], r[2], r[3], r[4]): r[5] for r in rows[1:]}
@@ -193,7 +194,7 @@ def test_every_number_on_the_dashboard_is_in_the_csv(dashboard):
     client = client_for(dashboard["lead"])
     page = client.get(reverse("review:agreement_project", args=["clinic"])).content.decode()
     response = client.get(reverse("review:agreement_download", args=["clinic"]))
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     values = [float(r[5]) for r in rows[1:] if re.fullmatch(r"-?\d+(\.\d+)?(e-?\d+)?", r[5])]
 
     shown = _numbers_on_the_page(page)
@@ -246,7 +247,7 @@ def test_the_lead_sees_the_pairs_a_judge_decided_against_the_reviewers(client):
 
     page = lead_client.get(reverse("review:agreement_project", args=["pairs"])).content.decode()
     response = lead_client.get(reverse("review:agreement_download", args=["pairs"]))
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
     listed = page[page.index('class="pair-disagreements"') :]
     listed = listed[: listed.index("</details>")]
@@ -267,3 +268,30 @@ def test_the_lead_sees_the_pairs_a_judge_decided_against_the_reviewers(client):
     assert by_key[("judge_pair_disagreement", str(items[0].pk), "judge")] == "b"
     assert by_key[("judge_pair_disagreement", str(items[1].pk), "votes")] == "2"
     assert ("judge_pair_disagreement", str(items[2].pk), "judge") not in by_key
+
+
+def test_the_csv_never_hands_a_spreadsheet_a_formula(dashboard):
+    # Names come from leads and rating files; a spreadsheet would run a cell starting like a
+    # formula, so such cells are quoted while numbers (negative ones too) stay numbers.
+    User.objects.filter(username="ben").update(username="@SUM(1)")
+    lenient_judge(
+        dashboard["project"],
+        dashboard["config"].rubric,
+        dashboard["items"],
+        name='=HYPERLINK("http://x","judge")',
+    )
+    response = client_for(dashboard["lead"]).get(
+        reverse("review:agreement_download", args=["clinic"])
+    )
+    body = b"".join(response.streaming_content)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][0] == "section"
+    cells = {cell for row in rows for cell in row}
+    assert '\'=HYPERLINK("http://x","judge")' in cells
+    assert "'@SUM(1)" in cells
+    assert not any(cell[:1] in ("=", "@", "+") for cell in cells)
+    biases = [float(r[5]) for r in rows if r[0] == "reviewer" and r[4] == "bias"]
+    assert min(biases) < 0

@@ -324,3 +324,33 @@ def test_every_lead_change_is_on_record_with_before_and_after(world, lead, rubri
     assert settings_event.after["reservation_minutes"] == 15
     decision = events.get(action="review.item.approve")
     assert (decision.before, decision.after) == ({"status": "reviewed"}, {"status": "approved"})
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "javascript:alert(1)",
+        "http://testserver\\@evil.example/",
+        "\x00",
+    ],
+)
+def test_a_decision_never_sends_the_lead_off_the_site(world, lead, rubric, target):
+    item = SessionItemFactory(project=world.project)
+    response = lead.post(
+        _url("lead_item_decide", world, item_id=item.pk), {"decision": "reject", "next": target}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == _url("lead_item", world, item_id=item.pk)
+
+
+def test_a_decision_returns_to_a_page_of_the_site(world, lead, rubric):
+    item = SessionItemFactory(project=world.project)
+    back = _url("lead_items", world) + "?status=reviewed"
+    response = lead.post(
+        _url("lead_item_decide", world, item_id=item.pk), {"decision": "reject", "next": back}
+    )
+
+    assert response["Location"] == back
