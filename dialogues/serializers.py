@@ -54,6 +54,7 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
             "created_at",
             "finished_at",
             "failure",
+            "left_out",
             "job",
         ]
         read_only_fields = fields

@@ -7,9 +7,11 @@ expand to far more than the upload's size. Only regular files are written, under
 from __future__ import annotations
 
 import shutil
+import stat
 import tarfile
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -29,10 +31,22 @@ def is_archive(name: str) -> bool:
     return name.lower().endswith(ARCHIVE_SUFFIXES)
 
 
-def _member_path(name: str) -> PurePosixPath | None:
+@dataclass
+class ArchiveContents:
+    files: list[str] = field(default_factory=list)  # relative names written, sorted
+    # Members not written because they would climb out of the folder or are links (or devices);
+    # the batch report counts them. Packing junk (__MACOSX, .DS_Store) is not counted.
+    unsafe: int = 0
+
+
+_UNSAFE = "unsafe"
+
+
+def _member_path(name: str) -> PurePosixPath | str | None:
+    """The member's path under the target; ``_UNSAFE`` if it climbs out; None for junk."""
     parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
     if not parts or ".." in parts:
-        return None
+        return _UNSAFE
     if any(part in _JUNK_PARTS for part in parts) or parts[-1] in _JUNK_NAMES:
         return None
     if parts[-1].startswith("._"):
@@ -40,20 +54,30 @@ def _member_path(name: str) -> PurePosixPath | None:
     return PurePosixPath(*parts)
 
 
-def archive_expand(*, path: Path, target: Path) -> list[str]:
-    """Write the archive's regular files under ``target``; their relative names, sorted."""
+def archive_expand(*, path: Path, target: Path) -> ArchiveContents:
+    """Write the archive's regular files under ``target``; their relative names, sorted, and
+    how many members were refused as unsafe."""
     limit = getattr(settings, "IMPORT_MAX_EXPANDED_BYTES", 20 * 1024**3)
     name = path.name
     target.mkdir(parents=True, exist_ok=True)
-    written: list[str] = []
+    contents = ArchiveContents()
+    written = contents.files
     total = 0
     try:
         if name.lower().endswith(".zip"):
             with zipfile.ZipFile(path) as archive:
                 for info in archive.infolist():
-                    member = _member_path(info.filename)
-                    if info.is_dir() or member is None:
+                    if info.is_dir():
                         continue
+                    member = _member_path(info.filename)
+                    if member is None:
+                        continue
+                    # A zip made on Unix keeps a symlink as a member whose mode says so and
+                    # whose data is the link's target.
+                    if member == _UNSAFE or stat.S_ISLNK(info.external_attr >> 16):
+                        contents.unsafe += 1
+                        continue
+                    assert isinstance(member, PurePosixPath)
                     total += info.file_size
                     if total > limit:
                         raise ArchiveError(_too_big(name, limit))
@@ -65,9 +89,15 @@ def archive_expand(*, path: Path, target: Path) -> list[str]:
         else:
             with tarfile.open(path, mode="r:*") as tar:
                 for entry in tar:
-                    member = _member_path(entry.name)
-                    if not entry.isfile() or member is None:
+                    if entry.isdir():
                         continue
+                    member = _member_path(entry.name)
+                    if member is None:
+                        continue
+                    if member == _UNSAFE or not entry.isfile():
+                        contents.unsafe += 1
+                        continue
+                    assert isinstance(member, PurePosixPath)
                     total += entry.size
                     if total > limit:
                         raise ArchiveError(_too_big(name, limit))
@@ -86,7 +116,8 @@ def archive_expand(*, path: Path, target: Path) -> list[str]:
             _("%(file)s: the archive is damaged or truncated (%(error)s)")
             % {"file": name, "error": str(error) or type(error).__name__}
         ) from None
-    return sorted(written)
+    written.sort()
+    return contents
 
 
 def _too_big(name: str, limit: int) -> str:

@@ -228,6 +228,11 @@ class ImportOutcome:
     formats: set[str] = field(default_factory=set)
     # Uploaded files (batch.files names) read by a format with personal columns, and that format.
     personal: dict[str, type[Importer]] = field(default_factory=dict)
+    # What was left out without refusing anything, by kind (see ImportBatch.LEFT_OUT).
+    left_out: dict[str, int] = field(default_factory=dict)
+
+    def leave_out(self, kind: str, count: int) -> None:
+        self.left_out[kind] = self.left_out.get(kind, 0) + count
 
     def as_result(self) -> dict[str, Any]:
         return {
@@ -474,10 +479,13 @@ def _source_files(batch: ImportBatch, outcome: ImportOutcome) -> list[SourceFile
             continue
         if is_archive(entry["name"]):
             try:
-                inner = archive_expand(path=path, target=expanded / entry["name"])
+                contents = archive_expand(path=path, target=expanded / entry["name"])
             except ArchiveError as error:
                 outcome.file_error(entry["name"], str(error))
                 continue
+            inner = contents.files
+            if contents.unsafe:
+                outcome.leave_out("archive_members_unsafe", contents.unsafe)
             if not inner:
                 outcome.file_error(entry["name"], _("the archive holds no files"))
             sources.extend(
@@ -659,6 +667,7 @@ def _batch_save(batch: ImportBatch, outcome: ImportOutcome) -> None:
         flags_created=outcome.flags_created,
         errors=outcome.errors,
         duplicate_report=outcome.duplicate_report,
+        left_out=outcome.left_out,
     )
 
 
@@ -742,6 +751,8 @@ def _read_and_write(
                     message=error.message,
                 )
                 continue
+            for kind, count in record.left_out.items():
+                outcome.leave_out(kind, count)
             if outcome.invalid and not batch.skip_invalid:
                 # The batch will be rejected: keep reading to report every problem, write nothing.
                 continue
