@@ -1,21 +1,26 @@
 """Expanding uploaded archives (.zip, .tar, .tar.gz, .tgz) safely into a batch's folder.
 
 An archive is untrusted: members may try to climb out of the target folder, be links, or
-expand to far more than the upload's size. Only regular files are written, under the target.
+expand to far more than the upload's size. Only regular files are written, under the target;
+the bytes written are counted as they stream (never trusting the sizes the archive declares)
+against a total and a compression-ratio limit, and a member is not expanded past its first
+block unless a format recognises that block.
 """
 
 from __future__ import annotations
 
-import shutil
 import stat
 import tarfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from dialogues.importers.registry import HEAD_BYTES, UnknownFormat, format_detect
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 # Files that archiving tools add and nobody means to import.
@@ -54,15 +59,76 @@ def _member_path(name: str) -> PurePosixPath | str | None:
     return PurePosixPath(*parts)
 
 
+# Bytes of a member written before its format is checked: as much as detection looks at.
+_HEAD_BYTES = HEAD_BYTES
+# The ratio applies past this much output: a tiny archive of a small file may compress far
+# better than any real dataset without being a bomb.
+_RATIO_FLOOR = 1024 * 1024
+_BLOCK = 1024 * 1024
+# Formats read from their end (Parquet's footer): a partial copy cannot be recognised.
+_NOT_SNIFFED_EARLY = (".parquet",)
+
+
+class _Budget:
+    """What the archive may still expand to: the total limit and the compression ratio."""
+
+    def __init__(self, *, name: str, compressed: int) -> None:
+        self.name = name
+        self.limit = settings.IMPORT_MAX_EXPANDED_BYTES
+        self.ratio = settings.IMPORT_MAX_EXPANSION_RATIO
+        self.ratio_limit = max(self.ratio * compressed, _RATIO_FLOOR)
+        self.total = 0
+
+    def spend(self, size: int) -> None:
+        self.total += size
+        if self.total > self.limit:
+            raise ArchiveError(_too_big(self.name, self.limit))
+        if self.total > self.ratio_limit:
+            raise ArchiveError(
+                _(
+                    "%(file)s: the archive expands to more than %(ratio)d times its size "
+                    "(IMPORT_MAX_EXPANSION_RATIO); it looks like an archive bomb"
+                )
+                % {"file": self.name, "ratio": self.ratio}
+            )
+
+
+def _member_copy(source: IO[bytes], out: Path, budget: _Budget) -> None:
+    """Copy one member, counting every byte actually written (never the size it declares).
+
+    Once the first block is on disk, a member that no format recognises is not expanded
+    further: its start is enough for the import to say so, and a bomb of noise stops there.
+    """
+    head_checked = out.suffix.lower() in _NOT_SNIFFED_EARLY
+    with out.open("wb") as sink:
+        while True:
+            block = source.read(_BLOCK if head_checked else _HEAD_BYTES)
+            if not block:
+                return
+            budget.spend(len(block))
+            sink.write(block)
+            if not head_checked:
+                head_checked = True
+                sink.flush()
+                try:
+                    format_detect(path=out)
+                except UnknownFormat:
+                    return
+
+
 def archive_expand(*, path: Path, target: Path) -> ArchiveContents:
     """Write the archive's regular files under ``target``; their relative names, sorted, and
-    how many members were refused as unsafe."""
-    limit = getattr(settings, "IMPORT_MAX_EXPANDED_BYTES", 20 * 1024**3)
+    how many members were refused as unsafe.
+
+    Stops with ArchiveError as soon as the output passes IMPORT_MAX_EXPANDED_BYTES or
+    IMPORT_MAX_EXPANSION_RATIO times the archive's size; what was written stays for the caller
+    to remove with the rest of the expanded folder.
+    """
     name = path.name
+    budget = _Budget(name=name, compressed=path.stat().st_size)
     target.mkdir(parents=True, exist_ok=True)
     contents = ArchiveContents()
     written = contents.files
-    total = 0
     try:
         if name.lower().endswith(".zip"):
             with zipfile.ZipFile(path) as archive:
@@ -78,13 +144,10 @@ def archive_expand(*, path: Path, target: Path) -> ArchiveContents:
                         contents.unsafe += 1
                         continue
                     assert isinstance(member, PurePosixPath)
-                    total += info.file_size
-                    if total > limit:
-                        raise ArchiveError(_too_big(name, limit))
                     out = target / member
                     out.parent.mkdir(parents=True, exist_ok=True)
-                    with archive.open(info) as source, out.open("wb") as sink:
-                        shutil.copyfileobj(source, sink, 1024 * 1024)
+                    with archive.open(info) as source:
+                        _member_copy(source, out, budget)
                     written.append(member.as_posix())
         else:
             with tarfile.open(path, mode="r:*") as tar:
@@ -98,16 +161,13 @@ def archive_expand(*, path: Path, target: Path) -> ArchiveContents:
                         contents.unsafe += 1
                         continue
                     assert isinstance(member, PurePosixPath)
-                    total += entry.size
-                    if total > limit:
-                        raise ArchiveError(_too_big(name, limit))
                     out = target / member
                     out.parent.mkdir(parents=True, exist_ok=True)
                     extracted = tar.extractfile(entry)
                     if extracted is None:
                         continue
-                    with extracted, out.open("wb") as sink:
-                        shutil.copyfileobj(extracted, sink, 1024 * 1024)
+                    with extracted:
+                        _member_copy(extracted, out, budget)
                     written.append(member.as_posix())
     except ArchiveError:
         raise

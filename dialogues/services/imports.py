@@ -618,7 +618,10 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
         outcome.duplicates = 0
         outcome.duplicate_report = []
         _batch_save(batch, outcome)
-    shutil.rmtree(batch_dir(batch) / "expanded", ignore_errors=True)
+    finally:
+        # Expanded archives go whatever happened, a crash too: a retry expands them again from
+        # the upload, and a bomb refused midway must not stay on the disk.
+        shutil.rmtree(batch_dir(batch) / "expanded", ignore_errors=True)
     _stored_copies_scrub(batch, outcome)
     # Done stays where the byte meter left it: the whole size once every file was read.
     progress(None, message=_("Done"), force=True)
