@@ -16,6 +16,7 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -628,6 +629,25 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
     return outcome
 
 
+def rejected_uploads_purge() -> list[ImportBatch]:
+    """Delete the stored files of batches rejected more than IMPORT_REJECTED_RETENTION_DAYS ago.
+
+    A rejected batch is never run again (a new upload makes a new batch), so its files serve
+    only to look at what was refused. The batch row, its counts and its error report stay; the
+    file list notes that the stored copy is gone.
+    """
+    cutoff = timezone.now() - timedelta(days=settings.IMPORT_REJECTED_RETENTION_DAYS)
+    purged = []
+    for batch in ImportBatch.objects.filter(
+        status=ImportBatch.Status.REJECTED, finished_at__lt=cutoff
+    ).exclude(upload_path=""):
+        shutil.rmtree(batch_dir(batch), ignore_errors=True)
+        files = [{**entry, "stored": "deleted"} for entry in batch.files]
+        ImportBatch.objects.filter(pk=batch.pk).update(upload_path="", files=files)
+        purged.append(batch)
+    return purged
+
+
 def _stored_copies_scrub(batch: ImportBatch, outcome: ImportOutcome) -> None:
     """Keep no column that names a real person on disk once the batch has run.
 
@@ -779,5 +799,6 @@ __all__ = [
     "import_batch_settle",
     "import_batch_start",
     "importer_formats",
+    "rejected_uploads_purge",
     "session_prepare",
 ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
 from dialogues.models import ImportBatch, Session
 from dialogues.services.archives import ArchiveError, archive_expand
@@ -80,3 +83,23 @@ def test_a_bomb_upload_is_rejected_and_leaves_no_expanded_files(settings) -> Non
     assert any("more than 20 times" in error["message"] for error in batch.errors)
     assert Session.objects.count() == 0
     assert not (batch_dir(batch) / "expanded").exists()
+
+
+def test_rejected_uploads_are_deleted_after_the_retention(settings) -> None:
+    settings.IMPORT_REJECTED_RETENTION_DAYS = 7
+    project = ProjectFactory()
+    old = run_import(project, [("old.jsonl", jsonl(EXAM, "{oops"))])
+    recent = run_import(project, [("recent.jsonl", jsonl(EXAM, "{oops"))])
+    imported = run_import(project, [("good.jsonl", jsonl(EXAM))])
+    ImportBatch.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=8))
+    out = io.StringIO()
+
+    call_command("imports_purge", stdout=out)
+
+    assert not (batch_dir(old) / "upload").exists()
+    assert (batch_dir(recent) / "upload" / "recent.jsonl").exists()
+    assert (batch_dir(imported) / "upload" / "good.jsonl").exists()
+    old.refresh_from_db()
+    assert old.status == ImportBatch.Status.REJECTED
+    assert old.errors  # the report stays
+    assert "1 rejected upload(s) deleted" in out.getvalue()
