@@ -296,6 +296,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = IMPORT_MAX_UPLOAD_FILES + 1000
 IMPORT_MAX_RECORD_BYTES = env_int("IMPORT_MAX_RECORD_BYTES", 16 * 1024 * 1024)
 IMPORT_MAX_TURN_CHARS = env_int("IMPORT_MAX_TURN_CHARS", 1_000_000)
 IMPORT_MAX_TURNS = env_int("IMPORT_MAX_TURNS", 5_000)
+# An archive may expand to this much in all, and to this many times its own size.
+IMPORT_MAX_EXPANDED_BYTES = env_int("IMPORT_MAX_EXPANDED_BYTES", 20 * 1024**3)
+IMPORT_MAX_EXPANSION_RATIO = env_int("IMPORT_MAX_EXPANSION_RATIO", 100)
+# Days the stored files of a rejected batch are kept before manage.py imports_purge deletes them.
+IMPORT_REJECTED_RETENTION_DAYS = env_int("IMPORT_REJECTED_RETENTION_DAYS", 30)
 
 # --- Background jobs --------------------------------------------------------------------------
 

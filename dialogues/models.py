@@ -27,6 +27,14 @@ class Language(models.TextChoices):
 IMPORT_KIND = "dialogues.import"
 
 
+# What an import may leave out without refusing a record, as counted in ImportBatch.left_out.
+LEFT_OUT = {
+    "archive_members_unsafe": _("Archive members skipped (outside the folder, or links)"),
+    "empty_messages": _("Empty messages left out"),
+    "counselchat_answers_known": _("CounselChat answers already imported"),
+}
+
+
 class ImportBatch(models.Model):
     """One upload: one file, or a folder or archive of many, imported all together or not at all."""
 
@@ -74,6 +82,8 @@ class ImportBatch(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     # Each skipped duplicate: {"file", "record", "session_id"}.
     duplicate_report = models.JSONField(_("duplicates report"), default=list, blank=True)
+    # What the import left out without refusing a record, by kind: {"empty_messages": 3}.
+    left_out = models.JSONField(_("left out"), default=dict, blank=True)
     # Why a failed batch failed, in the words of its job (a crash, or a worker that stopped);
     # empty otherwise. Cleared when the batch is queued again.
     failure = models.TextField(_("failure"), blank=True)
@@ -93,6 +103,10 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_status_display()})"
+
+    @property
+    def left_out_display(self) -> list[tuple[str, int]]:
+        return [(str(LEFT_OUT.get(kind, kind)), count) for kind, count in self.left_out.items()]
 
 
 class Session(models.Model):

@@ -56,6 +56,7 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
             "created_at",
             "finished_at",
             "failure",
+            "left_out",
             "job",
         ]
         read_only_fields = fields

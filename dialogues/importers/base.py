@@ -78,6 +78,9 @@ class SessionRecord:
     candidates: list[CandidateRecord] = field(default_factory=list)
     ratings: list[RatingRecord] = field(default_factory=list)
     preferences: list[PreferenceRecord] = field(default_factory=list)
+    # What the reader left out of this record without refusing it, by kind (``LEFT_OUT``
+    # keys), so the batch report can count it: {"empty_messages": 2}.
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 LABEL_MAX = 100

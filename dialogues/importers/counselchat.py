@@ -66,6 +66,25 @@ def _count(row: dict[str, str], name: str, location: Location) -> int | None:
     return int(number)
 
 
+def upvote_preferences(
+    upvotes: list[tuple[str, int]], *, involving: set[str] | None = None
+) -> list[PreferenceRecord]:
+    """The more upvoted of every two answers is preferred; with ``involving``, only the pairs
+    with one of those answers (the new answers added to a question stored before)."""
+    return [
+        PreferenceRecord(
+            chosen_key=higher,
+            rejected_key=lower,
+            provenance=PROVENANCE,
+            metadata={"upvotes": [higher_votes, lower_votes]},
+        )
+        for higher, higher_votes in upvotes
+        for lower, lower_votes in upvotes
+        if higher_votes > lower_votes
+        and (involving is None or higher in involving or lower in involving)
+    ]
+
+
 @register
 class CounselChatImporter(Importer):
     format = "counselchat"
@@ -166,17 +185,7 @@ class CounselChatImporter(Importer):
             candidates.append(
                 CandidateRecord(key=key, text=answer, turn_index=1, metadata=metadata)
             )
-        preferences = [
-            PreferenceRecord(
-                chosen_key=higher,
-                rejected_key=lower,
-                provenance=PROVENANCE,
-                metadata={"upvotes": [higher_votes, lower_votes]},
-            )
-            for higher, higher_votes in upvotes
-            for lower, lower_votes in upvotes
-            if higher_votes > lower_votes
-        ]
+        preferences = upvote_preferences(upvotes)
         metadata = {
             name: (first.get(source) or "").strip()
             for name, source in (("question_url", "questionLink"), ("split", "split"))

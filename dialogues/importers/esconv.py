@@ -76,6 +76,7 @@ class ESConvImporter(Importer):
             raise Invalid("dialog", dialogue_empty())
         turns = []
         strategies = []
+        feedback: list[dict[str, Any]] = []
         for index, entry in enumerate(dialog):
             where = f"dialog[{index}]"
             entry = require_object(entry, where)
@@ -92,6 +93,13 @@ class ESConvImporter(Importer):
             annotation = entry.get("annotation")
             if isinstance(annotation, dict) and annotation.get("strategy"):
                 strategies.append({"turn": index, "strategy": str(annotation["strategy"])})
+            # ESConv puts the seeker's rating of the last reply in the annotation;
+            # FailedESConv.json puts it on the turn itself.
+            rating = entry.get("feedback")
+            if rating is None and isinstance(annotation, dict):
+                rating = annotation.get("feedback")
+            if rating not in (None, ""):
+                feedback.append({"turn": index, "feedback": rating})
             turns.append(TurnRecord(speaker, text))
         metadata: dict[str, Any] = {}
         for name in TEXT_METADATA:
@@ -100,6 +108,8 @@ class ESConvImporter(Importer):
                 metadata[name] = value
         if strategies:
             metadata["strategies"] = strategies
+        if feedback:
+            metadata["feedback"] = feedback
         survey = record.get("survey_score")
         if isinstance(survey, dict) and survey:
             metadata["survey_score"] = survey

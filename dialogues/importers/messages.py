@@ -71,6 +71,7 @@ class MessagesImporter(Importer):
         if not messages:
             return RecordIssue(location, "messages", _("the conversation is empty"))
         turns = []
+        empty = 0
         for index, message in enumerate(messages):
             where = f"messages[{index}]"
             if not isinstance(message, dict):
@@ -89,6 +90,8 @@ class MessagesImporter(Importer):
             # message); they carry no words, so they are left out rather than failing the record.
             if content.strip():
                 turns.append(TurnRecord(SPEAKER_BY_ROLE[role], content.strip()))
+            else:
+                empty += 1
         if not turns:
             return RecordIssue(location, "messages", _("the conversation is empty"))
         if not any(turn.speaker == "client" for turn in turns):
@@ -99,4 +102,5 @@ class MessagesImporter(Importer):
             turns=turns,
             source_id=plain_id(record.get("id")),
             topic=str(topic).strip() if topic else "",
+            left_out={"empty_messages": empty} if empty else {},
         )

@@ -71,6 +71,8 @@ class PsyQAImporter(Importer):
             labels = entry.get("labels_sequence")
             if isinstance(labels, list) and labels:
                 metadata["labels_sequence"] = labels
+            if isinstance(entry.get("has_label"), bool):
+                metadata["has_label"] = entry["has_label"]
             candidates.append(
                 CandidateRecord(
                     key=f"answer-{index + 1}", text=text, turn_index=1, metadata=metadata

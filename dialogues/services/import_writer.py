@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from django.db import connection
 from django.utils import timezone
 
+from dialogues.importers.counselchat import upvote_preferences
 from dialogues.models import (
     Candidate,
     Flag,
@@ -21,12 +22,17 @@ from dialogues.models import (
     SourceRating,
     Turn,
 )
+from dialogues.normalize import content_hash
 from dialogues.screening import Hit, screen_text
 from dialogues.services.flags import flag_values_for_hit
 from dialogues.services.rows import TableWriter
 
 # An error or duplicate report is for people: past this many entries the rest are only counted.
 MAX_REPORTED = 5000
+# Formats whose record is a question with its answers, released in parts (CounselChat's rows of
+# one question may be split across files): a question already stored, with the same words,
+# gains the answers it lacks instead of being stored again with some of them.
+ANSWERS_GROW = ("counselchat",)
 
 
 @dataclass(slots=True)
@@ -65,6 +71,8 @@ class Counts(Protocol):
     flags_created: int
     duplicates: int
     duplicate_report: list[dict[str, Any]]
+
+    def leave_out(self, kind: str, count: int) -> None: ...
 
 
 def screen(text: str) -> list[Hit]:
@@ -129,6 +137,135 @@ class SessionWriter:
         return fresh
 
     def write(self, chunk: list[PreparedSession]) -> None:
+        # A question twice in one chunk: the second must see the first as stored.
+        pending: list[PreparedSession] = []
+        questions: set[str] = set()
+        for prepared in chunk:
+            if prepared.source_format in ANSWERS_GROW:
+                if prepared.source_id in questions:
+                    self._write(pending)
+                    pending, questions = [], set()
+                questions.add(prepared.source_id)
+            pending.append(prepared)
+        self._write(pending)
+
+    def _questions_stored(self, chunk: list[PreparedSession]) -> list[PreparedSession]:
+        """Add the new answers of questions already stored; the rest of the chunk."""
+        asked = [p for p in chunk if p.source_format in ANSWERS_GROW and p.source_id]
+        asked_ids = {id(p) for p in asked}
+        if not asked:
+            return chunk
+        stored: dict[tuple[str, str], list[int]] = {}
+        for format_name, source_id, pk in Session.objects.filter(
+            project_id=self.batch.project_id,
+            source_format__in=ANSWERS_GROW,
+            source_id__in={p.source_id for p in asked},
+        ).values_list("source_format", "source_id", "pk"):
+            stored.setdefault((format_name, source_id), []).append(pk)
+        turns: dict[int, list[tuple[str, str]]] = {}
+        for session_id, speaker, text in (
+            Turn.objects.filter(session_id__in=[pk for pks in stored.values() for pk in pks])
+            .order_by("session_id", "index")
+            .values_list("session_id", "speaker", "text")
+        ):
+            turns.setdefault(session_id, []).append((speaker, text))
+        rest = []
+        for prepared in chunk:
+            same = [
+                pk
+                for pk in stored.get((prepared.source_format, prepared.source_id), [])
+                if turns.get(pk) == prepared.turns
+            ]
+            if not same or id(prepared) not in asked_ids:
+                rest.append(prepared)
+                continue
+            added = self._answers_add(prepared, session_id=same[0])
+            if not added:
+                self.counts.duplicates += 1
+            if len(self.counts.duplicate_report) < MAX_REPORTED:
+                entry: dict[str, Any] = {
+                    "file": prepared.file,
+                    "record": prepared.record,
+                    "session_id": same[0],
+                    "same_as": None,
+                }
+                if added:
+                    entry["answers_added"] = added
+                self.counts.duplicate_report.append(entry)
+        return rest
+
+    def _answers_add(self, prepared: PreparedSession, *, session_id: int) -> int:
+        stored = list(
+            Candidate.objects.filter(session_id=session_id).values_list(
+                "pk", "turn_index", "key", "text", "metadata"
+            )
+        )
+        texts = {text for _pk, _index, _key, text, _metadata in stored}
+        new = [c for c in prepared.candidates if c.text not in texts]
+        if len(prepared.candidates) > len(new):
+            self.counts.leave_out("counselchat_answers_known", len(prepared.candidates) - len(new))
+        if not new:
+            return 0
+        numbers = [int(key[7:]) for *_x, key, _t, _m in stored if key[7:].isdigit()]
+        first = max(numbers, default=0) + 1
+        created = Candidate.objects.bulk_create(
+            Candidate(
+                session_id=session_id,
+                turn_index=candidate.turn_index,
+                key=f"answer-{first + offset}",
+                text=candidate.text,
+                model_name=candidate.model_name,
+                origin=Candidate.Origin.IMPORTED,
+                metadata=candidate.metadata,
+            )
+            for offset, candidate in enumerate(new)
+        )
+        by_key = {key: pk for pk, _index, key, _text, _metadata in stored}
+        by_key.update({candidate.key: candidate.pk for candidate in created})
+        upvotes = [
+            (key, metadata["upvotes"])
+            for _pk, _index, key, _text, metadata in stored
+            if isinstance(metadata.get("upvotes"), int)
+        ] + [
+            (candidate.key, candidate.metadata["upvotes"])
+            for candidate in created
+            if isinstance(candidate.metadata.get("upvotes"), int)
+        ]
+        SourcePreference.objects.bulk_create(
+            SourcePreference(
+                session_id=session_id,
+                chosen_id=by_key[preference.chosen_key],
+                rejected_id=by_key[preference.rejected_key],
+                provenance=preference.provenance,
+                metadata=preference.metadata,
+            )
+            for preference in upvote_preferences(
+                upvotes, involving={candidate.key for candidate in created}
+            )
+        )
+        flags = [
+            self._flag(hit, session_id=session_id, speaker="counselor", candidate_id=candidate.pk)
+            for candidate in created
+            for hit in screen(candidate.text)
+        ]
+        self.flags.write(flags)
+        # The hash covers the answers: the question with all of them is this session now.
+        everything = sorted(
+            [(index, key, text) for _pk, index, key, text, _metadata in stored]
+            + [(c.turn_index, c.key, c.text) for c in created],
+            key=lambda item: (item[0], int(item[1][7:]) if item[1][7:].isdigit() else 0),
+        )
+        Session.objects.filter(pk=session_id).update(
+            content_hash=content_hash(prepared.turns, everything)
+        )
+        self.counts.candidates_created += len(created)
+        self.counts.flags_created += len(flags)
+        return len(created)
+
+    def _write(self, chunk: list[PreparedSession]) -> None:
+        chunk = self._questions_stored(chunk)
+        if not chunk:
+            return
         fresh = self._fresh(chunk)
         if not fresh:
             return

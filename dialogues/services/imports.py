@@ -16,6 +16,7 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -228,6 +229,11 @@ class ImportOutcome:
     formats: set[str] = field(default_factory=set)
     # Uploaded files (batch.files names) read by a format with personal columns, and that format.
     personal: dict[str, type[Importer]] = field(default_factory=dict)
+    # What was left out without refusing anything, by kind (see ImportBatch.LEFT_OUT).
+    left_out: dict[str, int] = field(default_factory=dict)
+
+    def leave_out(self, kind: str, count: int) -> None:
+        self.left_out[kind] = self.left_out.get(kind, 0) + count
 
     def as_result(self) -> dict[str, Any]:
         return {
@@ -474,10 +480,13 @@ def _source_files(batch: ImportBatch, outcome: ImportOutcome) -> list[SourceFile
             continue
         if is_archive(entry["name"]):
             try:
-                inner = archive_expand(path=path, target=expanded / entry["name"])
+                contents = archive_expand(path=path, target=expanded / entry["name"])
             except ArchiveError as error:
                 outcome.file_error(entry["name"], str(error))
                 continue
+            inner = contents.files
+            if contents.unsafe:
+                outcome.leave_out("archive_members_unsafe", contents.unsafe)
             if not inner:
                 outcome.file_error(entry["name"], _("the archive holds no files"))
             sources.extend(
@@ -610,11 +619,33 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
         outcome.duplicates = 0
         outcome.duplicate_report = []
         _batch_save(batch, outcome)
-    shutil.rmtree(batch_dir(batch) / "expanded", ignore_errors=True)
+    finally:
+        # Expanded archives go whatever happened, a crash too: a retry expands them again from
+        # the upload, and a bomb refused midway must not stay on the disk.
+        shutil.rmtree(batch_dir(batch) / "expanded", ignore_errors=True)
     _stored_copies_scrub(batch, outcome)
     # Done stays where the byte meter left it: the whole size once every file was read.
     progress(None, message=_("Done"), force=True)
     return outcome
+
+
+def rejected_uploads_purge() -> list[ImportBatch]:
+    """Delete the stored files of batches rejected more than IMPORT_REJECTED_RETENTION_DAYS ago.
+
+    A rejected batch is never run again (a new upload makes a new batch), so its files serve
+    only to look at what was refused. The batch row, its counts and its error report stay; the
+    file list notes that the stored copy is gone.
+    """
+    cutoff = timezone.now() - timedelta(days=settings.IMPORT_REJECTED_RETENTION_DAYS)
+    purged = []
+    for batch in ImportBatch.objects.filter(
+        status=ImportBatch.Status.REJECTED, finished_at__lt=cutoff
+    ).exclude(upload_path=""):
+        shutil.rmtree(batch_dir(batch), ignore_errors=True)
+        files = [{**entry, "stored": "deleted"} for entry in batch.files]
+        ImportBatch.objects.filter(pk=batch.pk).update(upload_path="", files=files)
+        purged.append(batch)
+    return purged
 
 
 def _stored_copies_scrub(batch: ImportBatch, outcome: ImportOutcome) -> None:
@@ -659,6 +690,7 @@ def _batch_save(batch: ImportBatch, outcome: ImportOutcome) -> None:
         flags_created=outcome.flags_created,
         errors=outcome.errors,
         duplicate_report=outcome.duplicate_report,
+        left_out=outcome.left_out,
     )
 
 
@@ -742,6 +774,8 @@ def _read_and_write(
                     message=error.message,
                 )
                 continue
+            for kind, count in record.left_out.items():
+                outcome.leave_out(kind, count)
             if outcome.invalid and not batch.skip_invalid:
                 # The batch will be rejected: keep reading to report every problem, write nothing.
                 continue
@@ -765,5 +799,6 @@ __all__ = [
     "import_batch_settle",
     "import_batch_start",
     "importer_formats",
+    "rejected_uploads_purge",
     "session_prepare",
 ]
