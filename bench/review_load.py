@@ -140,9 +140,9 @@ def seed(*, reviewers: int, items: int, turns: int) -> Seeded:
     from django.contrib.auth.models import User
     from django.contrib.sessions.backends.db import SessionStore
     from django.middleware.csrf import _get_new_csrf_string
-    from rest_framework.authtoken.models import Token
 
     from core.models import Membership, Project, Role
+    from core.tokens import api_token_create
     from dialogues.models import ImportBatch, Session, Turn
     from review.models import Item, ReviewSettings, TaskKind
     from rubrics.models import Rubric
@@ -205,7 +205,7 @@ def seed(*, reviewers: int, items: int, turns: int) -> Seeded:
                 "username": user.username,
                 "session": store.session_key or "",
                 "csrf": _get_new_csrf_string(),
-                "token": Token.objects.create(user=user).key,
+                "token": api_token_create(user=user, name="load test")[1],
             }
         )
     return Seeded(people, list(rubric.criteria.order_by("position").values_list("code", flat=True)))

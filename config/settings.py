@@ -93,7 +93,6 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
@@ -199,6 +198,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule for passwords: its hook revokes a user's API tokens when the password changes.
+    {"NAME": "core.tokens.RevokeApiTokensOnPasswordChange"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -207,6 +208,10 @@ LOGOUT_REDIRECT_URL = "login"
 # seconds; a user name and an address have higher ceilings of their own (see core/throttle.py).
 LOGIN_THROTTLE_ATTEMPTS = env_int("LOGIN_THROTTLE_ATTEMPTS", 8)
 LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 900)
+# Days an API token works after it is made; a password change revokes them all sooner.
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured(f"API_TOKEN_TTL_DAYS must be 1 or more, not {API_TOKEN_TTL_DAYS}")
 # Password reset requests allowed per client address and per e-mail address in the window.
 PASSWORD_RESET_THROTTLE_ATTEMPTS = env_int("PASSWORD_RESET_THROTTLE_ATTEMPTS", 5)
 PASSWORD_RESET_THROTTLE_WINDOW = env_int("PASSWORD_RESET_THROTTLE_WINDOW", 3600)
@@ -385,7 +390,7 @@ if NUM_PROXIES < 0:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous call is answered 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "core.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -401,7 +406,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Rapport API",
     "DESCRIPTION": (
         "Clinical review of synthetic counseling dialogues. Authenticate with a session cookie "
-        "or with `Authorization: Token <key>` (obtain one at /api/auth/token/)."
+        "or with `Authorization: Token <key>` (obtain one at /api/auth/token/ or on the API "
+        "tokens page). Tokens expire (API_TOKEN_TTL_DAYS, 30 days by default) and a password "
+        "change revokes them."
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

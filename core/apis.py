@@ -5,7 +5,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,10 +30,11 @@ from core.serializers import (
     TokenObtainedSerializer,
     TokenObtainSerializer,
 )
+from core.tokens import api_token_create
 
 
 class TokenObtainApi(APIView):
-    """Exchange a user name and password for an API token.
+    """Exchange a user name and password for a new API token, which expires.
 
     The third way in beside the two sign-in forms, so it shares their lockout (core.throttle):
     while the account (or this client's tries at it) is locked, the answer is 429 before the
@@ -67,8 +67,8 @@ class TokenObtainApi(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         throttle.login_succeeded(request._request, username)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, key = api_token_create(user=user, name=_("API sign-in"))
+        return Response({"token": key, "expires_at": token.expires_at})
 
 
 class MeApi(APIView):

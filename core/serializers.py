@@ -103,4 +103,7 @@ class TokenObtainSerializer(serializers.Serializer[None]):
 
 
 class TokenObtainedSerializer(serializers.Serializer[None]):
-    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+    token = serializers.CharField(
+        help_text="Send it as `Authorization: Token <token>`. It is shown only in this answer."
+    )
+    expires_at = serializers.DateTimeField(help_text="After this the token is refused (401).")

@@ -14,5 +14,10 @@ urlpatterns = [
     path("jobs/<int:job_id>/progress/", views.job_progress, name="job_progress"),
     path("jobs/<int:job_id>/retry/", views.job_retry, name="job_retry"),
     path("jobs/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
-    path("account/api-token/", views.api_token, name="api_token"),
+    path("account/api-tokens/", views.api_token, name="api_token"),
+    path(
+        "account/api-tokens/<int:token_id>/revoke/",
+        views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
 ]

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound
 
 from core import jobs, throttle
@@ -28,6 +27,12 @@ from core.selectors import (
     project_get_for_user,
     project_members,
     projects_for_user,
+)
+from core.tokens import (
+    api_token_create,
+    api_token_get_for_user,
+    api_token_revoke,
+    api_tokens_for_user,
 )
 
 
@@ -160,21 +165,32 @@ def job_cancel(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def api_token(request: AuthedHttpRequest) -> HttpResponse:
-    """Where a user makes (or replaces, or revokes) the token that scripts use for the API."""
-    token = Token.objects.filter(user=request.user).first()
+    """The user's own API tokens: when each was made, last used and expires; make a new one.
+
+    A key is shown once, in the answer to the POST that made it; only its digest is kept.
+    """
     new_key = None
     if request.method == "POST":
-        action = request.POST.get("action")
-        if token is not None:
-            token.delete()
-            token = None
-        if action == "create":
-            token = Token.objects.create(user=request.user)
-            new_key = token.key
-            messages.success(request, _("A new API token was made. Copy it now: it is shown once."))
-        else:
-            messages.success(request, _("Your API token was revoked."))
-    return render(request, "core/api_token.html", {"token": token, "new_key": new_key})
+        name = (request.POST.get("name") or "").strip()[:100]
+        _token, new_key = api_token_create(user=request.user, name=name)
+        messages.success(request, _("A new API token was made. Copy it now: it is shown once."))
+    return render(
+        request,
+        "core/api_token.html",
+        {
+            "tokens": api_tokens_for_user(user=request.user),
+            "new_key": new_key,
+            "ttl_days": settings.API_TOKEN_TTL_DAYS,
+        },
+    )
+
+
+@require_POST
+def api_token_revoke_view(request: AuthedHttpRequest, token_id: int) -> HttpResponse:
+    token = api_token_get_for_user(token_id=token_id, user=request.user)
+    api_token_revoke(token=token, actor=request.user)
+    messages.success(request, _("The API token was revoked."))
+    return redirect("core:api_token")
 
 
 @require_GET

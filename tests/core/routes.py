@@ -9,6 +9,12 @@ def _job(world):
     return {"job_id": world.job.pk}
 
 
+def _api_token(world):
+    from core.tokens import api_token_create
+
+    return {"token_id": api_token_create(user=world.lead)[0].pk}
+
+
 ROUTES = [
     Route("login", "public"),
     Route("password_reset", "public"),
@@ -31,6 +37,7 @@ ROUTES = [
     Route("core:job_retry", "owner", _job, method="POST"),
     Route("core:job_cancel", "owner", _job, method="POST"),
     Route("core:api_token", "user"),
+    Route("core:api_token_revoke", "owner", _api_token, method="POST"),
     Route("api_token_obtain", "public", method="POST", api=True),
     Route("api_me", "user", api=True),
     Route("api_schema", "user", api=True),

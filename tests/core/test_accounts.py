@@ -174,13 +174,15 @@ def test_token_endpoint_is_throttled(client: Client) -> None:
 def test_api_token_page_makes_and_revokes_a_token(client: Client) -> None:
     user = UserFactory(username="ana")
     client.force_login(user)
-    made = client.post(reverse("core:api_token"), {"action": "create"}).content.decode()
+    made = client.post(reverse("core:api_token"), {"name": "script"}).content.decode()
     key = re.search(r'<pre class="code" id="new-token">(\w+)</pre>', made)
     assert key is not None
     assert Client().get("/api/me/", HTTP_AUTHORIZATION=f"Token {key.group(1)}").status_code == 200
     # Shown once: the page does not show it again.
     assert key.group(1) not in client.get(reverse("core:api_token")).content.decode()
-    client.post(reverse("core:api_token"), {"action": "revoke"})
+    revoke = re.search(r'action="(/account/api-tokens/\d+/revoke/)"', made)
+    assert revoke is not None
+    client.post(revoke.group(1))
     assert Client().get("/api/me/", HTTP_AUTHORIZATION=f"Token {key.group(1)}").status_code == 401
 
 

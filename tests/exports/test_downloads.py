@@ -5,10 +5,10 @@ import zipfile
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.models import AuditEvent, Role
+from core.tokens import api_token_create
 from exports.manifest import file_sha256
 from exports.models import ExportVersion
 from exports.services.building import export_version_approve
@@ -58,7 +58,7 @@ def versions(people, build):
 
 def _api(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
     return client
 
 
