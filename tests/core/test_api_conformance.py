@@ -21,7 +21,6 @@ import schemathesis
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -30,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from core.models import Job, Role
+from core.tokens import api_token_create
 from review.models import Review
 from rubrics.models import Rubric
 from tests.dialogues.factories import ImportBatchFactory, SessionFactory
@@ -80,7 +80,7 @@ def _lead_world() -> tuple[str, dict[str, Any]]:
     # the test database, where a development worker could pick it up.
     job = JobFactory(project=project, started_by=lead, status=Job.Status.SUCCEEDED)
     JobFactory(project=project, started_by=None, status=Job.Status.RUNNING)
-    token = Token.objects.create(user=lead).key
+    token = api_token_create(user=lead)[1]
     return token, {
         "slug": project.slug,
         "job_id": job.pk,
