@@ -6,10 +6,13 @@ import csv
 import io
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
+from core.models import Role
 from dialogues.models import Candidate, ImportBatch, Session, SourcePreference
 from tests.dialogues.importing import run_import
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +100,10 @@ def test_a_question_split_across_two_uploads_is_stored_once_with_every_answer() 
     assert second.left_out == {"counselchat_answers_known": 1}
     assert [entry["session_id"] for entry in second.duplicate_report] == [question.pk]
     assert second.duplicate_report[0]["answers_added"] == 1
+    page = Client()
+    page.force_login(member(project, Role.LEAD))
+    html = page.get(reverse("dialogues:batch_detail", args=[second.pk])).content.decode()
+    assert "1 new answer added to" in html
 
     again = run_import(
         project,
