@@ -174,3 +174,32 @@ def test_the_schema_documents_the_token_answer() -> None:
     answer = schema["paths"]["/api/auth/token/"]["post"]["responses"]["200"]
     ref = answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][ref]["properties"]) == {"token", "expires_at"}
+
+
+@pytest.mark.django_db
+def test_the_migration_carries_old_plain_text_tokens_over_as_digests(settings) -> None:
+    """An upgraded site's scripts keep working, and no plain-text key stays in the database."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("core.migrations.0005_api_tokens")
+    user = UserFactory(username="ana")
+    old_key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer, "
+            "created timestamp with time zone)"
+        )
+        cursor.execute(
+            "INSERT INTO authtoken_token VALUES (%s, %s, %s)", [old_key, user.pk, timezone.now()]
+        )
+    # The function reads only the editor's connection.
+    migration.carry_over_drf_tokens(apps, SimpleNamespace(connection=connection))
+
+    assert _me(old_key) == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM authtoken_token")
+        assert cursor.fetchone() == (0,)
