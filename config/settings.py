@@ -57,8 +57,38 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", False)
 
 
+# Words of keys copied from tutorials, templates and generated settings files.
+_PLACEHOLDER_WORDS = (
+    "changeme",
+    "secretkey",
+    "yoursecret",
+    "placeholder",
+    "insecure",
+    "example",
+    "dummy",
+    "notsecret",
+)
+SECRET_KEY_MIN_LENGTH = 50
+
+
+def _weak_secret_key(key: str) -> bool:
+    plain = "".join(ch for ch in key.lower() if ch.isalnum())
+    return (
+        len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < 5
+        or any(word in plain for word in _PLACEHOLDER_WORDS)
+    )
+
+
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY", "").strip()
+    if key and not DEBUG and _weak_secret_key(key):
+        # The key itself is never printed: it may be real, just weak.
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak for production (DEBUG off): it must be at least "
+            f"{SECRET_KEY_MIN_LENGTH} random characters and not a well-known placeholder. "
+            "Make one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'."
+        )
     if key:
         return key
     if not DEBUG:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -187,7 +187,7 @@ def batch_summary(request: AuthedHttpRequest, batch_id: int) -> HttpResponse:
 
 
 @require_GET
-def batch_errors(request: AuthedHttpRequest, batch_id: int) -> StreamingHttpResponse:
+def batch_errors(request: AuthedHttpRequest, batch_id: int) -> HttpResponseBase:
     batch = selectors.batch_get_for_user(batch_id=batch_id, user=request.user)
     return csv_response(
         rows=selectors.batch_errors_rows(batch=batch), filename=f"import-{batch.pk}-errors.csv"

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.cache import cache
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -208,3 +208,11 @@ def test_the_test_password_is_made_fresh_for_each_run() -> None:
     assert runs[0] != runs[1]
     assert all(len(password) >= 20 for password in runs)
     assert runs[0] not in (ROOT / "tests" / "factories.py").read_text()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["ana lee", "<script>", "ana/../x", "a" * 151])
+def test_create_user_refuses_a_user_name_django_would_refuse(username: str) -> None:
+    with pytest.raises(CommandError, match="user name"):
+        call_command("create_user", username, stdout=StringIO())
+    assert not get_user_model().objects.filter(username=username).exists()

@@ -10,6 +10,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -172,7 +174,11 @@ def test_x_forwarded_for_is_trusted_only_for_the_proxies_declared(tmp_path: Path
     show = "settings.REST_FRAMEWORK['NUM_PROXIES']"
     assert _show(show, {}, tmp_path) == "0"
     assert _show(show, {"NUM_PROXIES": "1"}, tmp_path) == "1"
-    result = _manage("check", env={"SECRET_KEY": "x" * 60, "NUM_PROXIES": "-1"}, tmp_path=tmp_path)
+    result = _manage(
+        "check",
+        env={"SECRET_KEY": secrets.token_urlsafe(64), "NUM_PROXIES": "-1"},
+        tmp_path=tmp_path,
+    )
     assert result.returncode != 0
     assert "NUM_PROXIES must be 0 or more" in result.stderr
 
@@ -202,3 +208,32 @@ def test_every_environment_variable_is_documented() -> None:
     ]
     documented = {name for line in table for name in re.findall(r"`([A-Z_]+)`", line.split("|")[1])}
     assert read - documented == set(), "add these to the table in docs/deploy.md"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "short-but-random-3f9a",
+        "django-insecure-" + "x" * 40,
+        "change-me",
+        "changeme-changeme-changeme-changeme-changeme-changeme",
+        "your-secret-key-here-your-secret-key-here-your-secret-key",
+    ],
+)
+def test_production_refuses_a_short_or_placeholder_secret_key(tmp_path: Path, key: str) -> None:
+    result = _python(
+        "-c",
+        "import config.settings",
+        env={"SECRET_KEY": key, "ALLOWED_HOSTS": "rapport.example.org"},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert key not in result.stderr
+
+
+def test_development_accepts_a_short_secret_key(tmp_path: Path) -> None:
+    result = _python(
+        "-c", "import config.settings", env={"SECRET_KEY": "dev", "DEBUG": "1"}, tmp_path=tmp_path
+    )
+    assert result.returncode == 0, result.stderr

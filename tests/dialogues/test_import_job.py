@@ -253,3 +253,13 @@ def test_skip_invalid_with_every_record_invalid_rejects_the_batch_and_exits_non_
     result = _last_json(out.getvalue())
     assert (result["created"], result["invalid"]) == (0, 2)
     assert ImportBatch.objects.get().status == "rejected"
+
+
+def test_a_command_line_import_names_the_batch_by_file_name_not_server_path(tmp_path) -> None:
+    ProjectFactory(slug="clinic")
+    path = write(tmp_path / "one.jsonl", jsonl(EXAM))
+    call_command("import_sessions", str(path), "--project", "clinic", stdout=io.StringIO())
+
+    batch = ImportBatch.objects.get()
+    assert batch.name == "one.jsonl"
+    assert str(tmp_path) not in batch.name

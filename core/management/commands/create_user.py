@@ -4,7 +4,9 @@ import sys
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Field
 
 from core.models import Project, Role
 from core.services import membership_set, user_create
@@ -28,6 +30,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         username = options["username"]
+        user_model = get_user_model()
+        try:
+            field = user_model._meta.get_field(user_model.USERNAME_FIELD)
+            assert isinstance(field, Field)
+            field.run_validators(username)
+        except ValidationError as exc:
+            raise CommandError(
+                f"{username!r} is not a valid user name: {' '.join(exc.messages)}"
+            ) from exc
         if get_user_model().objects.filter(username=username).exists():
             raise CommandError(f"a user named {username!r} already exists")
         if bool(options["project"]) != bool(options["role"]):

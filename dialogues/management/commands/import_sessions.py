@@ -152,7 +152,8 @@ class Command(BaseCommand):
                 ],
                 format_name=options["format"],
                 skip_invalid=options["skip_invalid"],
-                name=", ".join(options["paths"])[:300],
+                # The batch page shows this name to leads; the server's folders are none of theirs.
+                name=", ".join(Path(item).name for item in options["paths"])[:300],
             )
         except ImportRequestError as error:
             raise CommandError(str(error)) from None
