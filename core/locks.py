@@ -10,6 +10,8 @@ only work of the same kind in the same project waits for it.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -32,3 +34,28 @@ def project_work_lock(*, project_id: int, purpose: str) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_namespace(purpose), project_id])
+
+
+@contextmanager
+def member_work_lock(*, project_id: int, user_id: int, purpose: str) -> Iterator[None]:
+    """Let one person do ``purpose`` in a project once at a time (a second tab waits for the first).
+
+    Outside a transaction the lock is held for the block and released at its end, after what the
+    block wrote was committed, so the next holder sees it; inside one it is held until commit.
+    Either way a connection that dies lets go of it. SQLite serialises writers already.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = [_namespace(f"{purpose}:{project_id}"), user_id]
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", key)
+            yield
+            return
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.locks import member_work_lock
 from core.models import Project
 from review.models import Assignment, Item, ReviewSettings
 from review.outcome import FINAL_STATUSES, item_status_refresh
@@ -219,7 +220,17 @@ def _take(
 
 
 def assignment_next(*, project: Project, reviewer: Any) -> Assignment | None:
-    """The reviewer's current reservation, or a newly reserved slot; None when nothing is left."""
+    """The reviewer's current reservation, or a newly reserved slot; None when nothing is left.
+
+    One reviewer asks once at a time per project: three "Next item" clicks at once each found no
+    reservation and reserved an item of their own, one person blocking three slots. Under the
+    lock the second and third find the first one's reservation and are given it.
+    """
+    with member_work_lock(project_id=project.pk, user_id=reviewer.pk, purpose="review.next"):
+        return _next(project=project, reviewer=reviewer)
+
+
+def _next(*, project: Project, reviewer: Any) -> Assignment | None:
     current = assignment_current(project=project, reviewer=reviewer)
     if current is not None:
         return current
