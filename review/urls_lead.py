@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{P}items/", lead.item_list, name="lead_items"),
     path(f"{P}items/add/", lead.item_add, name="lead_item_add"),
     path(f"{P}items/<int:item_id>/", lead.item_detail, name="lead_item"),
+    path(f"{P}items/<int:item_id>/audit/", lead.item_audit, name="lead_item_audit"),
     path(f"{P}items/<int:item_id>/gold/", lead.item_gold, name="lead_item_gold"),
     path(f"{P}items/<int:item_id>/decide/", lead.item_decide, name="lead_item_decide"),
     path(f"{P}adjudication/", lead.adjudication_queue, name="lead_adjudication"),

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from rubrics.models import Criterion, CriterionGroup, Rubric, TotalMethod
 
 ScoreValue = int | float | Decimal | bool | None
@@ -171,7 +173,10 @@ def rubric_score(*, rubric: Rubric, scores: Mapping[str, ScoreValue]) -> RubricS
     raws: dict[str, Decimal | None] = {}
     for criterion in criteria:
         if criterion.code not in scores:
-            problems.append(f"{criterion.code}: no score given (use None for not applicable)")
+            problems.append(
+                _("%(code)s: no score given; choose a score or “not applicable”.")
+                % {"code": criterion.code}
+            )
             continue
         raw, problem = _value(criterion, scores[criterion.code])
         if problem:

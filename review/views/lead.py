@@ -312,13 +312,43 @@ def _item_context(request: AuthedHttpRequest, project: Project, item: Item) -> d
     }
 
 
+# The item page shows the latest events; the whole trail (up to a bound that keeps one
+# response small) loads when the lead asks for it.
+AUDIT_LATEST = 5
+AUDIT_ALL = 1000
+
+
 @require_GET
 def item_detail(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     project = _lead_project(request, slug)
     item = selectors.item_get_for_lead(project=project, item_id=item_id)
     context = _item_context(request, project, item)
-    context["events"] = selectors.item_audit_events(item=item)[:200]
+    events = selectors.item_audit_events(item=item)
+    context["latest_events"] = list(events[:AUDIT_LATEST])
+    context["events_count"] = (
+        events.count()
+        if len(context["latest_events"]) == AUDIT_LATEST
+        else len(context["latest_events"])
+    )
     return render(request, "review/lead/item.html", context)
+
+
+@require_GET
+def item_audit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
+    """The item's whole audit trail: the fragment its page opens on demand (htmx), or a page."""
+    project = _lead_project(request, slug)
+    item = selectors.item_get_for_lead(project=project, item_id=item_id)
+    template = (
+        "review/lead/_audit.html"
+        if request.headers.get("HX-Request") == "true"
+        else "review/lead/item_audit.html"
+    )
+    context = {
+        "project": project,
+        "item": item,
+        "events": selectors.item_audit_events(item=item)[:AUDIT_ALL],
+    }
+    return render(request, template, context)
 
 
 def _posted_scores(request: AuthedHttpRequest, prefix: str, criteria: list[Any]) -> dict[str, Any]:

@@ -47,6 +47,10 @@ def test_lead_builds_inspects_and_approves_then_trainer_downloads(
     expect(page.locator("#version-progress")).to_contain_text("Built, awaiting approval")
     counts = page.locator("table").first
     expect(counts).to_contain_text("train")
+    # Shares read as percentages, not as raw fractions such as 0.772727.
+    shares = counts.locator("tbody td:nth-child(6)").all_inner_texts()
+    assert shares
+    assert all(share.endswith("%") for share in shares), shares
     expect(page.get_by_text("Approved items considered")).to_be_visible()
     expect(page.locator(".export-sample").first).to_contain_text(
         "You are a warm, careful counselor."

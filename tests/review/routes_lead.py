@@ -39,6 +39,7 @@ ROUTES = [
     Route("review:lead_items", "project", _project, allowed=LEAD),
     Route("review:lead_item_add", "project", _project, allowed=LEAD),
     Route("review:lead_item", "project", _item, allowed=LEAD),
+    Route("review:lead_item_audit", "project", _item, allowed=LEAD),
     Route("review:lead_item_gold", "project", _item, method="POST", allowed=LEAD),
     Route("review:lead_item_decide", "project", _item, method="POST", allowed=LEAD),
     Route("review:lead_adjudication", "project", _project, allowed=LEAD),

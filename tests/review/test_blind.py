@@ -109,6 +109,8 @@ SHOWS_SCORES: dict[str, ShowsScores] = {
     "review:lead_project": ShowsScores(opens=False),
     "review:lead_items": ShowsScores(opens=False),
     "review:lead_item": ShowsScores(opens=False, control="lead"),
+    # Its audit trail holds every score before and after each change.
+    "review:lead_item_audit": ShowsScores(opens=False),
     "review:lead_adjudication": ShowsScores(opens=False),
     "review:lead_adjudicate": ShowsScores(opens=False, control="lead"),
     "review:lead_approval": ShowsScores(opens=False),

@@ -136,7 +136,7 @@ def test_missing_scores_and_wrong_kinds_are_refused(na_rubric, builtins) -> None
     assert caught.value.problems == [
         "a: expected a number, got True",
         "b: expected a number, got '3'",
-        "c: no score given (use None for not applicable)",
+        "c: no score given; choose a score or “not applicable”.",
     ]
     cbt = rubric_latest_published(slug="cbt-llm")
     scores = _all(cbt, True)
