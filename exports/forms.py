@@ -13,6 +13,7 @@ from core.models import Project
 from dialogues.models import Language
 from exports.models import DpoSource, ExportSpecification, SftStartChoice
 from exports.selectors import projects_criterion_codes
+from exports.services.agreement import PAIR_ITEM_SOURCES
 from exports.services.curation import rules_problem
 from exports.writers import WRITERS
 
@@ -169,7 +170,10 @@ class SpecificationForm(forms.ModelForm):
     def _check_codes(self, data: dict[str, Any]) -> None:
         """Each criterion a bar names must exist in the projects' rubrics: a misspelt code
         would otherwise leave out every item (scores) or be measured as nothing (agreement)."""
-        known = projects_criterion_codes(projects=data["projects"])
+        pairs = data.get("kind") == "dpo" and bool(
+            PAIR_ITEM_SOURCES & set(data.get("dpo_sources") or ())
+        )
+        known = projects_criterion_codes(projects=data["projects"], pairs=pairs)
         for name, label in (
             ("min_scores_text", _("Minimum score")),
             ("min_agreement_text", _("Minimum agreement")),

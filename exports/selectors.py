@@ -120,9 +120,11 @@ def versions_of(*, specification: ExportSpecification) -> QuerySet[ExportVersion
     return specification.versions.select_related("job", "approved_by").order_by("-number")
 
 
-def projects_criterion_codes(*, projects: Iterable[Project]) -> set[str]:
+def projects_criterion_codes(*, projects: Iterable[Project], pairs: bool = False) -> set[str]:
     """Criterion codes a specification's score and agreement bars may name: those of each
-    project's rubric and of every rubric its submitted reviews were scored with."""
+    project's rubric and of every rubric its submitted reviews were scored with; with
+    ``pairs`` (a DPO export drawing on pair items) also the overall ``choice`` and the
+    principles for pairs, whose agreement such an export rests on."""
     from review.models import Review, ReviewSettings
     from rubrics.models import Criterion
 
@@ -133,8 +135,12 @@ def projects_criterion_codes(*, projects: Iterable[Project]) -> set[str]:
     reviewed_rubrics = Review.objects.filter(
         item__project_id__in=project_ids, status=Review.Status.SUBMITTED
     ).values("rubric_id")
-    return set(
-        Criterion.objects.filter(
-            Q(rubric_id__in=settings_rubrics) | Q(rubric_id__in=reviewed_rubrics)
-        ).values_list("code", flat=True)
-    )
+    rubrics = Q(rubric_id__in=settings_rubrics) | Q(rubric_id__in=reviewed_rubrics)
+    if pairs:
+        rubrics |= Q(
+            rubric_id__in=ReviewSettings.objects.filter(
+                project_id__in=project_ids, pair_rubric__isnull=False
+            ).values("pair_rubric_id")
+        )
+    codes = set(Criterion.objects.filter(rubrics).values_list("code", flat=True))
+    return codes | {"choice"} if pairs else codes

@@ -135,3 +135,38 @@ def test_score_rules_are_refused_for_pairs_taken_from_pair_items(lead):
     )
     assert rewrites_only.status_code == 302
     assert ExportSpecification.objects.get().dpo_sources == ["rewrites"]
+
+
+def test_a_dpo_bar_may_name_the_overall_choice_and_a_principle_for_pairs(lead):
+    project = ProjectFactory(slug="clinic")
+    ReviewSettings.objects.filter(project=project).update(
+        pair_rubric=published_rubric(("validation", "safety"))
+    )
+    client = client_for(lead)
+
+    accepted = client.post(
+        reverse("exports:specification_create"),
+        _form(
+            kind="dpo",
+            dpo_sources=["pairwise"],
+            min_scores_text="",
+            min_agreement_text="choice = 0.4\nvalidation = 0.5",
+        ),
+    )
+    misspelt = client.post(
+        reverse("exports:specification_create"),
+        _form(
+            kind="dpo",
+            dpo_sources=["pairwise"],
+            min_scores_text="",
+            min_agreement_text="validaton = 0.5",
+        ),
+    )
+
+    assert accepted.status_code == 302
+    spec = ExportSpecification.objects.get()
+    assert spec.min_agreement == {"choice": "0.4", "validation": "0.5"}
+    assert list(spec.projects.all()) == [project]
+    assert "no rubric of the chosen projects has a criterion validaton" in (
+        misspelt.content.decode()
+    )
