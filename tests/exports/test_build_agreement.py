@@ -1,4 +1,4 @@
-""""Build a new version" only queues the build; the agreement check runs in the build's job.
+""" "Build a new version" only queues the build; the agreement check runs in the build's job.
 
 Measuring agreement reads every score of the projects: over 30,000 items it kept the web
 request busy for half a minute. The request now answers at once with a queued version, and the
@@ -70,10 +70,13 @@ def test_the_page_queues_the_build_and_the_job_records_the_agreement_refusal(
 
     version, job = _settled(version)
     assert version.status == ExportVersion.Status.FAILED
-    assert "empathy: alpha" in version.error and "0.90" in version.error
+    assert "empathy: alpha" in version.error
+    assert "0.90" in version.error
     assert job.status == Job.Status.FAILED
     assert "Agreement is too low" in job.error_report
-    page = client_for(lead).get(reverse("exports:version_detail", kwargs={"version_id": version.pk}))
+    page = client_for(lead).get(
+        reverse("exports:version_detail", kwargs={"version_id": version.pk})
+    )
     assert "empathy: alpha" in page.content.decode()
 
 
