@@ -1,6 +1,19 @@
+"""The admin is a way to change projects and members like any other: every change is audited.
+
+docs/reviewing.md promises that every settings and member change is in the project's audit log;
+a change made here is recorded with the same actions as the lead's pages, by the staff member,
+with "Django admin" as the reason.
+"""
+
+from typing import Any
+
 from django.contrib import admin
 
+from core.audit import audit_record
 from core.models import AuditEvent, Job, Membership, Project
+
+ADMIN_REASON = "Django admin"
+_PROJECT_FIELDS = ("name", "slug", "description")
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,6 +28,71 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+    def save_model(self, request: Any, obj: Project, form: Any, change: bool) -> None:
+        before = (
+            Project.objects.filter(pk=obj.pk).values(*_PROJECT_FIELDS).first() if change else None
+        )
+        super().save_model(request, obj, form, change)
+        after = {field: getattr(obj, field) for field in _PROJECT_FIELDS}
+        if before is None:
+            audit_record(
+                actor=request.user,
+                action="review.project.create",
+                obj=obj,
+                project=obj,
+                after=after,
+                reason=ADMIN_REASON,
+            )
+            return
+        changed = sorted(field for field in _PROJECT_FIELDS if before[field] != after[field])
+        if changed:
+            audit_record(
+                actor=request.user,
+                action="review.project.rename" if changed == ["name"] else "review.project.update",
+                obj=obj,
+                project=obj,
+                before={field: before[field] for field in changed},
+                after={field: after[field] for field in changed},
+                reason=ADMIN_REASON,
+            )
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        roles_before = dict(
+            Membership.objects.filter(project=form.instance).values_list("pk", "role")
+        )
+        removed = [
+            (deleted.instance.user.username, deleted.instance.role)
+            for deleted in formset.deleted_forms
+            if deleted.instance.pk is not None
+        ]
+        super().save_formset(request, form, formset, change)
+        project = form.instance
+        for username, role in removed:
+            audit_record(
+                actor=request.user,
+                action="review.member.remove",
+                project=project,
+                before={"user": username, "role": role},
+                after=None,
+                reason=ADMIN_REASON,
+            )
+        for row in Membership.objects.filter(project=project).select_related("user"):
+            before_role = roles_before.get(row.pk)
+            if before_role == row.role:
+                continue
+            audit_record(
+                actor=request.user,
+                action="review.member.set",
+                obj=row,
+                project=project,
+                before={"user": row.user.username, "role": before_role} if before_role else None,
+                after={"user": row.user.username, "role": row.role},
+                reason=ADMIN_REASON,
+            )
 
 
 @admin.register(Job)

@@ -71,6 +71,7 @@ class ExportVersionSerializer(serializers.ModelSerializer[ExportVersion]):
             "kind",
             "number",
             "status",
+            "error",
             "job",
             "counts",
             "built_at",

@@ -76,12 +76,14 @@ class RubricAdmin(admin.ModelAdmin):
         """Bulk delete removes drafts only, through the service that knows what is in use."""
         for rubric in queryset:
             try:
-                services.rubric_draft_delete(rubric=rubric)
+                services.rubric_draft_delete(
+                    rubric=rubric, actor=request.user, reason="Django admin"
+                )
             except (RubricLocked, RubricInUse) as exc:
                 self.message_user(request, str(exc), messages.ERROR)
 
     def delete_model(self, request: HttpRequest, obj: Rubric) -> None:
-        services.rubric_draft_delete(rubric=obj)
+        services.rubric_draft_delete(rubric=obj, actor=request.user, reason="Django admin")
 
     @admin.action(
         description=gettext_lazy("Publish the selected drafts (after the publish checks)"),
@@ -90,7 +92,7 @@ class RubricAdmin(admin.ModelAdmin):
     def publish_drafts(self, request: HttpRequest, queryset: QuerySet[Rubric]) -> None:
         for rubric in queryset:
             try:
-                services.rubric_publish(rubric=rubric)
+                services.rubric_publish(rubric=rubric, actor=request.user, reason="Django admin")
             except RubricLocked as exc:
                 self.message_user(request, str(exc), messages.WARNING)
             except RubricFileError as exc:

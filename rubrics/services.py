@@ -19,6 +19,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit_record
 from rubrics.errors import RubricInUse, RubricLocked
 from rubrics.files import (
     Definition,
@@ -257,26 +258,45 @@ def rubric_new_version(*, rubric: Rubric, user: UserLike = None) -> Rubric:
 
 
 @transaction.atomic
-def rubric_publish(*, rubric: Rubric) -> Rubric:
+def rubric_publish(*, rubric: Rubric, actor: UserLike = None, reason: str = "") -> Rubric:
     """Freeze a draft, provided it passes every check a rubric file must pass."""
     current = _draft_locked(rubric)
     definition_check(rubric_definition(rubric=current), source=f"{current.slug} v{current.version}")
     current.status = Rubric.Status.PUBLISHED
     current.published_at = timezone.now()
     current.save(update_fields=["status", "published_at"])
+    audit_record(
+        actor=_user(actor),
+        action="rubrics.rubric.publish",
+        obj=current,
+        before={"status": Rubric.Status.DRAFT},
+        after={"slug": current.slug, "version": current.version, "status": current.status},
+        reason=reason,
+    )
     return current
 
 
 @transaction.atomic
-def rubric_draft_delete(*, rubric: Rubric) -> None:
+def rubric_draft_delete(*, rubric: Rubric, actor: UserLike = None, reason: str = "") -> None:
     """Delete a draft; ``RubricInUse`` when a project or judge still points at it."""
     current = _draft_locked(rubric)
+    identity = {"slug": current.slug, "version": current.version}
+    pk = current.pk
     try:
         # A savepoint, so the refusal leaves the surrounding transaction usable.
         with transaction.atomic():
             current.delete()
     except ProtectedError as exc:
         raise RubricInUse(current) from exc
+    current.pk = pk  # the event names the row that was deleted
+    audit_record(
+        actor=_user(actor),
+        action="rubrics.rubric.delete",
+        obj=current,
+        before=identity | {"status": Rubric.Status.DRAFT},
+        after=None,
+        reason=reason,
+    )
 
 
 def _renumber(rubric: Rubric) -> None:

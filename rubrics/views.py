@@ -190,7 +190,7 @@ def rubric_new_version(request: AuthedHttpRequest, slug: str, version: int) -> H
 def rubric_publish(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
     rubric = rubric_draft_for_user(slug=slug, version=version, user=request.user)
     try:
-        services.rubric_publish(rubric=rubric)
+        services.rubric_publish(rubric=rubric, actor=request.user)
     except RubricFileError as exc:
         for problem in exc.problems:
             messages.error(request, problem)
@@ -203,7 +203,7 @@ def rubric_publish(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
 @_refusals_redirect
 def rubric_delete(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
     rubric = rubric_draft_for_user(slug=slug, version=version, user=request.user)
-    services.rubric_draft_delete(rubric=rubric)
+    services.rubric_draft_delete(rubric=rubric, actor=request.user)
     messages.success(request, _("The draft was deleted."))
     return redirect("rubrics:rubric_list")
 

@@ -212,20 +212,17 @@ def specification_snapshot(*, specification: ExportSpecification) -> dict[str, A
 
 
 def export_version_start(*, specification: ExportSpecification, user: Any) -> ExportVersion:
-    """Check agreement now (so the lead hears at once), then queue a build as a new version."""
+    """Queue a build as a new version; rules that cannot be applied are refused at once.
+
+    The agreement bars are checked by the build's job (``export_build``), not here: measuring
+    agreement reads every score of the projects, half a minute of a web request over 30,000
+    items. A version below a bar fails with the reason, like any other failed build.
+    """
     from exports.tasks import export_build_task
 
     rules = CurationRules.of(specification)
     rules_check(rules=rules)
     projects = list(Project.objects.filter(pk__in=rules.project_ids))
-    agreement_check(
-        agreement=specification_agreement(
-            projects=projects,
-            bars=rules.min_agreement,
-            kind=specification.kind,
-            dpo_sources=rules.dpo_sources,
-        )
-    )
     with transaction.atomic():
         ExportSpecification.objects.select_for_update().filter(pk=specification.pk).first()
         last = specification.versions.aggregate(last=Max("number"))["last"] or 0

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.models import AuditEvent
 from review.models import ReviewSettings
 from rubrics.models import Rubric
 from rubrics.services import DEFINITIONS_DIR
@@ -141,6 +142,9 @@ def test_a_lead_builds_and_publishes_a_rubric(world) -> None:
     assert response["Location"] == _version_url("rubric_version", "warmth")
     rubric.refresh_from_db()
     assert rubric.status == "published"
+    published = AuditEvent.objects.get(action="rubrics.rubric.publish")
+    assert published.actor == world.lead
+    assert published.object_id == str(rubric.pk)
     # Published: the editor sends the lead back to the frozen version, saying why.
     response = client.get(_version_url("rubric_edit", "warmth"), follow=True)
     assert response.redirect_chain == [(_version_url("rubric_version", "warmth"), 302)]

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.audit import audit_record
 from core.models import Project
 from core.services import membership_set, project_create
 
@@ -30,5 +31,13 @@ class Command(BaseCommand):
             slug=options["slug"], name=options["name"], description=options["description"]
         )
         if lead is not None:
-            membership_set(project=project, user=lead, role="lead")
+            membership = membership_set(project=project, user=lead, role="lead")
+            audit_record(
+                actor=None,
+                action="review.member.set",
+                obj=membership,
+                project=project,
+                after={"user": lead.username, "role": membership.role},
+                reason="manage.py create_project",
+            )
         self.stdout.write(self.style.SUCCESS(f"Created project {project.slug}"))

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Field
 
+from core.audit import audit_record
 from core.models import Project, Role
 from core.services import membership_set, user_create
 
@@ -60,7 +61,15 @@ class Command(BaseCommand):
             is_superuser=options["admin"],
         )
         if project is not None:
-            membership_set(project=project, user=user, role=options["role"])
+            membership = membership_set(project=project, user=user, role=options["role"])
+            audit_record(
+                actor=None,
+                action="review.member.set",
+                obj=membership,
+                project=project,
+                after={"user": user.username, "role": membership.role},
+                reason="manage.py create_user",
+            )
         self.stdout.write(self.style.SUCCESS(f"Created user {username}"))
         if not options["password_stdin"]:
             self.stdout.write(f"Password (shown once): {password}")
