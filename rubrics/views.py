@@ -28,6 +28,7 @@ from rubrics.selectors import (
     rubric_version_for_user,
     rubric_versions,
     rubrics_check_edit,
+    rubrics_check_version,
     rubrics_check_view,
     user_can_edit_draft,
     user_can_edit_rubrics,
@@ -164,7 +165,7 @@ def rubric_edit(request: AuthedHttpRequest, slug: str, version: int) -> HttpResp
 
 @require_POST
 def rubric_new_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
-    rubrics_check_edit(user=request.user)
+    rubrics_check_version(user=request.user, slug=slug)
     rubric = rubric_version_for_user(slug=slug, version=version, user=request.user)
     draft = services.rubric_new_version(rubric=rubric, user=request.user)
     if not user_can_edit_draft(user=request.user, rubric=draft):
