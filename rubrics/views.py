@@ -32,6 +32,7 @@ from rubrics.selectors import (
     rubrics_check_view,
     user_can_edit_draft,
     user_can_edit_rubrics,
+    user_can_version,
 )
 
 
@@ -109,6 +110,9 @@ def rubric_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
             "lang": language,
             "can_edit": can_edit,
             "can_edit_draft": can_edit_draft,
+            "can_version": user_can_version(
+                user=request.user, versions=list(rubric_versions(slug=slug, include_drafts=True))
+            ),
             "problems": _problems(rubric) if can_edit_draft else [],
         },
     )
