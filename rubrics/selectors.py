@@ -45,6 +45,26 @@ def user_can_edit_draft(*, user: UserLike, rubric: Rubric) -> bool:
     )
 
 
+def user_can_version(*, user: UserLike, versions: list[Rubric]) -> bool:
+    """Whether the caller may add a version to a rubric that has these versions.
+
+    Built-in rubrics and other people's rubrics are shared by every project, and a new version
+    becomes everyone's latest: only staff change those. A lead versions only a rubric whose
+    first version they created.
+    """
+    if not user_can_edit_rubrics(user=user):
+        return False
+    if user.is_staff or not versions:
+        return True
+    first = min(versions, key=lambda row: row.version)
+    return not any(row.builtin for row in versions) and first.created_by_id == user.pk
+
+
+def rubrics_check_version(*, user: UserLike, slug: str) -> None:
+    if not user_can_version(user=user, versions=list(Rubric.objects.filter(slug=slug))):
+        raise PermissionDenied
+
+
 def rubrics_check_view(*, user: UserLike) -> None:
     if not user_can_view_rubrics(user=user):
         raise PermissionDenied

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -29,6 +30,7 @@ from rubrics.files import (
     rubric_definition,
 )
 from rubrics.models import Criterion, CriterionGroup, Rubric
+from rubrics.selectors import user_can_version
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 
@@ -108,6 +110,12 @@ def rubric_import(
     # Lock every version of the slug: imports and new drafts of one rubric queue here.
     versions = list(Rubric.objects.select_for_update().filter(slug=slug))
     existing = next((row for row in versions if row.version == version), None)
+    if (
+        existing is None
+        and user is not None
+        and not user_can_version(user=cast(Any, user), versions=versions)
+    ):
+        raise PermissionDenied
     if existing is not None:
         if existing.status == Rubric.Status.DRAFT and not draft:
             raise RubricConflict(

@@ -28,9 +28,11 @@ from rubrics.selectors import (
     rubric_version_for_user,
     rubric_versions,
     rubrics_check_edit,
+    rubrics_check_version,
     rubrics_check_view,
     user_can_edit_draft,
     user_can_edit_rubrics,
+    user_can_version,
 )
 
 
@@ -108,6 +110,9 @@ def rubric_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
             "lang": language,
             "can_edit": can_edit,
             "can_edit_draft": can_edit_draft,
+            "can_version": user_can_version(
+                user=request.user, versions=list(rubric_versions(slug=slug, include_drafts=True))
+            ),
             "problems": _problems(rubric) if can_edit_draft else [],
         },
     )
@@ -164,7 +169,7 @@ def rubric_edit(request: AuthedHttpRequest, slug: str, version: int) -> HttpResp
 
 @require_POST
 def rubric_new_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
-    rubrics_check_edit(user=request.user)
+    rubrics_check_version(user=request.user, slug=slug)
     rubric = rubric_version_for_user(slug=slug, version=version, user=request.user)
     draft = services.rubric_new_version(rubric=rubric, user=request.user)
     if not user_can_edit_draft(user=request.user, rubric=draft):

@@ -251,7 +251,9 @@ def _lead_count(project: Project) -> int:
 def project_member_set(*, project: Project, username: str, role: str, actor: Any) -> Membership:
     """Add an existing account to the project with a role, or change the role it holds."""
     user = get_user_model().objects.filter(username=username.strip()).first()
-    if user is None:
+    # Staff and disabled accounts are refused in the words used for a missing one, so that the
+    # form tells a lead nothing about accounts outside their project.
+    if user is None or user.is_staff or not user.is_active:
         raise ProjectSetupError(
             _("There is no account named “%(name)s”.") % {"name": username.strip()},
             field="username",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -354,3 +355,21 @@ def test_a_decision_returns_to_a_page_of_the_site(world, lead, rubric):
     )
 
     assert response["Location"] == back
+
+
+def test_the_members_form_answers_alike_for_a_staff_account_and_a_missing_one(world, lead):
+    UserFactory(username="admin-ana", is_staff=True)
+    pages = {
+        name: lead.post(_url("lead_members", world), {"username": name, "role": "reviewer"})
+        for name in ("admin-ana", "nobody-here")
+    }
+
+    assert not Membership.objects.filter(project=world.project, user__username="admin-ana")
+    texts = [
+        re.sub(r"csrf[^\"]*\"[^\"]*\"|[A-Za-z0-9]{64}", "", page.content.decode()).replace(
+            name, "NAME"
+        )
+        for name, page in pages.items()
+    ]
+    assert texts[0].count("There is no account named") == 1
+    assert texts[0] == texts[1]

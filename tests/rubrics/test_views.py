@@ -168,7 +168,7 @@ def test_publishing_a_draft_with_problems_lists_them(world) -> None:
 
 
 def test_edit_as_a_new_version(world, builtins) -> None:
-    client = client_for(world.lead)
+    client = client_for(UserFactory(username="staff", is_staff=True))
     response = client.post(_version_url("rubric_new_version", "ctrs"))
     assert response["Location"] == _version_url("rubric_edit", "ctrs", 2)
     assert Rubric.objects.get(slug="ctrs", version=2).status == "draft"
@@ -283,13 +283,11 @@ def test_only_its_creator_and_staff_change_a_draft(world) -> None:
     assert other.post(crit_url).status_code == 403
     assert Rubric.objects.get(slug="mine").status == "draft"
     assert Rubric.objects.get(slug="mine").criteria.count() == 1
-    # "Edit as a new version" on a rubric that has someone else's draft leads to that draft.
+    # A shared rubric (not theirs) gets no new version from another lead, draft or not.
     published = RubricFactory(slug="shared", status=Rubric.Status.PUBLISHED)
     CriterionFactory(rubric=published)
     RubricFactory(slug="shared", version=2, created_by=world.lead)
-    response = other.post(_version_url("rubric_new_version", "shared"), follow=True)
-    assert response.redirect_chain[-1][0] == _version_url("rubric_version", "shared", 2)
-    assert "already a draft that someone else is editing" in response.content.decode()
+    assert other.post(_version_url("rubric_new_version", "shared")).status_code == 403
     # Staff may finish anyone's draft.
     staff = UserFactory(username="staff", is_staff=True)
     response = client_for(staff).post(_version_url("rubric_publish", "mine"))
@@ -348,3 +346,31 @@ def test_the_preview_shows_group_maxima_na_and_rationale_rules(world) -> None:
     assert text.count("Rationale (optional)") == 2
     assert '<details class="rationale" open>' in text
     assert "the review page, which adds the conversation and evidence turns" in text
+
+
+def test_a_lead_cannot_make_a_new_version_of_a_built_in_or_another_leads_rubric(
+    world, builtins
+) -> None:
+    other = UserFactory(username="other-lead")
+    RubricFactory(slug="theirs", created_by=other, status="published")
+    client = client_for(world.lead)
+
+    for slug in ("ctrs", "theirs"):
+        response = client.post(_version_url("rubric_new_version", slug))
+        assert response.status_code == 403
+        assert not Rubric.objects.filter(slug=slug, version=2).exists()
+
+
+def test_a_lead_makes_new_versions_of_their_own_rubric(world) -> None:
+    RubricFactory(slug="mine", created_by=world.lead, status="published")
+    response = client_for(world.lead).post(_version_url("rubric_new_version", "mine"))
+    assert response["Location"] == _version_url("rubric_edit", "mine", 2)
+
+
+def test_a_lead_cannot_import_a_new_version_of_a_built_in(world, builtins) -> None:
+    text = (DEFINITIONS_DIR / "ctrs.yaml").read_text().replace("version: 1", "version: 2", 1)
+    upload = SimpleUploadedFile("ctrs.yaml", text.encode())
+    response = client_for(world.lead).post(reverse("rubrics:rubric_import"), {"file": upload})
+
+    assert response.status_code == 403
+    assert not Rubric.objects.filter(slug="ctrs", version=2).exists()
