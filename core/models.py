@@ -185,6 +185,21 @@ class Job(models.Model):
         return timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
 
     @property
+    def silent_minutes(self) -> int | None:
+        """Whole minutes since a running job's last heartbeat, once it has missed several
+        (its worker may be gone); None while the heartbeat is fresh or the job is not running."""
+        if self.status != self.Status.RUNNING or self.updated_at is None:
+            return None
+        silent = (timezone.now() - self.updated_at).total_seconds()
+        if silent < max(90, 3 * settings.JOB_HEARTBEAT_SECONDS):
+            return None
+        return int(silent // 60)
+
+    @property
+    def stale_after_minutes(self) -> int:
+        return max(1, settings.JOB_STALE_AFTER_SECONDS // 60)
+
+    @property
     def is_stale(self) -> bool:
         return self.status == self.Status.RUNNING and self.updated_at < self.stale_cutoff()
 
