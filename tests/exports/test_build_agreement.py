@@ -8,10 +8,10 @@ job, as any other failed build.
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.models import Job, Role
+from core.tokens import api_token_create
 from exports.models import ExportVersion
 from tests.conftest import client_for
 from tests.exports.records import (
@@ -85,7 +85,7 @@ def test_the_api_answers_202_and_the_job_records_the_agreement_refusal(
 ):
     lead, specification = strict
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=lead).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=lead)[1]}")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/api/export-specifications/{specification.pk}/build/")
@@ -98,3 +98,25 @@ def test_the_api_answers_202_and_the_job_records_the_agreement_refusal(
     shown = client.get(f"/api/exports/{version.pk}/").json()
     assert shown["status"] == "failed"
     assert "empathy: alpha" in shown["error"]
+
+
+def test_a_failed_build_offers_its_lead_a_retry_that_builds_the_version_again(
+    strict, django_capture_on_commit_callbacks
+):
+    lead, specification = strict
+    url = reverse("exports:version_build", kwargs={"specification_id": specification.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(lead).post(url)
+    version, job = _settled(ExportVersion.objects.get(specification=specification))
+    assert version.status == ExportVersion.Status.FAILED
+    page_url = reverse("exports:version_detail", kwargs={"version_id": version.pk})
+
+    page = client_for(lead).get(page_url).content.decode()
+
+    retry = reverse("core:job_retry", args=[job.pk])
+    assert f'action="{retry}"' in page
+    with django_capture_on_commit_callbacks(execute=False):
+        client_for(lead).post(retry)
+    version, job = _settled(version)
+    assert version.status == ExportVersion.Status.BUILDING
+    assert job.status == Job.Status.QUEUED
