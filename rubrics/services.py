@@ -100,6 +100,7 @@ def rubric_import(
     user: UserLike = None,
     draft: bool = False,
     builtin: bool = False,
+    reason: str = "",
 ) -> ImportOutcome:
     """Store a checked definition as the version it names; a second identical import is a no-op.
 
@@ -155,14 +156,32 @@ def rubric_import(
         published_at=None if draft else timezone.now(),
     )
     _fill(rubric=rubric, definition=definition)
+    if not draft and not builtin:
+        # Built-in instruments are loaded by migrations and the demo; anything else published
+        # by an import (a page, the API, the command line) is a publication like any other.
+        audit_record(
+            actor=_user(user),
+            action="rubrics.rubric.publish",
+            obj=rubric,
+            before=None,
+            after={"slug": rubric.slug, "version": rubric.version, "status": rubric.status},
+            reason=reason,
+        )
     return ImportOutcome(rubric=rubric, created=True)
 
 
 def rubric_import_text(
-    *, text: str | bytes, source: str, user: UserLike = None, draft: bool = False
+    *,
+    text: str | bytes,
+    source: str,
+    user: UserLike = None,
+    draft: bool = False,
+    reason: str = "",
 ) -> ImportOutcome:
     """Parse, check and store a rubric file (``RubricFileError`` or ``RubricConflict`` if not)."""
-    return rubric_import(definition=definition_parse(text, source=source), user=user, draft=draft)
+    return rubric_import(
+        definition=definition_parse(text, source=source), user=user, draft=draft, reason=reason
+    )
 
 
 def rubrics_load_builtin(*, directory: Path = DEFINITIONS_DIR) -> list[ImportOutcome]:

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from core.demo import DemoContext
+from core.models import AuditEvent
 from rubrics.demo import demo_setup
 from rubrics.models import Rubric
 from tests.rubrics.conftest import small_rubric_data, write
@@ -53,3 +54,17 @@ def test_demo_setup_loads_the_rubrics(db) -> None:
     demo_setup(DemoContext(project=None, users={}, log=lines.append))  # type: ignore[arg-type]
     demo_setup(DemoContext(project=None, users={}, log=lines.append))  # type: ignore[arg-type]
     assert lines == ["Rubrics: 9 loaded, 0 already there", "Rubrics: 0 loaded, 9 already there"]
+
+
+def test_a_rubric_published_from_the_command_line_is_audited(db, tmp_path) -> None:
+    path = write(tmp_path, small_rubric_data())
+
+    call_command("rubric_import", str(path), stdout=StringIO())
+    call_command("rubric_import", str(path), stdout=StringIO())  # unchanged: nothing new
+
+    events = AuditEvent.objects.filter(action="rubrics.rubric.publish")
+    assert events.count() == 1
+    event = events.get()
+    assert event.after == {"slug": "small", "version": 1, "status": "published"}
+    assert event.reason == f"manage.py rubric_import {path.name}"
+    assert str(tmp_path) not in event.reason

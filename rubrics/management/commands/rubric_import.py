@@ -26,7 +26,12 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{path}: cannot read the file ({exc.strerror})") from exc
         try:
-            outcome = rubric_import_text(text=text, source=str(path), draft=options["draft"])
+            outcome = rubric_import_text(
+                text=text,
+                source=str(path),
+                draft=options["draft"],
+                reason=f"manage.py rubric_import {path.name}",
+            )
         except (RubricFileError, RubricConflict) as exc:
             raise CommandError(str(exc)) from exc
         rubric = outcome.rubric
