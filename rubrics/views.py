@@ -62,6 +62,11 @@ def _refusals_redirect(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     return wrapper
 
 
+def _derive_suffix(request: AuthedHttpRequest) -> str:
+    """What a copy's slug is prefilled with after the original's: the user's name, as a slug."""
+    return slugify(request.user.get_username()) or "copy"
+
+
 def _problems(rubric: Rubric) -> list[str]:
     """What stands between a draft and publishing, in the words of the file checks."""
     try:
@@ -115,7 +120,9 @@ def rubric_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
             "can_edit": can_edit,
             "can_edit_draft": can_edit_draft,
             "can_version": can_version,
-            "can_derive": can_edit and rubric.is_published and not can_version,
+            "derive_form": DeriveForm(rubric=rubric, suffix=_derive_suffix(request))
+            if can_edit and rubric.is_published and not can_version
+            else None,
             "problems": _problems(rubric) if can_edit_draft else [],
         },
     )
@@ -200,8 +207,7 @@ def rubric_derive(request: AuthedHttpRequest, slug: str, version: int) -> HttpRe
     rubric = rubric_version_for_user(slug=slug, version=version, user=request.user)
     if not rubric.is_published:
         raise Http404
-    suffix = slugify(request.user.get_username()) or "copy"
-    form = DeriveForm(request.POST or None, rubric=rubric, suffix=suffix)
+    form = DeriveForm(request.POST or None, rubric=rubric, suffix=_derive_suffix(request))
     if request.method == "POST" and form.is_valid():
         try:
             copy = services.rubric_derive(

@@ -381,7 +381,8 @@ def test_a_lead_derives_their_own_copy_of_the_built_in_ctrs(world, builtins) -> 
     client = client_for(world.lead)
     page = client.get(_version_url("rubric_version", "ctrs")).content.decode()
     assert "Edit as a new version" not in page
-    assert _version_url("rubric_derive", "ctrs") in page
+    assert f'action="{_version_url("rubric_derive", "ctrs")}"' in page  # a POST form, here
+    assert f'value="ctrs-{world.lead.username}"' in page
     form_page = client.get(_version_url("rubric_derive", "ctrs")).content.decode()
     assert 'value="ctrs-' in form_page  # the new code comes prefilled
 
