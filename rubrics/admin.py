@@ -54,7 +54,15 @@ class RubricAdmin(admin.ModelAdmin):
     list_display = ["slug", "version", "status", "scope", "builtin", "published_at"]
     list_filter = ["status", "scope", "builtin"]
     inlines = [CriterionGroupInline, CriterionInline]
-    readonly_fields = ["slug", "version", "status", "published_at", "builtin", "created_by"]
+    readonly_fields = [
+        "slug",
+        "version",
+        "status",
+        "published_at",
+        "builtin",
+        "created_by",
+        "derived_from",
+    ]
     actions = ["publish_drafts"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -362,6 +362,42 @@ class CriterionForm(_EditorForm):
         }
 
 
+class DeriveForm(_EditorForm):
+    """The new slug and name of a lead's own copy of a rubric (prefilled from the original)."""
+
+    slug = forms.SlugField(
+        label=_("Slug of your copy"),
+        max_length=80,
+        help_text=_(
+            "Lower-case letters, digits and hyphens; it names your copy in files and the API."
+        ),
+    )
+    name_en = forms.CharField(label=_("Name (English)"), max_length=300, required=False)
+    name_zh_hans = forms.CharField(
+        label=_("Name (Simplified Chinese)"), max_length=300, required=False
+    )
+
+    def __init__(self, *args: Any, rubric: Rubric, suffix: str, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {"slug": f"{rubric.slug}-{suffix}"[:80], **_initial_texts(rubric.name, "name")},
+        )
+        super().__init__(*args, **kwargs)
+        self.rubric = rubric
+        for code in LANGUAGE_CODES:
+            if code not in rubric.languages:
+                del self.fields[f"name_{code.replace('-', '_')}"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if set(_texts(cleaned, "name")) != set(self.rubric.languages):
+            raise forms.ValidationError(_("Give your copy a name in each of its languages."))
+        return cleaned
+
+    def name(self) -> dict[str, str]:
+        return _texts(self.cleaned_data, "name")
+
+
 class ImportForm(_EditorForm):
     file = forms.FileField(
         label=_("Rubric file"), help_text=_("YAML or JSON in the schema of docs/rubrics.md.")

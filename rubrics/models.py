@@ -91,6 +91,16 @@ class Rubric(models.Model):
         verbose_name=_("created by"),
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # A lead's own copy of a rubric they may not version (a built-in or someone else's) records
+    # the published version it was copied from; published versions are never deleted.
+    derived_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="derived_copies",
+        verbose_name=_("derived from"),
+    )
 
     class Meta:
         ordering = ["slug", "-version"]

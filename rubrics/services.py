@@ -285,6 +285,65 @@ def rubric_new_version(*, rubric: Rubric, user: UserLike = None) -> Rubric:
 
 
 @transaction.atomic
+def rubric_derive(
+    *, rubric: Rubric, slug: str, name: dict[str, str], user: UserLike = None
+) -> Rubric:
+    """A copy of a published version as a new rubric of the caller's own (version 1, published).
+
+    The way out for a lead who may not version a built-in or someone else's rubric: the copy
+    has its own slug, so its versions never become anyone else's latest, and it records which
+    version it came from. It is published at once, being a copy of a published (checked)
+    version under a new slug and name; the lead changes it with "Edit as a new version".
+    """
+    source = Rubric.objects.get(pk=rubric.pk)
+    if not source.is_published:
+        raise RubricConflict(_("Only a published version can be copied."))
+    taken = RubricConflict(_("A rubric with the slug %(slug)s exists already.") % {"slug": slug})
+    if Rubric.objects.filter(slug=slug).exists():
+        raise taken
+    definition = rubric_definition(rubric=source)
+    definition["slug"] = slug
+    definition["version"] = 1
+    definition["name"] = {
+        code: name.get(code) or source.name.get(code, "") for code in source.languages
+    }
+    definition_check(definition, source=slug)
+    try:
+        # A savepoint, so that losing a race to the same slug is a clear error, not a 500.
+        with transaction.atomic():
+            copy = Rubric.objects.create(
+                slug=slug,
+                version=1,
+                status=Rubric.Status.PUBLISHED,
+                scope=source.scope,
+                languages=source.languages,
+                name=definition["name"],
+                description=source.description,
+                source=source.source,
+                total_method=source.total_method,
+                cutoff=source.cutoff,
+                created_by=_user(user),
+                published_at=timezone.now(),
+                derived_from=source,
+            )
+    except IntegrityError as exc:
+        raise taken from exc
+    _fill(rubric=copy, definition=definition)
+    audit_record(
+        actor=_user(user),
+        action="rubrics.rubric.derive",
+        obj=copy,
+        before=None,
+        after={
+            "slug": copy.slug,
+            "version": copy.version,
+            "from": {"slug": source.slug, "version": source.version},
+        },
+    )
+    return copy
+
+
+@transaction.atomic
 def rubric_publish(*, rubric: Rubric, actor: UserLike = None, reason: str = "") -> Rubric:
     """Freeze a draft, provided it passes every check a rubric file must pass."""
     current = _draft_locked(rubric)

@@ -15,6 +15,7 @@ urlpatterns = [
     path(f"{_version}export/", views.rubric_export, name="rubric_export"),
     path(f"{_version}edit/", views.rubric_edit, name="rubric_edit"),
     path(f"{_version}new-version/", views.rubric_new_version, name="rubric_new_version"),
+    path(f"{_version}derive/", views.rubric_derive, name="rubric_derive"),
     path(f"{_version}publish/", views.rubric_publish, name="rubric_publish"),
     path(f"{_version}delete/", views.rubric_delete, name="rubric_delete"),
     path(f"{_version}groups/new/", views.group_edit, name="group_add"),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +18,7 @@ from core.http import AuthedHttpRequest
 from rubrics import services
 from rubrics.errors import RubricInUse, RubricLocked
 from rubrics.files import RubricFileError, definition_check, definition_dump, rubric_definition
-from rubrics.forms import CriterionForm, GroupForm, ImportForm, RubricForm
+from rubrics.forms import CriterionForm, DeriveForm, GroupForm, ImportForm, RubricForm
 from rubrics.models import LANGUAGE_CODES, Rubric
 from rubrics.selectors import (
     criterion_get,
@@ -61,6 +62,11 @@ def _refusals_redirect(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     return wrapper
 
 
+def _derive_suffix(request: AuthedHttpRequest) -> str:
+    """What a copy's slug is prefilled with after the original's: the user's name, as a slug."""
+    return slugify(request.user.get_username()) or "copy"
+
+
 def _problems(rubric: Rubric) -> list[str]:
     """What stands between a draft and publishing, in the words of the file checks."""
     try:
@@ -100,6 +106,9 @@ def rubric_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
         language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in LANGUAGE_CODES else "en"
     can_edit = user_can_edit_rubrics(user=request.user)
     can_edit_draft = user_can_edit_draft(user=request.user, rubric=rubric)
+    can_version = user_can_version(
+        user=request.user, versions=list(rubric_versions(slug=slug, include_drafts=True))
+    )
     return render(
         request,
         "rubrics/rubric_detail.html",
@@ -110,9 +119,10 @@ def rubric_version(request: AuthedHttpRequest, slug: str, version: int) -> HttpR
             "lang": language,
             "can_edit": can_edit,
             "can_edit_draft": can_edit_draft,
-            "can_version": user_can_version(
-                user=request.user, versions=list(rubric_versions(slug=slug, include_drafts=True))
-            ),
+            "can_version": can_version,
+            "derive_form": DeriveForm(rubric=rubric, suffix=_derive_suffix(request))
+            if can_edit and rubric.is_published and not can_version
+            else None,
             "problems": _problems(rubric) if can_edit_draft else [],
         },
     )
@@ -188,6 +198,37 @@ def rubric_new_version(request: AuthedHttpRequest, slug: str, version: int) -> H
         _("You are editing version %(version)s, a draft copy.") % {"version": draft.version},
     )
     return redirect(_version_url(draft, "rubrics:rubric_edit"))
+
+
+@require_http_methods(["GET", "POST"])
+def rubric_derive(request: AuthedHttpRequest, slug: str, version: int) -> HttpResponse:
+    """A copy of a published version as the caller's own rubric, to version and use freely."""
+    rubrics_check_edit(user=request.user)
+    rubric = rubric_version_for_user(slug=slug, version=version, user=request.user)
+    if not rubric.is_published:
+        raise Http404
+    form = DeriveForm(request.POST or None, rubric=rubric, suffix=_derive_suffix(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = services.rubric_derive(
+                rubric=rubric, slug=form.cleaned_data["slug"], name=form.name(), user=request.user
+            )
+        except services.RubricConflict as exc:
+            form.add_error("slug", str(exc))
+        except RubricFileError as exc:
+            for problem in exc.problems:
+                form.add_error(None, problem)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your copy of %(slug)s version %(version)s is ready. Use it in your "
+                    'projects, or change it with "Edit as a new version".'
+                )
+                % {"slug": rubric.slug, "version": rubric.version},
+            )
+            return redirect(_version_url(copy))
+    return render(request, "rubrics/rubric_derive.html", {"form": form, "rubric": rubric})
 
 
 @require_POST

@@ -42,6 +42,7 @@ OPEN_WITH_ARGUMENTS: dict[str, str] = {
             "rubrics:rubric_export",
             "rubrics:rubric_edit",
             "rubrics:rubric_new_version",
+            "rubrics:rubric_derive",
             "rubrics:rubric_publish",
             "rubrics:rubric_delete",
             "rubrics:group_add",

@@ -54,6 +54,9 @@ ROUTES = [
     Route("rubrics:rubric_export", "user", _published, allowed=VIEWERS),
     Route("rubrics:rubric_edit", "user", _version, allowed=EDITORS),
     Route("rubrics:rubric_new_version", "user", _version, method="POST", allowed=EDITORS),
+    # A lead derives a copy of a published rubric they may not version (GET: the form).
+    Route("rubrics:rubric_derive", "user", _published, allowed=EDITORS),
+    Route("rubrics:rubric_derive", "user", _published, method="POST", allowed=EDITORS),
     Route("rubrics:rubric_publish", "user", _version, method="POST", allowed=EDITORS),
     Route("rubrics:rubric_delete", "user", _version, method="POST", allowed=EDITORS),
     Route("rubrics:group_add", "user", _version, allowed=EDITORS),

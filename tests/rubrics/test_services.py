@@ -17,6 +17,7 @@ from rubrics.services import (
     criterion_save,
     group_delete,
     group_save,
+    rubric_derive,
     rubric_draft_create,
     rubric_import,
     rubric_new_version,
@@ -129,3 +130,22 @@ def test_no_version_is_imported_beside_a_draft(builtins) -> None:
         rubric_import(definition=definition)
     assert list(Rubric.objects.filter(slug="ctrs").values_list("version", flat=True)) == [2, 1]
     assert draft.version == 2
+
+
+def test_a_derived_copy_is_its_own_rubric_and_leaves_the_original_alone(builtins) -> None:
+    ctrs = builtins["ctrs"]
+    before = _text(ctrs)
+    copy = rubric_derive(rubric=ctrs, slug="ctrs-mine", name={"en": "Mine", "zh-hans": "我的"})
+
+    assert copy.derived_from == ctrs
+    mine = rubric_definition(rubric=copy)
+    assert mine["slug"] == "ctrs-mine"
+    assert mine["name"] == {"en": "Mine", "zh-hans": "我的"}
+    assert mine["criteria"] == rubric_definition(rubric=ctrs)["criteria"]
+    draft = rubric_new_version(rubric=copy)
+    criterion_save(rubric=draft, criterion=draft.criteria.first(), weight=Decimal(1), code="new")
+    assert _text(rubric_latest_published(slug="ctrs")) == before
+    with pytest.raises(RubricConflict):
+        rubric_derive(rubric=ctrs, slug="ctrs-mine", name={"en": "Again"})
+    with pytest.raises(RubricConflict):  # only published versions are copied
+        rubric_derive(rubric=draft, slug="ctrs-draft", name={})

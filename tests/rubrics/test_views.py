@@ -374,3 +374,67 @@ def test_a_lead_cannot_import_a_new_version_of_a_built_in(world, builtins) -> No
 
     assert response.status_code == 403
     assert not Rubric.objects.filter(slug="ctrs", version=2).exists()
+
+
+def test_a_lead_derives_their_own_copy_of_the_built_in_ctrs(world, builtins) -> None:
+    """A lead cannot version the built-in CTRS, but can make a copy of their own and use it."""
+    client = client_for(world.lead)
+    page = client.get(_version_url("rubric_version", "ctrs")).content.decode()
+    assert "Edit as a new version" not in page
+    assert f'action="{_version_url("rubric_derive", "ctrs")}"' in page  # a POST form, here
+    assert f'value="ctrs-{world.lead.username}"' in page
+    form_page = client.get(_version_url("rubric_derive", "ctrs")).content.decode()
+    assert 'value="ctrs-' in form_page  # the new code comes prefilled
+
+    response = client.post(
+        _version_url("rubric_derive", "ctrs"),
+        {
+            "slug": "ctrs-our-clinic",
+            "name_en": "CTRS, our clinic",
+            "name_zh_hans": "认知治疗评定量表(本机构)",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == _version_url("rubric_version", "ctrs-our-clinic")
+    copy = Rubric.objects.get(slug="ctrs-our-clinic")
+    assert copy.is_published
+    assert copy.version == 1
+    assert not copy.builtin
+    assert copy.created_by == world.lead
+    assert copy.derived_from == builtins["ctrs"]
+    assert copy.name["en"] == "CTRS, our clinic"
+    assert copy.criteria.count() == 11
+    assert Rubric.objects.filter(slug="ctrs").count() == 1  # the original's latest is unchanged
+    event = AuditEvent.objects.get(action="rubrics.rubric.derive")
+    assert event.actor == world.lead
+    assert event.after["from"] == {"slug": "ctrs", "version": 1}
+    # The copy's page says where it came from and offers a new version to its owner.
+    copy_page = client.get(response["Location"]).content.decode()
+    assert "Edit as a new version" in copy_page
+    assert _version_url("rubric_derive", "ctrs-our-clinic") not in copy_page
+    draft = client.post(_version_url("rubric_new_version", "ctrs-our-clinic"))
+    assert draft["Location"] == _version_url("rubric_edit", "ctrs-our-clinic", 2)
+    # The project's settings offer it.
+    settings_page = client.get(
+        reverse("review:lead_settings", kwargs={"slug": world.project.slug})
+    ).content.decode()
+    assert f'value="{copy.pk}"' in settings_page
+
+
+def test_deriving_needs_a_free_code_and_a_lead(world, builtins) -> None:
+    client = client_for(world.lead)
+    response = client.post(
+        _version_url("rubric_derive", "ctrs"),
+        {"slug": "cbt-llm", "name_en": "Mine", "name_zh_hans": "我的"},
+    )
+    assert response.status_code == 200
+    assert "exists already" in response.content.decode()
+    assert Rubric.objects.filter(slug="cbt-llm").count() == 1
+    reviewer = client_for(world.reviewer)
+    refused = reviewer.post(
+        _version_url("rubric_derive", "ctrs"),
+        {"slug": "ctrs-mine", "name_en": "Mine", "name_zh_hans": "我的"},
+    )
+    assert refused.status_code == 403
+    assert not Rubric.objects.filter(slug="ctrs-mine").exists()
