@@ -177,9 +177,10 @@ class AddItemsForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
+        # No max_length here: an invalid form would read as "no reason" and approve anyway;
+        # the services refuse an overlong reason with their own message.
         label=_("reason"),
         required=False,
-        max_length=TEXT_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

@@ -189,3 +189,21 @@ def test_a_huge_adjudication_or_rejection_reason_is_refused(world) -> None:
         item_reject(item=item, actor=world.lead, reason=HUGE)
     item.refresh_from_db()
     assert item.status == Item.Status.NEEDS_ADJUDICATION
+
+
+def test_approving_from_the_item_page_with_a_huge_reason_is_refused_not_approved(world) -> None:
+    rubric = published_rubric()
+    scoring_settings(world.project, rubric, overlap=2)
+    item = SessionItemFactory(project=world.project)
+    submit_review(item, rubric, empathy=3, focus=3)
+    submit_review(item, rubric, empathy=3, focus=3)
+    item_status_refresh(item=item)
+    lead = client_for(world.lead)
+    response = lead.post(
+        reverse("review:lead_item_decide", args=[world.project.slug, item.pk]),
+        {"decision": "approve", "reason": HUGE},
+        follow=True,
+    )
+    item.refresh_from_db()
+    assert item.status == Item.Status.REVIEWED
+    assert str(TEXT_MAX_CHARS) in response.content.decode()
