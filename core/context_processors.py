@@ -38,3 +38,10 @@ def _items(request: HttpRequest, user: Any, roles: Any) -> list[dict[str, Any]]:
             continue
         items.append({"label": label, "url": url, "active": request.path.startswith(url)})
     return items
+
+
+def text_limits(request: HttpRequest) -> dict[str, Any]:
+    """The free-text limits, for the ``maxlength`` of hand-written textareas."""
+    from core.limits import TEXT_MAX_CHARS, rewrite_max_chars
+
+    return {"text_max_chars": TEXT_MAX_CHARS, "rewrite_max_chars": rewrite_max_chars()}

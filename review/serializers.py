@@ -13,6 +13,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.limits import TEXT_MAX_CHARS
 from review.models import (
     Assignment,
     Choice,
@@ -257,7 +258,9 @@ class ScoreInSerializer(serializers.Serializer[Any]):
         max_digits=9, decimal_places=3, allow_null=True, required=False, default=None
     )
     not_applicable = serializers.BooleanField(required=False, default=False)
-    rationale = serializers.CharField(allow_blank=True, required=False, default="")
+    rationale = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=TEXT_MAX_CHARS
+    )
     evidence_turns = serializers.ListField(
         child=serializers.IntegerField(), required=False, default=list
     )
@@ -267,7 +270,9 @@ class ReviewInSerializer(serializers.Serializer[Any]):
     """Scores keyed by criterion code; leave a criterion out (or its value null) while drafting."""
 
     scores = serializers.DictField(child=ScoreInSerializer(), required=False, default=dict)
-    comment = serializers.CharField(allow_blank=True, required=False, default="")
+    comment = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=TEXT_MAX_CHARS
+    )
     flags = serializers.ListField(
         child=serializers.ChoiceField(choices=ReviewFlag.choices), required=False, default=list
     )
@@ -275,6 +280,7 @@ class ReviewInSerializer(serializers.Serializer[Any]):
         allow_blank=True,
         required=False,
         default="",
+        max_length=TEXT_MAX_CHARS,
         help_text="Required when changing a review you have already submitted.",
     )
 
@@ -305,11 +311,14 @@ class JudgmentInSerializer(serializers.Serializer[Any]):
     principles = PrinciplesField(
         child=serializers.ChoiceField(choices=PRINCIPLE_SIDES), required=False, default=dict
     )
-    rationale = serializers.CharField(allow_blank=True, required=False, default="")
+    rationale = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=TEXT_MAX_CHARS
+    )
     reason = serializers.CharField(
         allow_blank=True,
         required=False,
         default="",
+        max_length=TEXT_MAX_CHARS,
         help_text="Required when changing a judgment you have already submitted.",
     )
 
@@ -327,7 +336,9 @@ class JudgmentInSerializer(serializers.Serializer[Any]):
 
 
 class SkipInSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(allow_blank=True, help_text="Why you skip this item.")
+    reason = serializers.CharField(
+        allow_blank=True, max_length=TEXT_MAX_CHARS, help_text="Why you skip this item."
+    )
 
 
 class ProblemsSerializer(serializers.Serializer[Any]):

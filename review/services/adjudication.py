@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.limits import text_too_long
 from review.models import Adjudication, Choice, Item, Review
 from review.outcome import item_final_choice, item_final_scores, item_status_refresh
 from review.selectors.access import review_settings_for
@@ -84,6 +85,9 @@ def item_adjudicate(
         )
     if not reason.strip():
         problems.append(_("Say why: the reason is required."))
+    too_long = text_too_long(value=reason.strip(), label=_("The reason"))
+    if too_long:
+        problems.append(too_long)
     adjudication = Adjudication(item=item, lead=lead, reason=reason.strip())
     if item.kind == Item.Kind.PAIR:
         if choice not in Choice.values:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.limits import text_too_long
 from core.models import Project
 from dialogues.models import Flag
 from review.models import Choice, Item, Review
@@ -116,6 +117,9 @@ def approval_candidates(*, project: Project, rule: ApprovalRule) -> list[Item]:
 
 
 def _decide(item: Item, *, status: str, actor: Any, reason: str) -> Item:
+    too_long = text_too_long(value=reason, label=_("The reason"))
+    if too_long:
+        raise ApprovalError(too_long)
     before = item.status
     Item.objects.filter(pk=item.pk).update(status=status)
     item.status = status

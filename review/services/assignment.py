@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.limits import text_too_long
 from core.locks import member_work_lock
 from core.models import Project
 from review.models import Assignment, Item, ReviewSettings
@@ -296,6 +297,9 @@ def assignment_skip(*, assignment: Assignment, reason: str) -> Assignment:
     reason = reason.strip()
     if not reason:
         raise AssignmentError(_("Please say why you skip this item."))
+    too_long = text_too_long(value=reason, label=_("The reason"))
+    if too_long:
+        raise AssignmentError(too_long)
     if assignment.status != Assignment.Status.RESERVED:
         raise AssignmentError(_("Only an item you are working on can be skipped."))
     with transaction.atomic():

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.limits import text_too_long
 from core.models import Membership, Project, Role
 from review.models import Assignment, CalibrationWaiver, Item, PairwiseJudgment, Review
 from review.selectors.access import review_settings_for
@@ -135,6 +136,12 @@ def _reviewer_of(project: Project, reviewer: Any) -> None:
 
 
 @transaction.atomic
+def _reason_fits(reason: str) -> None:
+    too_long = text_too_long(value=reason, label=_("The reason"))
+    if too_long:
+        raise CalibrationError(too_long)
+
+
 def calibration_waive(
     *, project: Project, reviewer: Any, reason: str, actor: Any
 ) -> CalibrationWaiver:
@@ -142,6 +149,7 @@ def calibration_waive(
     reason = reason.strip()
     if not reason:
         raise CalibrationError(_("Say why this reviewer may start without passing."))
+    _reason_fits(reason)
     _reviewer_of(project, reviewer)
     waiver, created = CalibrationWaiver.objects.get_or_create(
         project=project, reviewer=reviewer, defaults={"cleared_by": actor, "reason": reason}
@@ -173,6 +181,7 @@ def calibration_waiver_withdraw(
     reason = reason.strip()
     if not reason:
         raise CalibrationError(_("Say why you withdraw the waiver."))
+    _reason_fits(reason)
     waiver = CalibrationWaiver.objects.filter(project=project, reviewer=reviewer).first()
     if waiver is None:
         raise CalibrationError(_("Calibration is not cleared for this reviewer."))

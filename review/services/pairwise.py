@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.limits import text_problems
 from review.models import Assignment, Choice, PairwiseJudgment, ReviewRevision, TaskKind
 from review.outcome import item_status_refresh
 from review.selectors.access import review_settings_for
@@ -88,6 +89,7 @@ def _check(*, assignment: Assignment, data: JudgmentInput, complete: bool) -> di
             problems["choice"] = _("Choose left, right, tie or both unacceptable.")
         elif data.choice in ("a", "b") and data.strength is None:
             problems["strength"] = _("Say how much better the chosen response is.")
+    problems.update(text_problems(("rationale", _("The rationale"), data.rationale)))
     return problems
 
 
@@ -195,6 +197,7 @@ def judgment_edit(
         problems["__all__"] = _("Only a submitted judgment is edited; save the draft instead.")
     if not reason:
         problems["reason"] = _("Say why you change a submitted judgment.")
+    problems.update(text_problems(("reason", _("The reason"), reason)))
     if problems:
         raise ReviewError(problems)
     with transaction.atomic():

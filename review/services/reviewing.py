@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.limits import text_problems, text_too_long
 from review.models import Assignment, Item, Review, ReviewFlag, ReviewRevision, Score
 from review.outcome import item_status_refresh
 from review.selectors.access import review_settings_for
@@ -127,11 +128,14 @@ def _check(*, rubric: Rubric, data: ReviewInput, turn_count: int, complete: bool
                 )
             elif criterion.rationale_required and not entry.not_applicable and not entry.rationale:
                 problem = _("A rationale is required for this criterion.")
+        if problem is None:
+            problem = text_too_long(value=entry.rationale, label=_("The rationale"))
         if problem:
             problems[code] = problem
     unknown_flags = sorted(set(data.flags) - set(ReviewFlag.values))
     if unknown_flags:
         problems["flags"] = _("Unknown flag: %(flags)s.") % {"flags": ", ".join(unknown_flags)}
+    problems.update(text_problems(("comment", _("The comment"), data.comment)))
     return problems
 
 
@@ -310,6 +314,7 @@ def review_edit(*, review: Review, data: ReviewInput, reason: str, user: Any) ->
         problems["__all__"] = _("Only a submitted review is edited; save the draft instead.")
     if not reason:
         problems["reason"] = _("Say why you change a submitted review.")
+    problems.update(text_problems(("reason", _("The reason"), reason)))
     if problems:
         raise ReviewError(problems)
     total, passed = _total(rubric=review.rubric, data=data)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.limits import rewrite_max_chars, text_problems
 from dialogues.models import Candidate, Speaker, Turn
 from review.models import Assignment, Item, Rewrite, TaskKind
 from review.outcome import item_status_refresh
@@ -69,6 +70,8 @@ def rewrite_create(
         )
     if not rationale:
         problems["rationale"] = _("Say why your version is better.")
+    problems.update(text_problems(("rationale", _("The rationale"), rationale)))
+    problems.update(text_problems(("text", _("The rewrite"), text), maximum=rewrite_max_chars()))
     if problems:
         raise ReviewError(problems)
     assert turn is not None

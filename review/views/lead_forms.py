@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.limits import TEXT_MAX_CHARS
 from core.models import Role
 from dialogues.models import Language
 from review.models import Choice, Item, ReviewSettings, TaskKind
@@ -113,7 +114,10 @@ class ProjectCreateForm(SettingsForm):
         help_text=_("Part of the project's web addresses; letters, numbers and hyphens."),
     )
     description = forms.CharField(
-        label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("description"),
+        required=False,
+        max_length=TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     class Meta(SettingsForm.Meta):
@@ -173,7 +177,11 @@ class AddItemsForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        # No max_length here: an invalid form would read as "no reason" and approve anyway;
+        # the services refuse an overlong reason with their own message.
+        label=_("reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -205,4 +213,6 @@ class ApprovalRuleForm(forms.Form):
 
 class PairChoiceForm(forms.Form):
     choice = forms.ChoiceField(label=_("final choice"), choices=Choice.choices)
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("reason"), max_length=TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
+    )

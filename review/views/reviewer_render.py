@@ -156,6 +156,7 @@ def session_render(
         for _group, _title, rows in sections
         for row in rows
     }
+    fields["comment"] = ("review-comment", _("Overall comment"))
     fields["flags"] = ("review-flags", _("Flags"))
     fields["reason"] = ("edit-reason", _("Reason for the change"))
     context = {
@@ -252,6 +253,7 @@ def pair_render(
                     f"principle-{p['code']}": (f"principle-{p['code']}", p["title"])
                     for p in principles
                 },
+                "rationale": ("pair-rationale", _("Rationale")),
                 "reason": ("edit-reason", _("Reason for the change")),
             },
         ),
