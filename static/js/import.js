@@ -33,6 +33,9 @@
 
     filesInput.addEventListener("change", describe);
     folderInput.addEventListener("change", describe);
+    // Files chosen before this script ran (a fast pick on a slow page, or a form the browser
+    // restored on going back) are named too.
+    describe();
 
     // A folder's files arrive at the server under their base names only; send each one's
     // path inside the folder beside it, in the same order.
