@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from dialogues.models import SourceRating
-from review.models import JudgeConfig, JudgeResult
+from review.models import JudgeConfig, JudgeResult, PairwiseJudgment
 
 
 def judge_scores(config: JudgeConfig, scores_by_item: dict, *, rubric=None) -> None:
@@ -51,6 +51,36 @@ def judge_pair_choices(config: JudgeConfig, choices_by_item: dict) -> None:
                 raw_text="{}",
                 choice=choice,
             )
+
+
+def pairs_two_reviewers_chose_a(count: int) -> tuple[list, JudgeConfig]:
+    """A project of ``count`` pair items on which two reviewers both chose A, and a pairwise
+    judge for it with no answers yet: (items, judge)."""
+    from tests.factories import ProjectFactory, UserFactory
+    from tests.review.factories import (
+        AssignmentFactory,
+        PairItemFactory,
+        PairwiseJudgmentFactory,
+        ReviewSettingsFactory,
+    )
+
+    project = ProjectFactory(slug="pairs")
+    ReviewSettingsFactory(project=project)
+    reviewers = (UserFactory(username="ana"), UserFactory(username="ben"))
+    items = []
+    for _n in range(count):
+        item = PairItemFactory(project=project)
+        for reviewer in reviewers:
+            PairwiseJudgmentFactory(
+                assignment=AssignmentFactory(item=item, reviewer=reviewer),
+                choice="a",
+                status=PairwiseJudgment.Status.SUBMITTED,
+            )
+        items.append(item)
+    config = JudgeConfig.objects.create(
+        project=project, name="pairs", base_url="http://127.0.0.1:9/v1", model="m", api_key_name=""
+    )
+    return items, config
 
 
 def source_ratings(item, rater: str, a: dict, b: dict) -> None:

@@ -16,16 +16,12 @@ from rest_framework.test import APIClient
 
 from core.models import Membership, Role
 from review.agreement import alpha_estimate
-from review.models import JudgeConfig, PairwiseJudgment
 from review.services.agreement import project_agreement
 from tests.conftest import client_for
 from tests.factories import ProjectFactory, UserFactory
 from tests.review.agreement_fixtures import krippendorff_reviews, level_rubric, reviewed_item
-from tests.review.agreement_judges import judge_pair_choices
+from tests.review.agreement_judges import judge_pair_choices, pairs_two_reviewers_chose_a
 from tests.review.factories import (
-    AssignmentFactory,
-    PairItemFactory,
-    PairwiseJudgmentFactory,
     ReviewSettingsFactory,
 )
 
@@ -219,22 +215,8 @@ def test_the_weekly_table_states_its_resample_count():
 
 
 def test_a_pair_judged_in_one_order_is_no_judge_preference_and_is_counted():
-    project = ProjectFactory(slug="pairs")
-    ReviewSettingsFactory(project=project)
-    ana, ben = UserFactory(username="ana"), UserFactory(username="ben")
-    items = []
-    for _n in range(5):
-        item = PairItemFactory(project=project)
-        for reviewer in (ana, ben):
-            PairwiseJudgmentFactory(
-                assignment=AssignmentFactory(item=item, reviewer=reviewer),
-                choice="a",
-                status=PairwiseJudgment.Status.SUBMITTED,
-            )
-        items.append(item)
-    config = JudgeConfig.objects.create(
-        project=project, name="pairs", base_url="http://127.0.0.1:9/v1", model="m", api_key_name=""
-    )
+    items, config = pairs_two_reviewers_chose_a(5)
+    project = config.project
     # Three pairs in both orders; two only as A-then-B (the swapped call failed).
     judge_pair_choices(
         config,

@@ -16,7 +16,12 @@ from review.services.agreement import (
 from review.services.assignment import assignment_next
 from tests.factories import ProjectFactory, UserFactory
 from tests.review.agreement_fixtures import reviewed_item
-from tests.review.agreement_judges import judge_pair_choices, judge_scores, source_ratings
+from tests.review.agreement_judges import (
+    judge_pair_choices,
+    judge_scores,
+    pairs_two_reviewers_chose_a,
+    source_ratings,
+)
 from tests.review.factories import (
     AssignmentFactory,
     PairItemFactory,
@@ -130,22 +135,8 @@ def test_imported_source_ratings_count_as_a_judge_with_their_provenance():
 
 
 def test_a_pairwise_judge_reports_position_consistency():
-    project = ProjectFactory(slug="pairs")
-    ReviewSettingsFactory(project=project)
-    ana, ben = UserFactory(username="ana"), UserFactory(username="ben")
-    items = []
-    for _n in range(4):
-        item = PairItemFactory(project=project)
-        for reviewer in (ana, ben):
-            PairwiseJudgmentFactory(
-                assignment=AssignmentFactory(item=item, reviewer=reviewer),
-                choice="a",
-                status=PairwiseJudgment.Status.SUBMITTED,
-            )
-        items.append(item)
-    config = JudgeConfig.objects.create(
-        project=project, name="pairs", base_url="http://127.0.0.1:9/v1", model="m", api_key_name=""
-    )
+    items, config = pairs_two_reviewers_chose_a(4)
+    project = config.project
     # Consistent on two pairs; on the others it always picks whatever is shown first.
     judge_pair_choices(
         config,
