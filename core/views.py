@@ -136,9 +136,13 @@ def job_detail(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
 
 @require_GET
 def job_progress(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
-    """The polled fragment. Once the job has ended it renders without the polling trigger."""
+    """The polled fragment. Once the job has ended it renders without the polling trigger.
+
+    Embedded in a page that summarises the job's work itself (``?embedded=1``, an import batch),
+    it leaves out the raw result."""
     job = job_get_for_user(job_id=job_id, user=request.user)
-    return render(request, "core/job_detail.html#job-progress", {"job": job})
+    embedded = request.GET.get("embedded") == "1"
+    return render(request, "core/job_detail.html#job-progress", {"job": job, "embedded": embedded})
 
 
 @require_POST

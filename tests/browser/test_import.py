@@ -65,6 +65,11 @@ def test_a_lead_imports_a_file_and_reads_a_session(page: Page, tmp_path: Path) -
     expect(summary.locator(".count-created")).to_have_text("2")
     expect(summary.locator(".count-duplicates")).to_have_text("0")
     expect(summary.locator(".count-invalid")).to_have_text("0")
+    # The summary says what the job did; the job's raw result keys are not repeated above it.
+    expect(progress.get_by_role("heading", name="Result")).to_have_count(0)
+    page.reload()
+    expect(page.locator("#batch-summary .count-created")).to_have_text("2")
+    expect(page.locator("#job-progress").get_by_role("heading", name="Result")).to_have_count(0)
 
     summary.get_by_role("link", name="See the sessions of this batch").click()
     rows = page.locator("#session-results tbody tr")
