@@ -75,11 +75,13 @@ class JobKind:
     broker refused it, its worker died, it was cancelled before it ran), so that what the job was
     making (an import batch, an export version) does not stay "running" beside a failed job.
     ``on_retry`` is told when the job is queued again, to put that object back in line.
+    ``progress_unit`` is what the job counts ("bytes" shows sizes instead of raw numbers).
     """
 
     label: Any
     on_failed: Callable[[Job], None] | None = None
     on_retry: Callable[[Job], None] | None = None
+    progress_unit: str = ""
 
 
 # Each app registers its kinds from its AppConfig.ready(), so every process (web, worker,
@@ -93,8 +95,11 @@ def register_job_kind(
     *,
     on_failed: Callable[[Job], None] | None = None,
     on_retry: Callable[[Job], None] | None = None,
+    progress_unit: str = "",
 ) -> None:
-    JOB_KINDS[kind] = JobKind(label=label, on_failed=on_failed, on_retry=on_retry)
+    JOB_KINDS[kind] = JobKind(
+        label=label, on_failed=on_failed, on_retry=on_retry, progress_unit=progress_unit
+    )
 
 
 class Job(models.Model):
@@ -183,6 +188,32 @@ class Job(models.Model):
     def stale_cutoff() -> datetime:
         """A running job whose heartbeat is older than this has lost its worker."""
         return timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+
+    @property
+    def counts_bytes(self) -> bool:
+        known = JOB_KINDS.get(self.kind)
+        return known is not None and known.progress_unit == "bytes"
+
+    @property
+    def seconds_left(self) -> int | None:
+        """At the pace so far, how long a running job still needs; None until it can be told."""
+        if (
+            self.status != self.Status.RUNNING
+            or self.started_at is None
+            or not self.progress_total
+            or not 0 < self.progress_done < self.progress_total
+        ):
+            return None
+        elapsed = (timezone.now() - self.started_at).total_seconds()
+        if elapsed < 5:
+            return None
+        done = self.progress_done / self.progress_total
+        return int(elapsed * (1 - done) / done)
+
+    @property
+    def minutes_left(self) -> int | None:
+        left = self.seconds_left
+        return None if left is None or left < 90 else round(left / 60)
 
     @property
     def silent_minutes(self) -> int | None:

@@ -18,4 +18,5 @@ class DialoguesConfig(AppConfig):
             _("Session import"),
             on_failed=import_batch_settle,
             on_retry=import_batch_requeue,
+            progress_unit="bytes",
         )
