@@ -22,21 +22,21 @@ class RubricChoiceField(forms.ModelChoiceField):
 
 
 class SettingsForm(forms.ModelForm):
-    name = forms.CharField(label=_("project name"), max_length=200)
+    name = forms.CharField(label=_("Project name"), max_length=200)
     task_kinds = forms.MultipleChoiceField(
-        label=_("task kinds"),
+        label=_("Task kinds"),
         choices=TaskKind.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     rubric = RubricChoiceField(
-        label=_("rubric version"),
+        label=_("Rubric version"),
         queryset=Rubric.objects.none(),
         required=False,
         help_text=_("Published versions only. Fixed once the first review is written."),
     )
     pair_rubric = RubricChoiceField(
-        label=_("principles for pairs"),
+        label=_("Principles for pairs"),
         queryset=Rubric.objects.none(),
         required=False,
         help_text=_("Optional: reviewers may say which response is better on each principle."),
@@ -109,12 +109,12 @@ class ProjectCreateForm(SettingsForm):
     """A new review project: its name and slug and the settings a lead decides first."""
 
     slug = forms.SlugField(
-        label=_("slug"),
+        label=_("Slug"),
         max_length=80,
         help_text=_("Part of the project's web addresses; letters, numbers and hyphens."),
     )
     description = forms.CharField(
-        label=_("description"),
+        label=_("Description"),
         required=False,
         max_length=TEXT_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -38,3 +38,19 @@ def test_a_lead_creates_a_project_from_the_start_page(page: Page) -> None:
     expect(page.get_by_role("link", name="New review project")).to_have_count(0)
     # Asked for directly (outside the page, which would log the refusal as a console error).
     assert page.request.get("/review/new/").status == 403
+
+
+def test_the_new_project_form_writes_every_label_the_same_way(page: Page) -> None:
+    world = review_world(items=0, reviewers=1)
+    login(page, world.lead)
+    page.goto("/review/new/")
+
+    labels = [
+        text.strip()
+        for text in page.locator("form.form label, form.form legend").all_inner_texts()
+        if text.strip()
+    ]
+
+    assert "Slug:" in labels
+    lower = [text for text in labels if text[0].isalpha() and text[0].islower()]
+    assert lower == [], f"labels not in sentence case: {lower}"
