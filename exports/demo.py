@@ -290,7 +290,9 @@ def demo_setup(context: DemoContext) -> None:
         status__in=[ExportVersion.Status.BUILT, ExportVersion.Status.APPROVED]
     ).exists() and _has_items(context, "dpo"):
         _built_version(context, dpo)
+    approved = Item.objects.filter(project=context.project, status=Item.Status.APPROVED).count()
+    added = f"{made} approved by this run" if made else "all there before this run"
     context.log(
-        f"Exports: {made} approved items added; an approved SFT export waits for demo-trainer, "
-        "a DPO export waits for demo-lead's approval"
+        f"Exports: {approved} approved items to draw on ({added}); an approved SFT export waits "
+        "for demo-trainer, a DPO export waits for demo-lead's approval"
     )

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from core.demo import demo_setup
 from exports.models import ExportVersion
 from exports.selectors import versions_for_user
+from review.models import Item
 
 
 @pytest.fixture
@@ -41,3 +42,20 @@ def test_export_build_on_the_demo_project_is_not_empty(demo, kind, tmp_path):
 
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert sum(c["rows"] for c in manifest["counts"].values()) >= 4
+
+
+def test_a_second_demo_run_says_what_the_exports_rest_on_not_that_it_added_nothing(
+    db, settings, tmp_path, exports_root
+):
+    settings.VAR_DIR = tmp_path
+    first: list[str] = []
+    again: list[str] = []
+    demo_setup(log=first.append)
+    demo_setup(log=again.append)
+
+    first_line = next(line for line in first if line.startswith("Exports:"))
+    again_line = next(line for line in again if line.startswith("Exports:"))
+    assert "0 approved items added" not in again_line
+    approved = Item.objects.filter(project__slug="demo", status=Item.Status.APPROVED).count()
+    assert f"{approved} approved items" in again_line
+    assert f"{approved} approved items" in first_line
