@@ -14,6 +14,8 @@ TEST_PROCESSES ?= 2
 
 # Development and the demo turn DEBUG on; production leaves it off (see docs/deploy.md).
 DEV_ENV := DEBUG=1 JUDGE_ALLOWED_HOSTS=127.0.0.1:11434,localhost:11434 JUDGE_ALLOW_LOOPBACK=1
+# The demo's users are not developers: they get the app's own error pages, not Django's.
+DEMO_ENV := $(DEV_ENV) OWN_ERROR_PAGES=1
 
 .PHONY: compiled-messages system-package install demo serve worker run test lint format messages chromium migrate clean help
 
@@ -57,8 +59,8 @@ demo: migrate
 run: install
 	@echo "Serving Rapport at http://$(HOST):$(PORT)/ with a background worker (Ctrl-C stops both)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(DEV_ENV) $(BIN)/celery -A config worker --concurrency=$(WORKERS) --loglevel=WARNING & \
-	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+	$(DEMO_ENV) $(BIN)/celery -A config worker --concurrency=$(WORKERS) --loglevel=WARNING & \
+	$(DEMO_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
 serve: install
 	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)

@@ -55,6 +55,9 @@ VAR_DIR = Path(os.environ.get("RAPPORT_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+# With DEBUG on, show the app's own 404 and 500 pages rather than Django's technical ones
+# (`make demo` turns it on: demo users are not developers).
+OWN_ERROR_PAGES = env_bool("OWN_ERROR_PAGES", False)
 
 
 # Words of keys copied from tutorials, templates and generated settings files.
@@ -147,6 +150,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.QueueUnavailableMiddleware",
+    "core.middleware.OwnErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,18 +1,27 @@
 """Answers for failures that any view may meet, translated once rather than in every view:
-the background queue being down, and uploads over the file-count limits."""
+the background queue being down, uploads over the file-count limits, and (in the demo) the app's
+own error pages while DEBUG is on."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import (
+    PermissionDenied,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core.jobs import QueueUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 class QueueUnavailableMiddleware:
@@ -78,3 +87,49 @@ class UploadLimitsMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
         return render(request, "upload_refused.html", {"message": message}, status=400)
+
+
+class OwnErrorPagesMiddleware:
+    """With DEBUG and OWN_ERROR_PAGES both on (as `make demo` runs), answer with the app's own
+    404 and 500 pages instead of Django's technical ones, which list every URL pattern, the
+    settings and a traceback to whoever is looking. Off, it changes nothing; with DEBUG off
+    Django shows the app's pages anyway.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    @staticmethod
+    def _active() -> bool:
+        return bool(settings.DEBUG and getattr(settings, "OWN_ERROR_PAGES", False))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # A URL that matches no route is answered before any view runs, so only its answer can
+        # be seen here: Django's technical 404 is plain HTML without the app's page marker.
+        if (
+            self._active()
+            and response.status_code == 404
+            and response.get("Content-Type", "").startswith("text/html")
+            and not getattr(response, "own_error_page", False)
+        ):
+            return self._not_found(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not self._active():
+            return None
+        if isinstance(exception, Http404):
+            return self._not_found(request)
+        if isinstance(exception, QueueUnavailable | PermissionDenied | SuspiciousOperation):
+            return None  # answered by the middleware above, or by the app's 403 and 400 pages
+        logger.error("Error on %s", request.path, exc_info=exception)
+        return render(request, "500.html", status=500)
+
+    @staticmethod
+    def _not_found(request: HttpRequest) -> HttpResponse:
+        from core.views import not_found
+
+        response = not_found(request, Http404())
+        response.own_error_page = True  # type: ignore[attr-defined]
+        return response
