@@ -63,3 +63,21 @@ def member(project: Project, role: str, username: str | None = None):
     user = UserFactory(username=username) if username else UserFactory()
     MembershipFactory(project=project, user=user, role=role)
     return user
+
+
+NEW_PASSWORD = "another long passphrase 7"
+
+
+def change_password_on_the_page(client, user):  # type: ignore[no-untyped-def]
+    """Sign ``user`` in and change their password to NEW_PASSWORD through the real form."""
+    from django.urls import reverse
+
+    client.force_login(user)
+    return client.post(
+        reverse("password_change"),
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )

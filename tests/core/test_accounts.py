@@ -16,7 +16,13 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import Membership
-from tests.factories import TEST_PASSWORD, ProjectFactory, UserFactory
+from tests.factories import (
+    NEW_PASSWORD,
+    TEST_PASSWORD,
+    ProjectFactory,
+    UserFactory,
+    change_password_on_the_page,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,16 +92,8 @@ def test_reset_for_an_unknown_address_reveals_nothing(client: Client) -> None:
 @pytest.mark.django_db
 def test_change_password(client: Client) -> None:
     user = UserFactory(username="ana")
-    client.force_login(user)
-    new_password = "another long passphrase 7"
-    response = client.post(
-        reverse("password_change"),
-        {
-            "old_password": TEST_PASSWORD,
-            "new_password1": new_password,
-            "new_password2": new_password,
-        },
-    )
+    response = change_password_on_the_page(client, user)
+    new_password = NEW_PASSWORD
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(new_password)

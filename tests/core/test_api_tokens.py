@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.models import AuditEvent
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import NEW_PASSWORD, TEST_PASSWORD, UserFactory, change_password_on_the_page
 
 
 @pytest.fixture(autouse=True)
@@ -81,16 +81,8 @@ def test_only_a_digest_of_the_key_is_stored() -> None:
 def test_changing_the_password_revokes_every_token(client: Client) -> None:
     user = UserFactory(username="ana")
     keys = [_obtain()["token"], _obtain()["token"]]
-    client.force_login(user)
-    new_password = "another long passphrase 7"
-    response = client.post(
-        reverse("password_change"),
-        {
-            "old_password": TEST_PASSWORD,
-            "new_password1": new_password,
-            "new_password2": new_password,
-        },
-    )
+    response = change_password_on_the_page(client, user)
+    new_password = NEW_PASSWORD
     assert response.status_code == 302
     assert [_me(key) for key in keys] == [401, 401]
     event = AuditEvent.objects.get(action="account.token.revoke_all")
