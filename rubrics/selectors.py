@@ -76,7 +76,7 @@ def rubrics_check_edit(*, user: UserLike) -> None:
 
 
 def _with_parts(queryset: QuerySet[Rubric]) -> QuerySet[Rubric]:
-    return queryset.prefetch_related(
+    return queryset.select_related("derived_from").prefetch_related(
         Prefetch("groups", queryset=CriterionGroup.objects.order_by("position")),
         Prefetch(
             "criteria", queryset=Criterion.objects.select_related("group").order_by("position")
@@ -96,7 +96,7 @@ def rubric_list(*, include_drafts: bool) -> list[Rubric]:
 
 
 def rubric_versions(*, include_drafts: bool, slug: str | None = None) -> QuerySet[Rubric]:
-    rubrics = Rubric.objects.all()
+    rubrics = Rubric.objects.select_related("derived_from")
     if slug is not None:
         rubrics = rubrics.filter(slug=slug)
     if not include_drafts:

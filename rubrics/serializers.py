@@ -60,10 +60,22 @@ class CriterionGroupSerializer(serializers.ModelSerializer[CriterionGroup]):
         read_only_fields = fields
 
 
+class RubricSourceSerializer(serializers.ModelSerializer[Rubric]):
+    class Meta:
+        model = Rubric
+        fields = ["slug", "version"]
+        read_only_fields = fields
+
+
 class RubricVersionSerializer(serializers.ModelSerializer[Rubric]):
     name = TextsField()
     description = TextsField()
     languages = serializers.ListField(child=serializers.CharField())
+    derived_from = RubricSourceSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="the published version this rubric was copied from, or null",
+    )
 
     class Meta:
         model = Rubric
@@ -81,6 +93,7 @@ class RubricVersionSerializer(serializers.ModelSerializer[Rubric]):
             "builtin",
             "created_at",
             "published_at",
+            "derived_from",
         ]
         read_only_fields = fields
 

@@ -67,3 +67,19 @@ def test_a_trainer_reads_published_versions_but_no_drafts(world, builtins) -> No
     detail = trainer.get(reverse("api_rubric_version", args=["ctrs", 1]))
     assert detail.json()["criteria"][0]["code"] == "agenda"
     assert trainer.get(reverse("api_rubric_version", args=["ctrs", 2])).status_code == 404
+
+
+def test_a_copy_says_which_published_version_it_came_from(world, builtins) -> None:
+    """The API shows the lineage a lead sees on the rubric page: a copy names its source."""
+    from rubrics.models import Rubric
+    from rubrics.services import rubric_derive
+
+    source = Rubric.objects.get(slug="ctrs", version=1)
+    rubric_derive(rubric=source, slug="ctrs-ours", name={"en": "Our CTRS"}, user=world.lead)
+    client = client_for(world.lead)
+    copy = client.get(reverse("api_rubric_version", args=["ctrs-ours", 1])).json()
+    assert copy["derived_from"] == {"slug": "ctrs", "version": 1}
+    original = client.get(reverse("api_rubric_version", args=["ctrs", 1])).json()
+    assert original["derived_from"] is None
+    listed = {row["slug"]: row for row in client.get(reverse("api_rubric_list")).json()}
+    assert listed["ctrs-ours"]["derived_from"] == {"slug": "ctrs", "version": 1}
