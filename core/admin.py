@@ -8,16 +8,42 @@ with "Django admin" as the reason.
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.models import AuditEvent, Job, Membership, Project
+from core.models import AuditEvent, Job, Membership, Project, Role
 
 ADMIN_REASON = "Django admin"
 _PROJECT_FIELDS = ("name", "slug", "description")
 
 
+class MembershipFormSet(BaseInlineFormSet):
+    """A project that has a lead keeps one, as on the lead's own pages: without one, nobody
+    but staff could manage it."""
+
+    def clean(self) -> None:
+        super().clean()
+        project = self.instance
+        if project.pk is None or not Membership.objects.filter(
+            project=project, role=Role.LEAD
+        ).exists():
+            return
+        leads = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("role") == Role.LEAD
+        ]
+        if not leads:
+            raise ValidationError(_("A project keeps at least one lead."))
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 1
     autocomplete_fields = ["user"]
 

@@ -79,3 +79,48 @@ def test_a_member_removed_in_the_admin_is_audited() -> None:
     assert removed.actor == staff
     assert removed.before == {"user": "leaving", "role": Role.REVIEWER}
     assert not AuditEvent.objects.filter(project=project, action="review.project.rename").exists()
+
+
+def _members_form(project, rows) -> dict[str, str]:
+    form = {
+        "name": project.name,
+        "slug": project.slug,
+        "description": "",
+        "memberships-TOTAL_FORMS": str(len(rows)),
+        "memberships-INITIAL_FORMS": str(len(rows)),
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        form |= {
+            f"memberships-{index}-id": str(row.pk),
+            f"memberships-{index}-project": str(project.pk),
+            f"memberships-{index}-user": str(row.user_id),
+            f"memberships-{index}-role": row.role,
+        }
+    return form
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["remove", "demote"])
+def test_the_admin_cannot_leave_a_project_without_a_lead(change) -> None:
+    """The lead's pages refuse to remove or demote the last lead; the admin must too, or the
+    project is left with nobody who can manage it."""
+    staff = get_user_model().objects.create_superuser("root", "root@example.org", "pw")
+    project = ProjectFactory(name="Clinic", slug="clinic")
+    member(project, Role.LEAD, "lead")
+    member(project, Role.REVIEWER, "reviewer")
+    rows = list(Membership.objects.filter(project=project).order_by("role"))
+    assert [row.role for row in rows] == [Role.LEAD, Role.REVIEWER]
+    form = _members_form(project, rows)
+    if change == "remove":
+        form["memberships-0-DELETE"] = "on"
+    else:
+        form["memberships-0-role"] = Role.REVIEWER
+
+    response = client_for(staff).post(reverse("admin:core_project_change", args=[project.pk]), form)
+
+    assert response.status_code == 200
+    assert "at least one lead" in response.content.decode()
+    assert Membership.objects.filter(project=project, role=Role.LEAD).count() == 1
+    assert not AuditEvent.objects.filter(project=project, action__startswith="review.member").exists()
