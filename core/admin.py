@@ -26,9 +26,10 @@ class MembershipFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         project = self.instance
-        if project.pk is None or not Membership.objects.filter(
-            project=project, role=Role.LEAD
-        ).exists():
+        if (
+            project.pk is None
+            or not Membership.objects.filter(project=project, role=Role.LEAD).exists()
+        ):
             return
         leads = [
             form
