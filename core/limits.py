@@ -1,6 +1,7 @@
 """How long the free-text fields people type into may be, in one place.
 
-Comments, rationales and reasons get ``TEXT_MAX_CHARS``; a rewritten turn is a turn, so it gets
+Comments, rationales and reasons get ``TEXT_MAX_CHARS``; a project's guidelines
+``GUIDELINES_MAX_CHARS``; a rewritten turn is a turn, so it gets
 the import's per-turn limit (``IMPORT_MAX_TURN_CHARS``). The services refuse longer text with a
 message naming the field and the limit; forms and the API show that message, the textareas
 carry ``maxlength`` and the API serializers ``max_length`` (so the OpenAPI schema declares it).
@@ -10,6 +11,8 @@ docs/reviewing.md lists the limits.
 from __future__ import annotations
 
 TEXT_MAX_CHARS = 10_000
+# A project's guidelines are a document, not a note, but they are rendered beside every item.
+GUIDELINES_MAX_CHARS = 50_000
 
 
 def rewrite_max_chars() -> int:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.limits import GUIDELINES_MAX_CHARS, text_too_long
 from core.models import Membership, Project, Role
 from core.services import membership_remove, membership_set, project_create
 from review.models import Review, ReviewSettings, TaskKind
@@ -117,6 +118,11 @@ def _check(change: SettingsChange, settings: ReviewSettings, project: Project) -
         )
     if change.name is not None and not change.name.strip():
         raise ProjectSetupError(_("A project needs a name."), field="name")
+    too_long = text_too_long(
+        value=change.guidelines, label=_("Guidelines"), maximum=GUIDELINES_MAX_CHARS
+    )
+    if too_long:
+        raise ProjectSetupError(too_long, field="guidelines")
     if change.rubric != settings.rubric and project_rubric_locked(project=project):
         raise ProjectSetupError(
             _(

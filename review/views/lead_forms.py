@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.limits import TEXT_MAX_CHARS
+from core.limits import GUIDELINES_MAX_CHARS, TEXT_MAX_CHARS
 from core.models import Role
 from dialogues.models import Language
 from review.models import Choice, Item, ReviewSettings, TaskKind
@@ -60,7 +60,7 @@ class SettingsForm(forms.ModelForm):
             "due_date",
         ]
         widgets = {
-            "guidelines": forms.Textarea(attrs={"rows": 10}),
+            "guidelines": forms.Textarea(attrs={"rows": 10, "maxlength": GUIDELINES_MAX_CHARS}),
             "due_date": forms.DateInput(attrs={"type": "date"}),
             "queue_order": forms.RadioSelect,
         }

@@ -147,3 +147,23 @@ def test_guidelines_render_markdown_and_escape_html():
     assert "&lt;script&gt;" in html
     assert "<img" not in html
     assert "javascript:" not in html
+
+
+def test_guidelines_longer_than_the_limit_are_refused_naming_the_field(world):
+    """Guidelines are rendered beside every item a reviewer opens; a pasted book would slow
+    every page, so their length has a limit like every other text."""
+    from core.limits import GUIDELINES_MAX_CHARS
+
+    rubric = published_rubric()
+    too_long = "word " * (GUIDELINES_MAX_CHARS // 5 + 1)
+    with pytest.raises(ProjectSetupError, match="too long") as caught:
+        review_settings_update(
+            project=world.project, change=_change(rubric, guidelines=too_long), actor=world.lead
+        )
+    assert caught.value.field == "guidelines"
+    assert not AuditEvent.objects.filter(action="review.settings.update").exists()
+    fits = "word " * (GUIDELINES_MAX_CHARS // 5)
+    review_settings_update(
+        project=world.project, change=_change(rubric, guidelines=fits), actor=world.lead
+    )
+    assert ReviewSettings.objects.get(project=world.project).guidelines == fits
