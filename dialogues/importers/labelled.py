@@ -40,10 +40,11 @@ KNOWN_LABEL = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 # Something that looks like a speaker label (one or two capitalised words, maybe a qualifier,
-# a colon) but is not a known one.
+# a colon, maybe in bold) but is not a known one.
 UNKNOWN_LABEL = re.compile(
-    rf"^[ \t]*(?!(?i:{_KNOWN})[ \t]*(?:{_QUALIFIER})?[ \t]*[:：])"
-    rf"([A-Z][A-Za-z]{{1,20}}(?: [A-Z][A-Za-z]{{1,20}})?)[ \t]*(?:{_QUALIFIER})?[ \t]*[:：]",
+    rf"^[ \t]*(?:\*\*)?(?!(?i:{_KNOWN})[ \t]*(?:{_QUALIFIER})?[ \t]*(?:\*\*)?[:：])"
+    rf"([A-Z][A-Za-z]{{1,20}}(?: [A-Z][A-Za-z]{{1,20}})?)[ \t]*(?:{_QUALIFIER})?[ \t]*"
+    r"(?:\*\*)?[:：]",
     re.MULTILINE,
 )
 

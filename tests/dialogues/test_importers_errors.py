@@ -99,6 +99,19 @@ def test_a_truncated_json_list_says_so(tmp_path):
             "(expected Counselor or Client)",
         ),
         (
+            # In Markdown bold, as one CounselingEval record writes its labels.
+            {"dialogue": "Counselor: Hello.\n**Therapist:** Hi."},
+            "dialogue",
+            "line 2 of the dialogue: unknown speaker label 'Therapist' "
+            "(expected Counselor or Client)",
+        ),
+        (
+            {"dialogue": "Counselor: Hello.\n**Therapist**: Hi."},
+            "dialogue",
+            "line 2 of the dialogue: unknown speaker label 'Therapist' "
+            "(expected Counselor or Client)",
+        ),
+        (
             {"dialogue": "Hello there.\nClient: Hi."},
             "dialogue",
             "line 1 of the dialogue has no speaker label (Counselor: or Client:)",
