@@ -55,12 +55,11 @@ demo: migrate
 	$(DEV_ENV) $(MANAGE) demo_setup --url http://$(HOST):$(PORT)/
 	@$(MAKE) --no-print-directory run
 
-# The web app and a worker together; Ctrl-C stops both.
+# The web app and a worker together; Ctrl-C or TERM stops both within seconds (see
+# core/management/commands/demo_serve.py for why a shell trap cannot).
 run: install
 	@echo "Serving Rapport at http://$(HOST):$(PORT)/ with a background worker (Ctrl-C stops both)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(DEMO_ENV) $(BIN)/celery -A config worker --concurrency=$(WORKERS) --loglevel=WARNING & \
-	$(DEMO_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+	@exec env $(DEMO_ENV) $(MANAGE) demo_serve $(HOST):$(PORT) --workers=$(WORKERS)
 
 serve: install
 	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -167,7 +168,7 @@ FILTERS = [
 def _filters(request: AuthedRequest, project: Project) -> tuple[Any, Any, Any] | Response:
     form = AgreementFilterForm(request.query_params, rubrics=rubrics_rated(project=project))
     if not form.is_valid():
-        return Response({"detail": "invalid filters", "problems": form.errors}, status=400)
+        return Response({"detail": _("Invalid filters."), "problems": form.errors}, status=400)
     rubric = rubric_for_agreement(project=project, rubric=form.cleaned_data.get("rubric"))
     since, until = form.period()
     return rubric, since, until

@@ -81,29 +81,42 @@ def _value(criterion: Criterion, value: ScoreValue) -> tuple[Decimal | None, str
     if value is None:
         if criterion.allow_na:
             return None, None
-        return None, f"{code}: 'not applicable' is not allowed for this criterion"
+        return None, _("%(code)s: 'not applicable' is not allowed for this criterion") % {
+            "code": code
+        }
     if criterion.is_binary:
         if isinstance(value, bool):
             return Decimal(int(value)), None
         if isinstance(value, int | float | Decimal) and value in (0, 1):
             return Decimal(int(value)), None
-        return None, f"{code}: expected met (true / 1) or not met (false / 0), got {value!r}"
+        return None, _(
+            "%(code)s: expected met (true / 1) or not met (false / 0), got %(value)s"
+        ) % {"code": code, "value": repr(value)}
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return None, f"{code}: expected a number, got {value!r}"
+        return None, _("%(code)s: expected a number, got %(value)s") % {
+            "code": code,
+            "value": repr(value),
+        }
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        return None, f"{code}: expected a number, got {value!r}"
+        return None, _("%(code)s: expected a number, got %(value)s") % {
+            "code": code,
+            "value": repr(value),
+        }
     if not criterion.scale_min <= number <= criterion.scale_max:
-        return None, (
-            f"{code}: {value} is outside the scale "
-            f"{criterion.scale_min.normalize()} to {criterion.scale_max.normalize()}"
-        )
+        return None, _("%(code)s: %(value)s is outside the scale %(low)s to %(high)s") % {
+            "code": code,
+            "value": value,
+            "low": criterion.scale_min.normalize(),
+            "high": criterion.scale_max.normalize(),
+        }
     if (number - criterion.scale_min) % criterion.scale_step:
-        return (
-            None,
-            f"{code}: {value} is not on the scale's steps of {criterion.scale_step.normalize()}",
-        )
+        return None, _("%(code)s: %(value)s is not on the scale's steps of %(step)s") % {
+            "code": code,
+            "value": value,
+            "step": criterion.scale_step.normalize(),
+        }
     return number, None
 
 
@@ -169,7 +182,11 @@ def rubric_score(*, rubric: Rubric, scores: Mapping[str, ScoreValue]) -> RubricS
     criteria = list(rubric.criteria.all())
     method = rubric.total_method
     known = {criterion.code for criterion in criteria}
-    problems = [f"{code}: no such criterion in this rubric" for code in scores if code not in known]
+    problems = [
+        _("%(code)s: no such criterion in this rubric") % {"code": code}
+        for code in scores
+        if code not in known
+    ]
     raws: dict[str, Decimal | None] = {}
     for criterion in criteria:
         if criterion.code not in scores:

@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import openai
+from django.utils.translation import gettext as _
 from openai import OpenAI
 
 from review.judges.answers import JudgeAnswer, JudgeAttempt, Status
@@ -46,7 +47,9 @@ def judge_client(settings: JudgeSettings) -> OpenAI:
     """
     problem = base_url_problem(settings.base_url)
     if problem:
-        raise JudgeHostRefused(f"Judge {settings.name!r}: {problem}.")
+        raise JudgeHostRefused(
+            _("Judge %(name)s: %(problem)s.") % {"name": repr(settings.name), "problem": problem}
+        )
     key = settings.api_key()
     return OpenAI(
         base_url=settings.base_url,

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from django.utils.translation import gettext as _
+
 Scope = Literal["session", "counselor_turn", "response", "pair"]
 SCOPES: tuple[Scope, ...] = ("session", "counselor_turn", "response", "pair")
 ScaleKind = Literal["range", "binary"]
@@ -41,18 +43,25 @@ class JudgeCriterion:
         if not self.code or not all(ch.isalnum() or ch in "._-" for ch in self.code):
             # Codes become JSON-schema property names and prompt labels.
             raise ValueError(
-                f"criterion code {self.code!r}: use letters, digits, '.', '_' or '-' only"
+                _("criterion code %(code)s: use letters, digits, '.', '_' or '-' only")
+                % {"code": repr(self.code)}
             )
         if self.scale == "binary" and (self.minimum, self.maximum, self.step) != (0, 1, 1):
-            raise ValueError(f"criterion {self.code}: a binary scale is 0 (not met) to 1 (met)")
+            raise ValueError(
+                _("criterion %(code)s: a binary scale is 0 (not met) to 1 (met)")
+                % {"code": self.code}
+            )
         if self.step < 1 or self.maximum <= self.minimum:
             raise ValueError(
-                f"criterion {self.code}: scale {self.minimum}-{self.maximum} step {self.step} "
-                "is empty"
+                _("criterion %(code)s: scale %(low)s-%(high)s step %(step)s is empty")
+                % {"code": self.code, "low": self.minimum, "high": self.maximum, "step": self.step}
             )
         for score in self.anchors:
             if score not in self.allowed_scores():
-                raise ValueError(f"criterion {self.code}: anchor {score} is not on its scale")
+                raise ValueError(
+                    _("criterion %(code)s: anchor %(score)s is not on its scale")
+                    % {"code": self.code, "score": score}
+                )
 
     def allowed_scores(self) -> tuple[int, ...]:
         return tuple(range(self.minimum, self.maximum + 1, self.step))
@@ -70,11 +79,17 @@ class JudgeRubric:
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
-            raise ValueError(f"rubric {self.code}: unknown scope {self.scope!r}")
+            raise ValueError(
+                _("rubric %(code)s: unknown scope %(scope)s")
+                % {"code": self.code, "scope": repr(self.scope)}
+            )
         codes = [criterion.code for criterion in self.criteria]
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
-            raise ValueError(f"rubric {self.code}: duplicate criterion codes {duplicates}")
+            raise ValueError(
+                _("rubric %(code)s: duplicate criterion codes %(codes)s")
+                % {"code": self.code, "codes": ", ".join(duplicates)}
+            )
 
 
 @dataclass(frozen=True)
@@ -101,19 +116,24 @@ class ScoreRequest:
 
     def __post_init__(self) -> None:
         if not self.turns:
-            raise ValueError(f"item {self.key}: nothing to judge (no turns)")
+            raise ValueError(_("item %(key)s: nothing to judge (no turns)") % {"key": self.key})
         if self.rubric.scope == "pair":
-            raise ValueError(f"item {self.key}: a pair rubric needs a PairwiseRequest")
+            raise ValueError(
+                _("item %(key)s: a pair rubric needs a PairwiseRequest") % {"key": self.key}
+            )
         turn_scoped = self.rubric.scope in ("counselor_turn", "response")
         if turn_scoped and not (
             self.target_turn is not None and 0 <= self.target_turn < len(self.turns)
         ):
             raise ValueError(
-                f"item {self.key}: a {self.rubric.scope} rubric needs target_turn "
-                f"between 0 and {len(self.turns) - 1}"
+                _("item %(key)s: a %(scope)s rubric needs target_turn between 0 and %(last)s")
+                % {"key": self.key, "scope": self.rubric.scope, "last": len(self.turns) - 1}
             )
         if not self.rubric.criteria:
-            raise ValueError(f"item {self.key}: rubric {self.rubric.code} has no criteria")
+            raise ValueError(
+                _("item %(key)s: rubric %(code)s has no criteria")
+                % {"key": self.key, "code": self.rubric.code}
+            )
 
 
 @dataclass(frozen=True)
@@ -134,7 +154,7 @@ class PairwiseRequest:
 
     def __post_init__(self) -> None:
         if not self.response_a.strip() or not self.response_b.strip():
-            raise ValueError(f"pair {self.key}: both responses must have text")
+            raise ValueError(_("pair %(key)s: both responses must have text") % {"key": self.key})
 
 
 JudgeRequest = ScoreRequest | PairwiseRequest

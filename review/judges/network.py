@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 from django.conf import settings as django_settings
+from django.utils.translation import gettext as _
 
 from review.judges.settings import JudgeConfigError
 
@@ -69,16 +70,16 @@ def base_url_problem(url: str) -> str | None:
     """Why the operator's settings refuse this base URL, or None; checks the list, not DNS."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{url!r} is not an http(s) URL with a host"
+        return _("%(url)s is not an http(s) URL with a host") % {"url": repr(url)}
     try:
         port = parts.port or _default_port(parts.scheme)
     except ValueError:
-        return f"{url!r} has an invalid port"
+        return _("%(url)s has an invalid port") % {"url": repr(url)}
     if not host_allowed(parts.hostname, port, list(django_settings.JUDGE_ALLOWED_HOSTS)):
-        return (
-            f"the host {parts.hostname} is not one this server lets judges call; "
+        return _(
+            "the host %(host)s is not one this server lets judges call; "
             "an operator lists those in JUDGE_ALLOWED_HOSTS"
-        )
+        ) % {"host": parts.hostname}
     return None
 
 
@@ -92,13 +93,13 @@ def address_problem(address: Address) -> str | None:
         or address.is_unspecified
         or address.is_reserved
     ):
-        return "a link-local, multicast or reserved address"
+        return _("a link-local, multicast or reserved address")
     if address.is_loopback:
-        return None if django_settings.JUDGE_ALLOW_LOOPBACK else "a loopback address"
+        return None if django_settings.JUDGE_ALLOW_LOOPBACK else _("a loopback address")
     if not address.is_global:
         if django_settings.JUDGE_ALLOW_PRIVATE_NETWORKS:
             return None
-        return "a private address"
+        return _("a private address")
     return None
 
 
@@ -114,7 +115,10 @@ def resolve_checked(host: str, port: int) -> Address:
         try:
             found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
-            raise JudgeHostRefused(f"the judge's host {host} does not resolve ({exc})") from exc
+            raise JudgeHostRefused(
+                _("the judge's host %(host)s does not resolve (%(error)s)")
+                % {"host": host, "error": exc}
+            ) from exc
         addresses = []
         for *_rest, sockaddr in found:
             address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
@@ -124,11 +128,14 @@ def resolve_checked(host: str, port: int) -> Address:
         problem = address_problem(address)
         if problem:
             raise JudgeHostRefused(
-                f"the judge's host {host} resolves to {problem}, which this server does not "
-                "let judges call"
+                _(
+                    "the judge's host %(host)s resolves to %(problem)s, which this server does "
+                    "not let judges call"
+                )
+                % {"host": host, "problem": problem}
             )
     if not addresses:
-        raise JudgeHostRefused(f"the judge's host {host} does not resolve")
+        raise JudgeHostRefused(_("the judge's host %(host)s does not resolve") % {"host": host})
     return addresses[0]
 
 
@@ -145,7 +152,7 @@ class PinnedTransport(httpx2.HTTPTransport):
         port = url.port or _default_port(url.scheme)
         problem = base_url_problem(str(url))
         if problem:
-            raise JudgeHostRefused(f"Judge request refused: {problem}.")
+            raise JudgeHostRefused(_("Judge request refused: %(problem)s.") % {"problem": problem})
         address = resolve_checked(host, port)
         kept = {k: v for k, v in request.headers.items() if k.lower() in SENT_HEADERS}
         kept["host"] = request.headers.get("host", host)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from django.utils.translation import gettext as _
+
 Language = Literal["en", "zh"]
 LANGUAGES: tuple[Language, ...] = ("en", "zh")
 
@@ -56,25 +58,33 @@ class JudgeSettings:
     def __post_init__(self) -> None:
         problems = []
         if not self.name.strip():
-            problems.append("name is empty")
+            problems.append(_("name is empty"))
         if not self.base_url.startswith(("http://", "https://")):
-            problems.append(f"base_url {self.base_url!r} is not an http(s) URL")
+            problems.append(
+                _("base_url %(url)s is not an http(s) URL") % {"url": repr(self.base_url)}
+            )
         if not self.model.strip():
-            problems.append("model is empty")
+            problems.append(_("model is empty"))
         if self.concurrency < 1:
-            problems.append(f"concurrency must be at least 1, not {self.concurrency}")
+            problems.append(
+                _("concurrency must be at least 1, not %(n)s") % {"n": self.concurrency}
+            )
         if self.max_tokens < 1:
-            problems.append(f"max_tokens must be at least 1, not {self.max_tokens}")
+            problems.append(_("max_tokens must be at least 1, not %(n)s") % {"n": self.max_tokens})
         if self.timeout_s <= 0:
-            problems.append(f"timeout_s must be positive, not {self.timeout_s}")
+            problems.append(_("timeout_s must be positive, not %(n)s") % {"n": self.timeout_s})
         if self.max_retries < 0:
-            problems.append(f"max_retries cannot be negative ({self.max_retries})")
+            problems.append(_("max_retries cannot be negative (%(n)s)") % {"n": self.max_retries})
         if self.language not in LANGUAGES:
             problems.append(
-                f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}"
+                _("language must be one of %(languages)s, not %(language)s")
+                % {"languages": ", ".join(LANGUAGES), "language": repr(self.language)}
             )
         if problems:
-            raise JudgeConfigError(f"Judge {self.name!r}: " + "; ".join(problems) + ".")
+            raise JudgeConfigError(
+                _("Judge %(name)s: %(problems)s.")
+                % {"name": repr(self.name), "problems": "; ".join(problems)}
+            )
 
     def api_key(self) -> str:
         """The operator's key of this label ("" for none); an unknown label is refused."""
@@ -83,7 +93,10 @@ class JudgeSettings:
         keys = judge_api_keys()
         value = keys.get(self.api_key_name, "")
         if not value:
-            raise JudgeConfigError(f"Judge {self.name!r}: " + unknown_key_message(keys))
+            raise JudgeConfigError(
+                _("Judge %(name)s: %(problem)s")
+                % {"name": repr(self.name), "problem": unknown_key_message(keys)}
+            )
         return value
 
     def fingerprint(self) -> str:
@@ -122,8 +135,8 @@ def judge_api_keys() -> dict[str, str]:
 
 def unknown_key_message(keys: dict[str, str]) -> str:
     """The same words for every refused name, so a refusal tells nothing about the server."""
-    offered = ", ".join(sorted(keys)) or "none"
-    return (
+    offered = ", ".join(sorted(keys)) or _("none")
+    return _(
         "the key is not one of the keys this server's operator configured for judges "
-        f"(available: {offered})."
-    )
+        "(available: %(offered)s)."
+    ) % {"offered": offered}

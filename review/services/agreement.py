@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import pandas as pd
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.locks import project_work_lock
@@ -559,6 +560,10 @@ def agreement_size(*, project: Project, rubric: Rubric | None) -> int:
 # -- sending an item back ---------------------------------------------------------------------
 
 
+class SendBackRefused(ValueError):
+    """Why an item cannot go back to review, worded for the lead who asked."""
+
+
 def item_send_back(*, item: Item, actor: Any, reason: str) -> Item:
     """Put a reviewed item back into review so it gets one more independent review.
 
@@ -566,12 +571,12 @@ def item_send_back(*, item: Item, actor: Any, reason: str) -> Item:
     from that through review.outcome (in review until the extra review is in).
     """
     if not reason.strip():
-        raise ValueError("a reason is required to send an item back to review")
+        raise SendBackRefused(_("A reason is required to send an item back to review."))
     with transaction.atomic():
         locked = Item.objects.select_for_update().get(pk=item.pk)
         before = {"status": locked.status, "extra_slots": locked.extra_slots}
         if locked.status in (Item.Status.APPROVED, Item.Status.REJECTED):
-            raise ValueError("an approved or rejected item cannot be sent back to review")
+            raise SendBackRefused(_("An approved or rejected item cannot be sent back to review."))
         locked.extra_slots += 1
         locked.save(update_fields=["extra_slots", "updated_at"])
         audit_record(

@@ -212,7 +212,9 @@ def _judge_key(settings: JudgeSettings) -> str:
     """The judge's key, once its host is allowed; raises JudgeConfigError otherwise."""
     problem = base_url_problem(settings.base_url)
     if problem:
-        raise JudgeHostRefused(f"Judge {settings.name!r}: {problem}.")
+        raise JudgeHostRefused(
+            _("Judge %(name)s: %(problem)s.") % {"name": repr(settings.name), "problem": problem}
+        )
     return settings.api_key()
 
 

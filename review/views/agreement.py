@@ -34,6 +34,7 @@ from review.selectors.agreement import (
     rubrics_rated,
 )
 from review.services.agreement import (
+    SendBackRefused,
     agreement_inline,
     agreement_refresh_enqueue,
     agreement_refresh_job,
@@ -364,7 +365,7 @@ def agreement_send_back(request: AuthedHttpRequest, slug: str, item_id: int) -> 
     else:
         try:
             item_send_back(item=item, actor=request.user, reason=form.cleaned_data["reason"])
-        except ValueError as exc:
+        except SendBackRefused as exc:
             messages.error(request, str(exc))
         else:
             messages.success(
