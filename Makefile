@@ -81,6 +81,7 @@ test: install chromium lint
 
 messages: install
 	$(DEV_ENV) $(MANAGE) makemessages -l zh_Hans --ignore=$(VENV)/* --ignore=var/* --ignore=tests/* --ignore=bench/* --no-obsolete
+	$(DEV_ENV) $(MANAGE) makemessages -d djangojs -l zh_Hans --ignore=$(VENV)/* --ignore=var/* --ignore=tests/* --ignore=bench/* --ignore=static/vendor/* --no-obsolete
 	$(DEV_ENV) $(MANAGE) compilemessages --ignore=$(VENV) --ignore=var -v 0
 
 clean:

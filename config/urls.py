@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.i18n import set_language
+from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
@@ -65,6 +65,8 @@ urlpatterns = [
     path("exports/", include("exports.urls")),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", public(set_language), name="set_language"),
+    # The translations the page scripts use (locale/*/djangojs.po); the same for everyone.
+    path("i18n/js/", public(JavaScriptCatalog.as_view()), name="javascript_catalog"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

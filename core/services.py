@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from core.audit import audit_record
 from core.models import Membership, Project, Role
 
 
@@ -24,8 +25,18 @@ def user_create(
     password: str | None = None,
     is_staff: bool = False,
     is_superuser: bool = False,
+    project: Project | None = None,
+    role: str | None = None,
+    reason: str = "",
 ) -> tuple[User, str]:
-    """Make an account. With no password given, a random one is made and returned once."""
+    """Make an account, and with a project and role, its membership. With no password given, a
+    random one is made and returned once.
+
+    The account, the role and the role's audit event commit together or not at all: a role
+    held without its event would be a change the project's log does not show.
+    """
+    if (project is None) != (role is None):
+        raise ValueError("a project and a role go together")
     password = password or password_generate()
     user: User = get_user_model().objects.create_user(
         username=username,
@@ -34,16 +45,51 @@ def user_create(
         is_staff=is_staff or is_superuser,
         is_superuser=is_superuser,
     )
+    if project is not None and role is not None:
+        membership_grant(project=project, user=user, role=role, actor=None, reason=reason)
     return user, password
 
 
 @transaction.atomic
 def project_create(
-    *, slug: str, name: str, description: str = "", created_by: User | None = None
+    *,
+    slug: str,
+    name: str,
+    description: str = "",
+    created_by: User | None = None,
+    lead: User | None = None,
+    reason: str = "",
 ) -> Project:
-    return Project.objects.create(
+    """Make a project, and with a lead, their membership: both and its audit event, or nothing."""
+    project = Project.objects.create(
         slug=slug, name=name, description=description, created_by=created_by
     )
+    if lead is not None:
+        membership_grant(project=project, user=lead, role=Role.LEAD, actor=None, reason=reason)
+    return project
+
+
+@transaction.atomic
+def membership_grant(
+    *, project: Project, user: User, role: str, actor: User | None, reason: str = ""
+) -> Membership:
+    """Give a user a role in a project and record it in the audit log, in one transaction.
+
+    For callers without rules of their own (the command line); the lead's pages go through
+    review.services.projects, which also keeps a project from losing its last lead.
+    """
+    current = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    membership = membership_set(project=project, user=user, role=role)
+    audit_record(
+        actor=actor,
+        action="review.member.set",
+        obj=membership,
+        project=project,
+        before={"user": user.username, "role": current.role} if current else None,
+        after={"user": user.username, "role": membership.role},
+        reason=reason,
+    )
+    return membership
 
 
 @transaction.atomic

@@ -19,6 +19,8 @@ class Route:
     api: bool = False
     # Roles in world.project that may use it (checked when given).
     allowed: frozenset[str] | None = None
+    # False for a route that answers with something other than a page (a script).
+    html: bool = True
 
     def __str__(self) -> str:
         return f"{self.method} {self.name}"

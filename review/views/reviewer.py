@@ -155,7 +155,8 @@ def _draft_status(
 
 @require_POST
 def item_draft(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    """Save the draft as the reviewer works (htmx, debounced); answers the save-status line."""
+    """Save the draft as the reviewer works (static/js/autosave.js); answers the save-status
+    line, or without the script goes back to the page with a message."""
     _project, assignment = _slot(request, slug, item_id)
     try:
         if assignment.item.kind == Item.Kind.PAIR:
@@ -177,10 +178,13 @@ def item_draft(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRespo
         errors = exc.problems
     else:
         errors = {}
-    if request.headers.get("HX-Request") == "true":
-        # 200 either way: htmx swaps only successful answers by default, and the reviewer
-        # must see why the draft was not saved.
-        return _draft_status(request, errors=errors, status=200)
+    if (
+        request.headers.get("HX-Request") == "true"
+        or request.headers.get("X-Requested-With") == "fetch"
+    ):
+        # The page's autosave shows this line. A refusal is 422, so that the script tells it
+        # from a failure worth retrying (a network error, a 502 from a proxy, a 5xx).
+        return _draft_status(request, errors=errors, status=422 if errors else 200)
     if errors:
         messages.error(
             request,

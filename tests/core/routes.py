@@ -24,6 +24,7 @@ ROUTES = [
     ),
     Route("password_reset_complete", "public"),
     Route("set_language", "public", method="POST"),
+    Route("javascript_catalog", "public", html=False),
     Route("logout", "user", method="POST"),
     Route("password_change", "user"),
     Route("password_change_done", "user"),

@@ -99,6 +99,22 @@ def test_the_draft_autosave_answers_the_status_line() -> None:
     assert Review.objects.get().scores.get(criterion__code="empathy").value == 2
 
 
+def test_the_autosave_script_is_told_a_refusal_from_a_save() -> None:
+    """A refused draft is 422, so that the script shows why and does not retry it; anything
+    else that is not a 200 with the saved line is a failure it retries."""
+    world = review_world(items=1)
+    assignment = assignment_next(project=world.project, reviewer=world.reviewers[0])
+    client = client_for(world.reviewers[0])
+    url = _url("review:item_draft", assignment)
+    saved = client.post(url, {"score-empathy": "2"}, HTTP_X_REQUESTED_WITH="fetch")
+    assert saved.status_code == 200
+    assert 'data-state="saved"' in saved.content.decode()
+    refused = client.post(url, {"score-empathy": "9"}, HTTP_X_REQUESTED_WITH="fetch")
+    assert refused.status_code == 422
+    assert 'data-state="refused"' in refused.content.decode()
+    assert "Draft not saved" in refused.content.decode()
+
+
 def test_submit_then_edit_with_a_reason() -> None:
     world = review_world(items=1)
     assignment = assignment_next(project=world.project, reviewer=world.reviewers[0])

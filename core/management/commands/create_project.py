@@ -5,9 +5,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.audit import audit_record
 from core.models import Project
-from core.services import membership_set, project_create
+from core.services import project_create
 
 
 class Command(BaseCommand):
@@ -28,16 +27,10 @@ class Command(BaseCommand):
             if lead is None:
                 raise CommandError(f"no user named {options['lead']!r}")
         project = project_create(
-            slug=options["slug"], name=options["name"], description=options["description"]
+            slug=options["slug"],
+            name=options["name"],
+            description=options["description"],
+            lead=lead,
+            reason="manage.py create_project",
         )
-        if lead is not None:
-            membership = membership_set(project=project, user=lead, role="lead")
-            audit_record(
-                actor=None,
-                action="review.member.set",
-                obj=membership,
-                project=project,
-                after={"user": lead.username, "role": membership.role},
-                reason="manage.py create_project",
-            )
         self.stdout.write(self.style.SUCCESS(f"Created project {project.slug}"))

@@ -8,9 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Field
 
-from core.audit import audit_record
 from core.models import Project, Role
-from core.services import membership_set, user_create
+from core.services import user_create
 
 
 class Command(BaseCommand):
@@ -54,22 +53,15 @@ class Command(BaseCommand):
             password = sys.stdin.readline().rstrip("\n")
             if not password:
                 raise CommandError("no password on standard input")
-        user, password = user_create(
+        _user, password = user_create(
             username=username,
             email=options["email"],
             password=password,
             is_superuser=options["admin"],
+            project=project,
+            role=options["role"] if project is not None else None,
+            reason="manage.py create_user",
         )
-        if project is not None:
-            membership = membership_set(project=project, user=user, role=options["role"])
-            audit_record(
-                actor=None,
-                action="review.member.set",
-                obj=membership,
-                project=project,
-                after={"user": user.username, "role": membership.role},
-                reason="manage.py create_user",
-            )
         self.stdout.write(self.style.SUCCESS(f"Created user {username}"))
         if not options["password_stdin"]:
             self.stdout.write(f"Password (shown once): {password}")
