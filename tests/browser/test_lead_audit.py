@@ -1,4 +1,4 @@
-"""Issue 18, item 9: the lead's item page shows the latest events of its audit trail, and the
+"""The lead's item page shows the latest events of its audit trail, and the
 rest only when asked for, so the page stays short."""
 
 from __future__ import annotations

@@ -272,7 +272,7 @@ def test_pages_work_in_chinese(world, lead, rubric):
 
 
 def test_every_lead_change_is_on_record_with_before_and_after(world, lead, rubric):
-    """Acceptance 5 for the lead's side: settings, members, items, gold, adjudication, decisions."""
+    """A lead's changes are on record: settings, members, items, gold, adjudication, decisions."""
     UserFactory(username="dr-li")
     session = SessionFactory(project=world.project)
     lead.post(
