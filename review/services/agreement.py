@@ -18,7 +18,7 @@ from typing import Any, cast
 import pandas as pd
 from django.db import transaction
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.locks import project_work_lock
 from core.models import Job, Project
 from review.agreement import (
@@ -576,7 +576,7 @@ def item_send_back(*, item: Item, actor: Any, reason: str) -> Item:
         locked.save(update_fields=["extra_slots", "updated_at"])
         audit_record(
             actor=actor,
-            action="review.item.sent_back",
+            action=AuditAction.ITEM_SENT_BACK,
             obj=locked,
             project=locked.project,
             before=before,

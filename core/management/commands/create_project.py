@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import Project
 from core.services import membership_set, project_create
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             membership = membership_set(project=project, user=lead, role="lead")
             audit_record(
                 actor=None,
-                action="review.member.set",
+                action=AuditAction.MEMBER_SET,
                 obj=membership,
                 project=project,
                 after={"user": lead.username, "role": membership.role},

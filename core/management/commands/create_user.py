@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Field
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import Project, Role
 from core.services import membership_set, user_create
 
@@ -64,7 +64,7 @@ class Command(BaseCommand):
             membership = membership_set(project=project, user=user, role=options["role"])
             audit_record(
                 actor=None,
-                action="review.member.set",
+                action=AuditAction.MEMBER_SET,
                 obj=membership,
                 project=project,
                 after={"user": user.username, "role": membership.role},
