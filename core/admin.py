@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import AuditEvent, Job, Membership, Project, Role
 
 ADMIN_REASON = "Django admin"
@@ -65,7 +65,7 @@ class ProjectAdmin(admin.ModelAdmin):
         if before is None:
             audit_record(
                 actor=request.user,
-                action="review.project.create",
+                action=AuditAction.PROJECT_CREATE,
                 obj=obj,
                 project=obj,
                 after=after,
@@ -76,7 +76,11 @@ class ProjectAdmin(admin.ModelAdmin):
         if changed:
             audit_record(
                 actor=request.user,
-                action="review.project.rename" if changed == ["name"] else "review.project.update",
+                action=(
+                    AuditAction.PROJECT_RENAME
+                    if changed == ["name"]
+                    else AuditAction.PROJECT_UPDATE
+                ),
                 obj=obj,
                 project=obj,
                 before={field: before[field] for field in changed},
@@ -101,7 +105,7 @@ class ProjectAdmin(admin.ModelAdmin):
         for username, role in removed:
             audit_record(
                 actor=request.user,
-                action="review.member.remove",
+                action=AuditAction.MEMBER_REMOVE,
                 project=project,
                 before={"user": username, "role": role},
                 after=None,
@@ -113,7 +117,7 @@ class ProjectAdmin(admin.ModelAdmin):
                 continue
             audit_record(
                 actor=request.user,
-                action="review.member.set",
+                action=AuditAction.MEMBER_SET,
                 obj=row,
                 project=project,
                 before={"user": row.user.username, "role": before_role} if before_role else None,

@@ -106,9 +106,6 @@ class JobProgress:
         self._last_write = now
         self._write()
 
-    def advance(self, by: int = 1) -> None:
-        self(self.done + by)
-
     def _write(self) -> None:
         jobs = _this_run(self.job).using(settings.JOB_PROGRESS_DATABASE)
         try:

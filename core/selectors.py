@@ -39,12 +39,6 @@ def projects_for_user(*, user: User, roles: Iterable[str] | None = None) -> Quer
     return Project.objects.filter(pk__in=memberships.values("project_id")).order_by("name")
 
 
-def membership_get(*, project: Project, user: User) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(project=project, user=user).first()
-
-
 def project_get_for_user(
     *, slug: str, user: User, roles: Iterable[str] | None = None
 ) -> tuple[Project, Membership]:

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import Membership, Project, Role
 
 
@@ -82,7 +82,7 @@ def membership_grant(
     membership = membership_set(project=project, user=user, role=role)
     audit_record(
         actor=actor,
-        action="review.member.set",
+        action=AuditAction.MEMBER_SET,
         obj=membership,
         project=project,
         before={"user": user.username, "role": current.role} if current else None,

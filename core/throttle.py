@@ -44,13 +44,17 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.http import client_address
 
 Entrance = Literal["web", "admin", "api"]
 
 # The audit actions of the counters, in the order _login_counters gives them.
-LOCKOUT_ACTIONS = ("account.locked_for_client", "account.locked", "address.locked")
+LOCKOUT_ACTIONS = (
+    AuditAction.ACCOUNT_LOCKED_FOR_CLIENT,
+    AuditAction.ACCOUNT_LOCKED,
+    AuditAction.ADDRESS_LOCKED,
+)
 LOCKOUT_SCOPES = ("client", "account", "address")
 
 # Ceilings, as multiples of LOGIN_THROTTLE_ATTEMPTS (see the module's docstring).

@@ -19,14 +19,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import ApiToken
-
-# Audit actions (names of events, not secrets).
-TOKEN_CREATE = "account.token.create"  # noqa: S105
-TOKEN_REVOKE = "account.token.revoke"  # noqa: S105
-TOKEN_EXPIRED = "account.token.expired"  # noqa: S105
-TOKENS_REVOKED_BY_PASSWORD = "account.token.revoke_all"  # noqa: S105
 
 # A script that asks the token endpoint for a new token on every run would otherwise pile them
 # up; past this many, the oldest go.
@@ -77,7 +71,7 @@ def api_token_create(*, user: Any, name: str = "") -> tuple[ApiToken, str]:
         digest=_digest(key),
         expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),
     )
-    audit_record(actor=user, action=TOKEN_CREATE, obj=token, after=_summary(token))
+    audit_record(actor=user, action=AuditAction.TOKEN_CREATE, obj=token, after=_summary(token))
     for old in api_tokens_for_user(user=user)[MAX_TOKENS_PER_USER:]:
         api_token_revoke(token=old, actor=user, reason="too many tokens")
     return token, key
@@ -85,7 +79,13 @@ def api_token_create(*, user: Any, name: str = "") -> tuple[ApiToken, str]:
 
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor: Any, reason: str = "") -> None:
-    audit_record(actor=actor, action=TOKEN_REVOKE, obj=token, before=_summary(token), reason=reason)
+    audit_record(
+        actor=actor,
+        action=AuditAction.TOKEN_REVOKE,
+        obj=token,
+        before=_summary(token),
+        reason=reason,
+    )
     token.delete()
 
 
@@ -97,7 +97,7 @@ def api_tokens_revoke_for_password_change(*, user: Any) -> int:
         return 0
     audit_record(
         actor=None,
-        action=TOKENS_REVOKED_BY_PASSWORD,
+        action=AuditAction.TOKENS_REVOKED_BY_PASSWORD,
         obj=user,
         before=[_summary(token) for token in tokens],
         reason="password changed",
@@ -118,7 +118,9 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
     now = timezone.now()
     if token.is_expired:
         with transaction.atomic():
-            audit_record(actor=None, action=TOKEN_EXPIRED, obj=token, before=_summary(token))
+            audit_record(
+                actor=None, action=AuditAction.TOKEN_EXPIRED, obj=token, before=_summary(token)
+            )
             token.delete()
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:

@@ -14,7 +14,7 @@ urlpatterns = [
     path("batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:batch_id>/summary/", views.batch_summary, name="batch_summary"),
     path("batches/<int:batch_id>/errors.csv", views.batch_errors, name="batch_errors"),
-    # Screening flags (issue 4, screening).
+    # Screening flags: a lead clears a flag, or reopens one cleared by mistake.
     path("flags/<int:flag_id>/clear/", views_flags.flag_clear_view, name="flag_clear"),
     path("flags/<int:flag_id>/reopen/", views_flags.flag_reopen_view, name="flag_reopen"),
 ]

@@ -108,7 +108,8 @@ def _add_items(
             weight=rows,
             text=text,
             session_id=item.session_id,
-            # item_speech's rule, without joining a pair's prompt a second time.
+            # A pair's speech is its whole prompt, the text above. Sessions have none: a key
+            # built from an opening line would join every session that starts with "Hi".
             speech=text if isinstance(item, DpoPair) else None,
             persona=item.persona,
             links=item.links,

@@ -120,15 +120,6 @@ def item_prompt(*, item: ExportItem) -> Sequence[Turn]:
     return item.prompt
 
 
-def item_speech(*, item: ExportItem) -> str | None:
-    """The client speech a pair answers (its whole prompt); sessions have none.
-
-    Sessions are linked by their session id and by near-duplicate text instead: a speech key
-    built from a session's opening line would join every session that starts with "Hi".
-    """
-    return item_text(item=item) if isinstance(item, DpoPair) else None
-
-
 def _provenance(item: ExportItem, *, example_id: str, turn_index: int | None) -> dict[str, Any]:
     return {
         "id": example_id,

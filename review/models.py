@@ -444,7 +444,7 @@ class Adjudication(models.Model):
         return f"adjudication of {self.item}"
 
 
-# Judges, external ratings and agreement snapshots live in their own module (issue 6).
+# Judges, external ratings and agreement snapshots live in their own module.
 from review.models_judges import (  # noqa: E402, F401
     AgreementSnapshot,
     ExternalRating,

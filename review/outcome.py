@@ -23,7 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from review.models import Adjudication, Assignment, Item, PairwiseJudgment, Review, ReviewSettings
 
 FINAL_STATUSES = (Item.Status.APPROVED, Item.Status.REJECTED)
@@ -146,7 +146,7 @@ def item_status_refresh(*, item: Item, actor: Any = None, reason: str = "") -> I
             item.status = status
             audit_record(
                 actor=actor,
-                action="review.item.status",
+                action=AuditAction.ITEM_STATUS,
                 obj=item,
                 project=item.project,
                 before={"status": before},

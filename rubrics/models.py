@@ -210,10 +210,6 @@ class Criterion(models.Model):
         return text_in(self.title)
 
     @property
-    def explanation(self) -> str:
-        return text_in(self.description)
-
-    @property
     def is_binary(self) -> bool:
         return self.scale_kind == ScaleKind.BINARY
 

@@ -7,7 +7,6 @@ in ``rubrics.files`` after it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rubrics.models import LANGUAGE_CODES, Measurement, Scope, TotalMethod
@@ -121,8 +120,3 @@ RUBRIC_FILE_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": False,
 }
-
-
-def schema_json() -> str:
-    """The schema as it is printed in docs/rubrics.md."""
-    return json.dumps(RUBRIC_FILE_SCHEMA, indent=2, ensure_ascii=False)

@@ -20,7 +20,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from rubrics.errors import RubricInUse, RubricLocked
 from rubrics.files import (
     Definition,
@@ -161,7 +161,7 @@ def rubric_import(
         # by an import (a page, the API, the command line) is a publication like any other.
         audit_record(
             actor=_user(user),
-            action="rubrics.rubric.publish",
+            action=AuditAction.RUBRIC_PUBLISH,
             obj=rubric,
             before=None,
             after={"slug": rubric.slug, "version": rubric.version, "status": rubric.status},
@@ -331,7 +331,7 @@ def rubric_derive(
     _fill(rubric=copy, definition=definition)
     audit_record(
         actor=_user(user),
-        action="rubrics.rubric.derive",
+        action=AuditAction.RUBRIC_DERIVE,
         obj=copy,
         before=None,
         after={
@@ -353,7 +353,7 @@ def rubric_publish(*, rubric: Rubric, actor: UserLike = None, reason: str = "") 
     current.save(update_fields=["status", "published_at"])
     audit_record(
         actor=_user(actor),
-        action="rubrics.rubric.publish",
+        action=AuditAction.RUBRIC_PUBLISH,
         obj=current,
         before={"status": Rubric.Status.DRAFT},
         after={"slug": current.slug, "version": current.version, "status": current.status},
@@ -377,7 +377,7 @@ def rubric_draft_delete(*, rubric: Rubric, actor: UserLike = None, reason: str =
     current.pk = pk  # the event names the row that was deleted
     audit_record(
         actor=_user(actor),
-        action="rubrics.rubric.delete",
+        action=AuditAction.RUBRIC_DELETE,
         obj=current,
         before=identity | {"status": Rubric.Status.DRAFT},
         after=None,

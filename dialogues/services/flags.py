@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import Membership, Role
 from dialogues.models import Candidate, Flag, Session, Speaker, Turn
 from dialogues.screening import CRISIS, QUESTION, Hit
@@ -128,7 +128,7 @@ def flag_clear(*, flag: Flag, user: User, reason: str) -> Flag:
         locked.save(update_fields=["status", "cleared_by", "cleared_at", "clear_reason"])
         audit_record(
             actor=user,
-            action="dialogues.flag.clear",
+            action=AuditAction.FLAG_CLEAR,
             obj=locked,
             project=locked.session.project,
             before=before,
@@ -158,7 +158,7 @@ def flag_reopen(*, flag: Flag, user: User, reason: str = "") -> Flag:
         locked.save(update_fields=["status", "cleared_by", "cleared_at", "clear_reason"])
         audit_record(
             actor=user,
-            action="dialogues.flag.reopen",
+            action=AuditAction.FLAG_REOPEN,
             obj=locked,
             project=locked.session.project,
             before=before,

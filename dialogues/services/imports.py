@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.locks import project_work_lock
 from core.models import Project
 from dialogues.importers import (
@@ -606,7 +606,7 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
             _batch_save(batch, outcome)
             audit_record(
                 actor=batch.created_by,
-                action="dialogues.import",
+                action=AuditAction.SESSIONS_IMPORT,
                 obj=batch,
                 project=batch.project,
                 after=outcome.as_result(),

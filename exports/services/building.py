@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import AuditEvent, Job, Project
 from exports.folder import ExportResult, export_folder_write, fewer_collections
 from exports.items import ExportItem, ExportKind, SftMode, SftStart
@@ -241,7 +241,7 @@ def export_version_start(*, specification: ExportSpecification, user: Any) -> Ex
         for project in projects:
             audit_record(
                 actor=user,
-                action="exports.version.build",
+                action=AuditAction.EXPORT_VERSION_BUILD,
                 obj=version,
                 project=project,
                 after={"number": number, "job": job.pk},
@@ -341,7 +341,7 @@ def export_version_build(*, version: ExportVersion, progress: Progress | None = 
         for project in locked.specification.projects.all():
             audit_record(
                 actor=locked.created_by,
-                action="exports.version.built",
+                action=AuditAction.EXPORT_VERSION_BUILT,
                 obj=locked,
                 project=project,
                 after={"counts": locked.counts},
@@ -365,7 +365,7 @@ def export_version_approve(*, version: ExportVersion, user: Any) -> ExportVersio
         for project in locked.specification.projects.all():
             audit_record(
                 actor=user,
-                action="exports.version.approve",
+                action=AuditAction.EXPORT_VERSION_APPROVE,
                 obj=locked,
                 project=project,
                 before={"status": ExportVersion.Status.BUILT},

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from exports.manifest import MANIFEST_NAME
 from exports.models import ExportVersion
 
@@ -91,7 +91,7 @@ def download_record(*, version: ExportVersion, user: Any, what: str, via: str) -
         for project in version.specification.projects.all():
             audit_record(
                 actor=user,
-                action="exports.download",
+                action=AuditAction.EXPORT_DOWNLOAD,
                 obj=version,
                 project=project,
                 after={"file": what, "via": via, "version": version.number},

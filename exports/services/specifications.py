@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from exports.forms import SpecificationForm
 from exports.models import ExportSpecification
 
@@ -24,7 +24,7 @@ def specification_create(*, form: SpecificationForm, user: Any) -> ExportSpecifi
         for project in specification.projects.all():
             audit_record(
                 actor=user,
-                action="exports.specification.create",
+                action=AuditAction.EXPORT_SPECIFICATION_CREATE,
                 obj=specification,
                 project=project,
                 after={"name": specification.name, "kind": specification.kind},

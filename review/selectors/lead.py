@@ -41,12 +41,6 @@ class SessionFilter:
     # "open": sessions with an open screening flag; "none": sessions without one.
     flags: str = ""
 
-    @property
-    def is_empty(self) -> bool:
-        return not (
-            self.source_format or self.batch_id or self.language or self.topic or self.flags
-        )
-
 
 def sessions_matching(*, project: Project, session_filter: SessionFilter) -> QuerySet[Session]:
     sessions = Session.objects.filter(project=project)

@@ -72,12 +72,6 @@ class ProjectCard:
     overdue: bool = False
 
 
-def _active(now: Any, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}status": Assignment.Status.SUBMITTED}) | Q(
-        **{f"{prefix}status": Assignment.Status.RESERVED, f"{prefix}reserved_until__gt": now}
-    )
-
-
 def project_progress(*, project: Project) -> ProjectProgress:
     settings = review_settings_for(project=project)
     statuses = dict(

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.limits import text_too_long
 from review.models import Adjudication, Choice, Item, Review
 from review.outcome import item_final_choice, item_final_scores, item_status_refresh
@@ -114,7 +114,7 @@ def item_adjudicate(
     adjudication.save()
     audit_record(
         actor=lead,
-        action="review.item.adjudicate",
+        action=AuditAction.ITEM_ADJUDICATE,
         obj=item,
         project=item.project,
         before=before,

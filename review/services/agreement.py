@@ -19,7 +19,7 @@ import pandas as pd
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.locks import project_work_lock
 from core.models import Job, Project
 from review.agreement import (
@@ -581,7 +581,7 @@ def item_send_back(*, item: Item, actor: Any, reason: str) -> Item:
         locked.save(update_fields=["extra_slots", "updated_at"])
         audit_record(
             actor=actor,
-            action="review.item.sent_back",
+            action=AuditAction.ITEM_SENT_BACK,
             obj=locked,
             project=locked.project,
             before=before,

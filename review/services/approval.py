@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.limits import text_too_long
 from core.models import Project
 from dialogues.models import Flag
@@ -125,7 +125,9 @@ def _decide(item: Item, *, status: str, actor: Any, reason: str) -> Item:
     item.status = status
     audit_record(
         actor=actor,
-        action="review.item.approve" if status == Item.Status.APPROVED else "review.item.reject",
+        action=(
+            AuditAction.ITEM_APPROVE if status == Item.Status.APPROVED else AuditAction.ITEM_REJECT
+        ),
         obj=item,
         project=item.project,
         before={"status": before},

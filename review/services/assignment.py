@@ -33,7 +33,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.limits import text_too_long
 from core.locks import member_work_lock
 from core.models import Project
@@ -187,7 +187,7 @@ def _take(
                 continue
             audit_record(
                 actor=reviewer,
-                action="review.assignment.release",
+                action=AuditAction.ASSIGNMENT_RELEASE,
                 obj=stale,
                 project=item.project,
                 before={"status": Assignment.Status.RESERVED, "reviewer": stale.reviewer_id},
@@ -205,7 +205,7 @@ def _take(
         mine.save()
         audit_record(
             actor=reviewer,
-            action="review.assignment.reserve",
+            action=AuditAction.ASSIGNMENT_RESERVE,
             obj=mine,
             project=item.project,
             before=before,
@@ -318,7 +318,7 @@ def assignment_skip(*, assignment: Assignment, reason: str) -> Assignment:
         assignment.save(update_fields=["status", "skip_reason", "reserved_until"])
         audit_record(
             actor=assignment.reviewer,
-            action="review.assignment.skip",
+            action=AuditAction.ASSIGNMENT_SKIP,
             obj=assignment,
             project=item.project,
             before=before,

@@ -25,7 +25,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.limits import text_too_long
 from core.models import Membership, Project, Role
 from review.models import Assignment, CalibrationWaiver, Item, PairwiseJudgment, Review
@@ -159,7 +159,7 @@ def calibration_waive(
     result = calibration_result(project=project, reviewer=reviewer)
     audit_record(
         actor=actor,
-        action="review.calibration.waive",
+        action=AuditAction.CALIBRATION_WAIVE,
         obj=waiver,
         project=project,
         before={
@@ -187,7 +187,7 @@ def calibration_waiver_withdraw(
         raise CalibrationError(_("Calibration is not cleared for this reviewer."))
     audit_record(
         actor=actor,
-        action="review.calibration.withdraw",
+        action=AuditAction.CALIBRATION_WITHDRAW,
         obj=waiver,
         project=project,
         before={"reviewer": reviewer.username, "waived": True},

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import Project
 from dialogues.models import Candidate, Session, SourcePreference
 from review.models import Choice, Item, TaskKind
@@ -59,7 +59,7 @@ def _audit_added(project: Project, actor: Any, kind: str, items: list[Item]) -> 
     if items:
         audit_record(
             actor=actor,
-            action="review.items.add",
+            action=AuditAction.ITEMS_ADD,
             project=project,
             before=None,
             after={"kind": kind, "items": [item.pk for item in items]},
@@ -252,7 +252,7 @@ def item_gold_set(
     item.save(update_fields=["is_gold", "gold_scores", "gold_choice", "updated_at"])
     audit_record(
         actor=actor,
-        action="review.item.gold",
+        action=AuditAction.ITEM_GOLD,
         obj=item,
         project=item.project,
         before=before,
@@ -271,7 +271,7 @@ def item_gold_clear(*, item: Item, actor: Any) -> Item:
     item.save(update_fields=["is_gold", "gold_scores", "gold_choice", "updated_at"])
     audit_record(
         actor=actor,
-        action="review.item.gold",
+        action=AuditAction.ITEM_GOLD,
         obj=item,
         project=item.project,
         before=before,

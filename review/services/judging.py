@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import Job, Project
 from review.judges import (
     JudgeAnswer,
@@ -457,7 +457,7 @@ def judge_config_save(
         config.save()
         audit_record(
             actor=actor,
-            action="review.judge.configured",
+            action=AuditAction.JUDGE_CONFIGURED,
             obj=config,
             project=project,
             before=before,

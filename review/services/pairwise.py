@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.limits import text_problems
 from review.models import Assignment, Choice, PairwiseJudgment, ReviewRevision, TaskKind
 from review.outcome import item_status_refresh
@@ -142,7 +142,7 @@ def judgment_draft_save(*, assignment: Assignment, data: JudgmentInput) -> Pairw
         assignment_extend(assignment=assignment)
         audit_record(
             actor=assignment.reviewer,
-            action="review.judgment.draft",
+            action=AuditAction.JUDGMENT_DRAFT,
             obj=judgment,
             project=assignment.item.project,
             before=before,
@@ -178,7 +178,7 @@ def judgment_submit(*, assignment: Assignment, data: JudgmentInput) -> PairwiseJ
         assignment.status, assignment.submitted_at = locked.status, locked.submitted_at
         audit_record(
             actor=assignment.reviewer,
-            action="review.judgment.submit",
+            action=AuditAction.JUDGMENT_SUBMIT,
             obj=judgment,
             project=assignment.item.project,
             before=before,
@@ -214,7 +214,7 @@ def judgment_edit(
         judgment.save()
         audit_record(
             actor=user,
-            action="review.judgment.edit",
+            action=AuditAction.JUDGMENT_EDIT,
             obj=judgment,
             project=judgment.item.project,
             before=before,

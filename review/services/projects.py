@@ -22,7 +22,7 @@ from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.limits import GUIDELINES_MAX_CHARS, text_too_long
 from core.models import Membership, Project, Role
 from core.services import membership_remove, membership_set, project_create
@@ -174,7 +174,7 @@ def review_settings_update(
     if changed:
         audit_record(
             actor=actor,
-            action="review.settings.update",
+            action=AuditAction.SETTINGS_UPDATE,
             obj=settings,
             project=project,
             before={key: before[key] for key in sorted(changed)},
@@ -189,7 +189,7 @@ def _rename(*, project: Project, name: str, actor: Any) -> None:
     project.name = name
     audit_record(
         actor=actor,
-        action="review.project.rename",
+        action=AuditAction.PROJECT_RENAME,
         obj=project,
         project=project,
         before={"name": before},
@@ -236,7 +236,7 @@ def review_project_create(
     settings.save()
     audit_record(
         actor=actor,
-        action="review.project.create",
+        action=AuditAction.PROJECT_CREATE,
         obj=project,
         project=project,
         after={"slug": slug, "name": name, "lead": actor.username, **_snapshot(settings)},
@@ -276,7 +276,7 @@ def project_member_set(*, project: Project, username: str, role: str, actor: Any
     membership = membership_set(project=project, user=user, role=role)
     audit_record(
         actor=actor,
-        action="review.member.set",
+        action=AuditAction.MEMBER_SET,
         obj=membership,
         project=project,
         before={"user": user.username, "role": current.role} if current else None,
@@ -291,7 +291,7 @@ def project_member_remove(*, project: Project, membership: Membership, actor: An
         raise ProjectSetupError(_("A project keeps at least one lead."))
     audit_record(
         actor=actor,
-        action="review.member.remove",
+        action=AuditAction.MEMBER_REMOVE,
         obj=membership,
         project=project,
         before={"user": membership.user.username, "role": membership.role},

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import Project
 from review.models import ExternalRating
 from rubrics.models import Criterion, Rubric
@@ -174,7 +174,7 @@ def ratings_import(
         outcome.created, outcome.updated = len(new), len(changed)
         audit_record(
             actor=actor,
-            action="review.ratings.imported",
+            action=AuditAction.RATINGS_IMPORTED,
             project=project,
             after={
                 "file": name,

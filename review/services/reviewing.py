@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.limits import text_problems, text_too_long
 from review.models import Assignment, Item, Review, ReviewFlag, ReviewRevision, Score
 from review.outcome import item_status_refresh
@@ -251,7 +251,7 @@ def review_draft_save(*, assignment: Assignment, data: ReviewInput) -> Review:
         assignment_extend(assignment=assignment)
         audit_record(
             actor=assignment.reviewer,
-            action="review.review.draft",
+            action=AuditAction.REVIEW_DRAFT,
             obj=review,
             project=item.project,
             before=before,
@@ -294,7 +294,7 @@ def review_submit(*, assignment: Assignment, data: ReviewInput) -> Review:
         assignment.status, assignment.submitted_at = locked.status, locked.submitted_at
         audit_record(
             actor=assignment.reviewer,
-            action="review.review.submit",
+            action=AuditAction.REVIEW_SUBMIT,
             obj=review,
             project=item.project,
             before=before,
@@ -329,7 +329,7 @@ def review_edit(*, review: Review, data: ReviewInput, reason: str, user: Any) ->
         after = _write(review=review, rubric=review.rubric, data=data)
         audit_record(
             actor=user,
-            action="review.review.edit",
+            action=AuditAction.REVIEW_EDIT,
             obj=review,
             project=review.item.project,
             before=before,

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.limits import rewrite_max_chars, text_problems
 from dialogues.models import Candidate, Speaker, Turn
 from review.models import Assignment, Item, Rewrite, TaskKind
@@ -100,7 +100,7 @@ def rewrite_create(
         )
         audit_record(
             actor=reviewer,
-            action="review.rewrite.create",
+            action=AuditAction.REWRITE_CREATE,
             obj=rewrite,
             project=item.project,
             after={
@@ -132,7 +132,7 @@ def rewrite_finish(*, assignment: Assignment) -> Assignment:
         locked.save(update_fields=["status", "submitted_at"])
         audit_record(
             actor=locked.reviewer,
-            action="review.assignment.finish",
+            action=AuditAction.ASSIGNMENT_FINISH,
             obj=locked,
             project=locked.item.project,
             before={"status": Assignment.Status.RESERVED},

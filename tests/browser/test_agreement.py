@@ -1,4 +1,4 @@
-"""Acceptance 3: the dashboard shows a judge's bias and its alpha with and without the judge;
+"""The dashboard shows a judge's bias and its alpha with and without the judge;
 a lead configures a judge in the browser and runs it against the scripted test server."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 18, item 6: a submit that fails lists its problems at the top, each linked to its field,
+"""A submit that fails lists its problems at the top, each linked to its field,
 and leaves the reviewer on the item's own address with everything they entered."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Acceptance 4 in the browser: a screened session shows its flags; a lead clears one in place."""
+"""In the browser: a screened session shows its flags; a lead clears one in place."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Acceptance 5: a lead uploads a file, watches the import, finds the sessions and opens one."""
+"""A lead uploads a file, watches the import, finds the sessions and opens one."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 18, item 6: the keyboard reaches the scores first and the focused criterion holds the
+"""The keyboard reaches the scores first and the focused criterion holds the
 browser's focus, not only a highlight."""
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Issue 18, item 9: the lead's item page shows the latest events of its audit trail, and the
+"""The lead's item page shows the latest events of its audit trail, and the
 rest only when asked for, so the page stays short."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from tests.browser.conftest import login
 from tests.review.factories import SessionItemFactory
 from tests.review.reviewer_world import review_world
@@ -17,7 +17,7 @@ def test_the_audit_trail_is_summarised_and_the_rest_loads_on_demand(page: Page) 
     for number in range(30):
         audit_record(
             actor=world.lead,
-            action="item.note",
+            action=AuditAction.REVIEW_EDIT,
             obj=item,
             project=world.project,
             before={"scores": {"empathy": number}},

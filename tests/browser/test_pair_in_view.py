@@ -1,4 +1,4 @@
-"""Issue 18, item 5: the pair's choice controls stay in view while the reviewer reads two long
+"""The pair's choice controls stay in view while the reviewer reads two long
 responses, as the scoring panel does beside a long session."""
 
 from __future__ import annotations

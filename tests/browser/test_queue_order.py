@@ -1,4 +1,4 @@
-"""Issue 18, item 4: the next item a reviewer is handed, in each queue order a lead can choose."""
+"""The next item a reviewer is handed, in each queue order a lead can choose."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 18, items 1 to 3: what a lead reads on the destructive buttons, the screening flags
+"""What a lead reads on the destructive buttons, the screening flags
 and the agreement tables, measured in Chromium."""
 
 from __future__ import annotations

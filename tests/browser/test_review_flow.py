@@ -1,4 +1,4 @@
-"""Acceptance 1 in Chromium on the real pages: two reviewers score the same session blind,
+"""In Chromium on the real pages: two reviewers score the same session blind,
 using only the keyboard; the lead sees the disagreement, adjudicates and approves."""
 
 from __future__ import annotations

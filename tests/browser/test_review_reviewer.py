@@ -1,4 +1,4 @@
-"""Acceptance 2 and the reviewer's half of acceptance 1, in Chromium on the real pages.
+"""A reviewer's work, in Chromium on the real pages.
 
 A reviewer scores a session with the keyboard only, states a pairwise preference whose random
 left/right order is recorded, and rewrites a counselor turn into a candidate pair.

@@ -1,4 +1,4 @@
-"""Issue 18, item 7: texts that misled a reviewer."""
+"""Texts that misled a reviewer, each said plainly now."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Acceptance 5: a lead builds a rubric in the browser, publishes it and reads it in Chinese."""
+"""A lead builds a rubric in the browser, publishes it and reads it in Chinese."""
 
 from __future__ import annotations
 

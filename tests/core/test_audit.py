@@ -4,7 +4,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from core.audit import audit_record
+from core.audit import AuditAction, audit_record
 from core.models import AuditEvent
 from tests.conftest import client_for
 
@@ -13,7 +13,7 @@ from tests.conftest import client_for
 def test_the_audit_log_refuses_updates_and_deletes(world) -> None:
     event = audit_record(
         actor=world.lead,
-        action="item.approved",
+        action=AuditAction.ITEM_APPROVE,
         obj=world.job,
         project=world.project,
         before={"status": "reviewed"},
@@ -32,14 +32,14 @@ def test_the_audit_log_refuses_updates_and_deletes(world) -> None:
 def test_leads_see_the_log_per_object_and_per_person(world) -> None:
     audit_record(
         actor=world.reviewer,
-        action="review.submitted",
+        action=AuditAction.REVIEW_SUBMIT,
         obj=world.job,
         project=world.project,
         after={"scores": {"empathy": 4}},
     )
     audit_record(
         actor=world.lead,
-        action="review.edited",
+        action=AuditAction.REVIEW_EDIT,
         obj=world.lead,
         project=world.project,
         before={"x": 1},
@@ -50,14 +50,14 @@ def test_leads_see_the_log_per_object_and_per_person(world) -> None:
     url = reverse("core:project_audit", args=[world.project.slug])
 
     by_reviewer = client.get(url, {"actor": "reviewer"}).content.decode()
-    assert "review.submitted" in by_reviewer
-    assert "review.edited" not in by_reviewer
+    assert "review.review.submit" in by_reviewer
+    assert "review.review.edit" not in by_reviewer
     assert "&#x27;empathy&#x27;: 4" in by_reviewer
 
     by_object = client.get(
         url, {"object_type": "core.Job", "object_id": str(world.job.pk)}
     ).content.decode()
-    assert "review.submitted" in by_object
+    assert "review.review.submit" in by_object
     assert "typo" not in by_object
 
     everything = client.get(url).content.decode()

@@ -1,6 +1,6 @@
 """The broker is unreachable: the user is told so, the job fails with that reason, a retry works.
 
-Issue 15, item 3: with the broker down an upload or "Build a new version" answered a generic
+With the broker down an upload or "Build a new version" answered a generic
 500 (HTML even on the API) and left the Job, the ImportBatch and the ExportVersion queued for
 good, since ``jobs_reap`` skipped queued jobs. The broker here is a Redis address where nothing
 listens, so sending really fails; the retry goes through a real worker on the real broker.

@@ -1,6 +1,6 @@
 """A job that waits without reporting progress (for a lock, a long commit) is not called dead.
 
-Issue 15: an export build's final commit waited about 98 s behind an import's lock, with no
+An export build's final commit waited about 98 s behind an import's lock, with no
 progress report, long enough for ``jobs_reap`` to fail a healthy job. The job's own heartbeat
 thread keeps it alive while the body waits; a killed worker's job still goes stale.
 """

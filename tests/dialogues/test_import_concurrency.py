@@ -2,7 +2,7 @@
 
 Every reviewer write appends an audit event that references the project; its foreign-key check
 takes FOR KEY SHARE on the project row. An import that held the project row FOR UPDATE for its
-whole transaction made every such write wait for the import to commit (issue 15, item 1).
+whole transaction made every such write wait for the import to commit.
 
 The import is paused in the middle of its transaction, with sessions written and its lock held,
 until the reviewer's writes are done (or a deadline passes, so a blocked write cannot hang the

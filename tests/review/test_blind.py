@@ -1,4 +1,4 @@
-"""Acceptance 4: a reviewer who has not submitted sees none of the others' scores, nor judges'.
+"""A reviewer who has not submitted sees none of the others' scores, nor judges'.
 
 Every route of the review app (tests/review/routes_*.py) is classified below as showing scores or
 not. A route that is in neither list fails ``test_every_review_route_is_classified``, so a new

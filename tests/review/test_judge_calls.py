@@ -178,7 +178,7 @@ def test_persistent_server_errors_end_as_an_error_answer(judge_server):
 
     assert answer.status == "error"
     assert answer.scores == {}
-    # The summary says what happened, never what the server wrote (security issue, item 2);
+    # The summary says what happened, never what the server wrote, which may be anything;
     # the raw body is kept for staff.
     assert answer.error == "HTTP 500 Internal Server Error (scripted) (after 3 attempts)"
     assert json.loads(answer.raw_text)["error"]["message"] == "model overloaded"

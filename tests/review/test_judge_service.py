@@ -1,4 +1,4 @@
-"""Judge runs on the database: acceptance 2 (faults recorded, reruns reuse answers)."""
+"""Judge runs on the database: faults are recorded, and reruns reuse earlier answers."""
 
 from __future__ import annotations
 

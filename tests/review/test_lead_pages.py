@@ -248,9 +248,9 @@ def test_gold_form_and_calibration_page(world, lead, rubric):
 
 def test_reviewer_page_shows_what_they_did(world, lead, rubric):
     _disputed(world, rubric)
-    from core.audit import audit_record
+    from core.audit import AuditAction, audit_record
 
-    audit_record(actor=world.reviewer, action="review.review.submit", project=world.project)
+    audit_record(actor=world.reviewer, action=AuditAction.REVIEW_SUBMIT, project=world.project)
     page = lead.get(_url("lead_reviewer", world, user_id=world.reviewer.pk)).content.decode()
     assert "review.review.submit" in page
     assert "Submitted" in page
@@ -272,7 +272,7 @@ def test_pages_work_in_chinese(world, lead, rubric):
 
 
 def test_every_lead_change_is_on_record_with_before_and_after(world, lead, rubric):
-    """Acceptance 5 for the lead's side: settings, members, items, gold, adjudication, decisions."""
+    """A lead's changes are on record: settings, members, items, gold, adjudication, decisions."""
     UserFactory(username="dr-li")
     session = SessionFactory(project=world.project)
     lead.post(

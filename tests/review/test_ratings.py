@@ -1,4 +1,4 @@
-"""import_ratings and agreement_report: acceptance 1 (Krippendorff 2011) and bad files."""
+"""import_ratings and agreement_report: the published example (Krippendorff 2011) and bad files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Acceptance 1 and 4: built-ins load once, as RUBRICS.md describes them, and round-trip."""
+"""Built-ins load once, as RUBRICS.md describes them, and round-trip."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Acceptance 2 and the scoring rules, including "not applicable"."""
+"""The scoring rules, including "not applicable"."""
 
 from __future__ import annotations
 

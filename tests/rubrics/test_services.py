@@ -1,4 +1,4 @@
-"""Acceptance 3: a published version never changes; editing it makes the next version."""
+"""A published version never changes; editing it makes the next version."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3, acceptance 3: a rubric version that a review used cannot change, only be versioned."""
+"""A rubric version that a review used cannot change, only be versioned."""
 
 from __future__ import annotations
 
