@@ -45,6 +45,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api_judge_run_start",
     ),
     path(
+        "projects/<slug:slug>/judges/<int:judge_id>/prompt-history/",
+        apis_agreement.JudgePromptHistoryApi.as_view(),
+        name="api_judge_prompt_history",
+    ),
+    path(
         "projects/<slug:slug>/judge-runs/<int:run_id>/",
         apis_agreement.JudgeRunApi.as_view(),
         name="api_judge_run",

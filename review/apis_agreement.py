@@ -32,6 +32,7 @@ from core.serializers import JobSerializer
 from review.forms_agreement import AgreementFilterForm
 from review.models import JudgeConfig, JudgeItemSignal, JudgeRun
 from review.selectors.agreement import rubric_for_agreement, rubrics_rated
+from review.selectors.judge_prompt_history import judge_prompt_history
 from review.selectors.judge_signals import judge_run_signals
 from review.services.agreement import agreement_inline, agreement_refresh_enqueue
 from review.services.judging import (
@@ -322,3 +323,33 @@ class JudgeRunSignalsApi(APIView):
             [row.signal for row in rows], many=True, context={"disagree": disagree}
         ).data
         return Response(data)
+
+
+class CriterionAlignmentSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    n_items = serializers.IntegerField()
+    alpha_with_judge = serializers.FloatField(allow_null=True)
+    alpha_humans = serializers.FloatField(allow_null=True)
+    spearman = serializers.FloatField(allow_null=True)
+    kappa = serializers.FloatField(allow_null=True)
+
+
+class PromptVersionAlignmentSerializer(serializers.Serializer[Any]):
+    prompt_version = serializers.CharField()
+    first_answer = serializers.DateTimeField()
+    last_answer = serializers.DateTimeField()
+    n_answers = serializers.IntegerField()
+    criteria = CriterionAlignmentSerializer(many=True)
+
+
+class JudgePromptHistoryApi(APIView):
+    @extend_schema(
+        operation_id="review_judge_prompt_history",
+        summary="A judge's alignment with the reviewers per prompt version, oldest first (leads)",
+        responses={200: PromptVersionAlignmentSerializer(many=True)},
+    )
+    def get(self, request: AuthedRequest, slug: str, judge_id: int) -> Response:
+        project = _lead_project(request, slug)
+        config = get_object_or_404(JudgeConfig, pk=judge_id, project=project)
+        history = judge_prompt_history(config=config)
+        return Response(PromptVersionAlignmentSerializer(history, many=True).data)

@@ -141,6 +141,8 @@ SHOWS_SCORES: dict[str, ShowsScores] = {
     "review:judge_run_signals": ShowsScores(opens=False),
     "api_judge_run_signals": ShowsScores(opens=False),
     "api_review_queue": ShowsScores(opens=False),
+    # A judge's alignment with the reviewers per prompt version, computed from both.
+    "api_judge_prompt_history": ShowsScores(opens=False),
 }
 
 # Routes that show no scores, each with the reason. Those answering GET are still requested
