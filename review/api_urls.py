@@ -3,7 +3,7 @@ and judges (apis_agreement.py)."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from review import apis, apis_agreement
+from review import apis, apis_agreement, apis_triage
 
 item = "projects/<slug:slug>/review/items/<int:item_id>/"
 
@@ -13,6 +13,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "projects/<slug:slug>/review/status/",
         apis.ReviewStatusApi.as_view(),
         name="api_review_status",
+    ),
+    path(
+        "projects/<slug:slug>/review/queue/",
+        apis_triage.TriageSettingsApi.as_view(),
+        name="api_review_queue",
     ),
     path(item, apis.ReviewItemApi.as_view(), name="api_review_item"),
     path(f"{item}draft/", apis.ReviewDraftApi.as_view(), name="api_review_draft"),
@@ -40,8 +45,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api_judge_run_start",
     ),
     path(
+        "projects/<slug:slug>/judges/<int:judge_id>/prompt-history/",
+        apis_agreement.JudgePromptHistoryApi.as_view(),
+        name="api_judge_prompt_history",
+    ),
+    path(
         "projects/<slug:slug>/judge-runs/<int:run_id>/",
         apis_agreement.JudgeRunApi.as_view(),
         name="api_judge_run",
+    ),
+    path(
+        "projects/<slug:slug>/judge-runs/<int:run_id>/signals/",
+        apis_agreement.JudgeRunSignalsApi.as_view(),
+        name="api_judge_run_signals",
     ),
 ]

@@ -31,8 +31,10 @@ from core.models import Project, Role
 from core.selectors import project_get_for_user
 from core.serializers import JobSerializer
 from review.forms_agreement import AgreementFilterForm
-from review.models import JudgeConfig, JudgeRun
+from review.models import JudgeConfig, JudgeItemSignal, JudgeRun
 from review.selectors.agreement import rubric_for_agreement, rubrics_rated
+from review.selectors.judge_prompt_history import judge_prompt_history
+from review.selectors.judge_signals import judge_run_signals
 from review.services.agreement import agreement_inline, agreement_refresh_enqueue
 from review.services.judging import (
     JudgeRunBusy,
@@ -138,6 +140,7 @@ class JudgeConfigSerializer(serializers.ModelSerializer[JudgeConfig]):
             "prompt_version",
             "language",
             "temperature",
+            "samples",
             "max_tokens",
             "concurrency",
             "timeout",
@@ -277,3 +280,77 @@ class JudgeRunApi(APIView):
         judge_runs_settle(config=run.config)
         run.refresh_from_db()
         return Response(JudgeRunSerializer(run).data)
+
+
+class JudgeSignalSerializer(serializers.ModelSerializer[JudgeItemSignal]):
+    item = serializers.IntegerField(source="item_id", read_only=True)
+    judges_disagree = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JudgeItemSignal
+        fields = [
+            "item",
+            "verdict",
+            "score",
+            "spread",
+            "n_ok",
+            "n_unparsable",
+            "n_failed",
+            "position_flip",
+            "uncertainty",
+            "judges_disagree",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_judges_disagree(self, signal: JudgeItemSignal) -> bool | None:
+        return self.context["disagree"].get(signal.item_id)
+
+
+class JudgeRunSignalsApi(APIView):
+    @extend_schema(
+        operation_id="review_judge_run_signals",
+        summary="A judge run's signals per item, most uncertain first (leads)",
+        responses={200: JudgeSignalSerializer(many=True)},
+    )
+    def get(self, request: AuthedRequest, slug: str, run_id: int) -> Response:
+        project = _lead_project(request, slug)
+        run = get_object_or_404(
+            JudgeRun.objects.select_related("config"), pk=run_id, config__project=project
+        )
+        rows = judge_run_signals(run=run)
+        disagree = {row.signal.item_id: row.judges_disagree for row in rows}
+        data = JudgeSignalSerializer(
+            [row.signal for row in rows], many=True, context={"disagree": disagree}
+        ).data
+        return Response(data)
+
+
+class CriterionAlignmentSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    n_items = serializers.IntegerField()
+    alpha_with_judge = serializers.FloatField(allow_null=True)
+    alpha_humans = serializers.FloatField(allow_null=True)
+    spearman = serializers.FloatField(allow_null=True)
+    kappa = serializers.FloatField(allow_null=True)
+
+
+class PromptVersionAlignmentSerializer(serializers.Serializer[Any]):
+    prompt_version = serializers.CharField()
+    first_answer = serializers.DateTimeField()
+    last_answer = serializers.DateTimeField()
+    n_answers = serializers.IntegerField()
+    criteria = CriterionAlignmentSerializer(many=True)
+
+
+class JudgePromptHistoryApi(APIView):
+    @extend_schema(
+        operation_id="review_judge_prompt_history",
+        summary="A judge's alignment with the reviewers per prompt version, oldest first (leads)",
+        responses={200: PromptVersionAlignmentSerializer(many=True)},
+    )
+    def get(self, request: AuthedRequest, slug: str, judge_id: int) -> Response:
+        project = _lead_project(request, slug)
+        config = get_object_or_404(JudgeConfig, pk=judge_id, project=project)
+        history = judge_prompt_history(config=config)
+        return Response(PromptVersionAlignmentSerializer(history, many=True).data)

@@ -95,6 +95,7 @@ class JudgeConfigForm(forms.ModelForm):
             "prompt_version",
             "language",
             "temperature",
+            "samples",
             "max_tokens",
             "concurrency",
             "timeout",

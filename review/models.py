@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -63,9 +64,21 @@ class ReviewSettings(models.Model):
         DEPTH = "depth", _("Complete items first")
         # Every item gets its first review before any gets its second: early coverage.
         BREADTH = "breadth", _("Spread over items first")
+        # Where the judges are unsure or disagree first, then a random control slice, then
+        # the rest (review.services.triage); crisis-flagged items always come first.
+        TRIAGE = "triage", _("Where the judges are unsure first")
 
     queue_order = models.CharField(
         _("queue order"), max_length=10, choices=QueueOrder.choices, default=QueueOrder.DEPTH
+    )
+    # The share of items drawn at random, whatever the judges say, so that the judge's error
+    # can be estimated without the bias of reviewing only where it was unsure.
+    triage_control_share = models.DecimalField(
+        _("control slice"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.1"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
     )
     reservation_minutes = models.PositiveIntegerField(_("reservation (minutes)"), default=30)
     # After submitting, may a reviewer see the others' reviews of the same item?
@@ -449,9 +462,11 @@ from review.models_judges import (  # noqa: E402, F401
     AgreementSnapshot,
     ExternalRating,
     JudgeConfig,
+    JudgeItemSignal,
     JudgeResult,
     JudgeRun,
 )
+from review.models_triage import TriageRank  # noqa: E402, F401
 
 
 class CalibrationWaiver(models.Model):

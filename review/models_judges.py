@@ -23,6 +23,7 @@ from review.models import Item
 from rubrics.models import Rubric
 
 KEY_NAME = re.compile(r"[a-z0-9_]{1,50}")
+SAMPLES_MAX = 10
 
 
 def validate_key_name(value: str) -> None:
@@ -74,6 +75,17 @@ class JudgeConfig(models.Model):
         _("prompt language"), max_length=5, choices=JudgeLanguage.choices, default="en"
     )
     use_json_schema = models.BooleanField(_("ask for a JSON schema"), default=True)
+    # Each question asked this many times; above one the spread of the answers says how sure
+    # the judge is, which needs a temperature above zero (at zero the samples would repeat).
+    samples = models.PositiveSmallIntegerField(
+        _("samples per question"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(SAMPLES_MAX)],
+        help_text=_(
+            "Ask each question this many times to see how far the answers spread; "
+            "more than one needs a temperature above 0."
+        ),
+    )
     # The rubric version the judge scores session items against (pairs use the project's
     # principles for pairs).
     rubric = models.ForeignKey(
@@ -103,6 +115,17 @@ class JudgeConfig(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.samples > 1 and self.temperature <= 0:
+            raise ValidationError(
+                {
+                    "samples": _(
+                        "At temperature 0 every sample gives the same answer; raise the "
+                        "temperature or ask once."
+                    )
+                }
+            )
 
     def settings(self) -> JudgeSettings:
         """The calling layer's view of this configuration; raises JudgeConfigError if unusable."""
@@ -201,6 +224,9 @@ class JudgeResult(models.Model):
     )
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="judge_results")
     order = models.CharField(_("order"), max_length=2, choices=Order.choices, blank=True)
+    # Which repetition of the question this is (0 for the first); later samples fold their
+    # number into the fingerprint, so the first keeps the fingerprint a single ask has.
+    sample = models.PositiveSmallIntegerField(_("sample"), default=0)
     # The rubric version a score answer is on (None for pairs); the fingerprint already
     # covers the rubric's text, this says which version it was.
     rubric = models.ForeignKey(
@@ -246,6 +272,42 @@ class JudgeResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.config} on {self.item} {self.order}: {self.status}"
+
+
+class JudgeItemSignal(models.Model):
+    """What one run of a judge says about one item: its verdict and how sure it is.
+
+    Computed from the run's answers (``review.judges.signals``) when the run ends, and shown to
+    the project's leads only. Disagreement between judges is not stored here: it depends on the
+    other judges' latest runs, so the triage ranking compares them when it is refreshed.
+    """
+
+    run = models.ForeignKey(
+        JudgeRun, on_delete=models.CASCADE, related_name="signals", verbose_name=_("run")
+    )
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="judge_signals")
+    # "pass" / "fail", or a pair's choice ("a", "b", "tie", "both_bad"); empty for none.
+    verdict = models.CharField(_("verdict"), max_length=20, blank=True)
+    # The mean total on 0..1 (scored items only).
+    score = models.FloatField(_("score"), null=True, blank=True)
+    spread = models.FloatField(_("spread"), null=True, blank=True)
+    n_ok = models.PositiveSmallIntegerField(_("answers"), default=0)
+    n_unparsable = models.PositiveSmallIntegerField(_("unparsable"), default=0)
+    n_failed = models.PositiveSmallIntegerField(_("refused or failed"), default=0)
+    # Pairs: did the verdict change when the responses swapped places (None: an order missing).
+    position_flip = models.BooleanField(_("position flip"), null=True, blank=True)
+    uncertainty = models.FloatField(_("uncertainty"), default=0)
+
+    class Meta:
+        ordering = ["run", "item"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "item"], name="one_signal_per_run_item"),
+        ]
+        verbose_name = _("judge signal")
+        verbose_name_plural = _("judge signals")
+
+    def __str__(self) -> str:
+        return f"{self.run} on {self.item}: {self.verdict or '-'} ({self.uncertainty:.2f})"
 
 
 class ExternalRating(models.Model):

@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from review.views import agreement as views
+from review.views import judge_signals
 
 base = "<slug:slug>/agreement/"
 
@@ -19,5 +20,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{base}judges/new/", views.judge_create, name="judge_create"),
     path(f"{base}judges/<int:judge_id>/", views.judge_detail, name="judge_detail"),
     path(f"{base}judges/<int:judge_id>/run/", views.judge_run, name="judge_run"),
+    path(
+        f"{base}runs/<int:run_id>/signals/",
+        judge_signals.judge_run_signals_page,
+        name="judge_run_signals",
+    ),
     path(f"{base}runs/<int:run_id>/cancel/", views.judge_run_cancel, name="judge_run_cancel"),
 ]

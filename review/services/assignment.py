@@ -5,7 +5,9 @@ reserved and not yet expired. The queue is deterministic: among the items that s
 slot, by default the one with the most active slots first (``ReviewSettings.queue_order`` "depth"),
 so an item with k-1 reviews is completed before an untouched one is started and items reach
 "reviewed" or adjudication early; a project may choose "breadth" instead, the fewest active slots
-first, so every item gets a first review before any gets a second. Ties go by ``Item.position``,
+first, so every item gets a first review before any gets a second, or "triage": crisis-flagged
+items, then where the judges are unsure or disagree, then a random control slice
+(docs/judges.md, "Triage"). Ties go by ``Item.position``,
 then pk, so two runs with the same data hand out the same slots.
 
 Concurrency: the item row is locked (``SELECT ... FOR UPDATE``) while its slots are counted and
@@ -29,7 +31,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,8 +41,10 @@ from core.limits import text_too_long
 from core.locks import member_work_lock
 from core.models import Project
 from review.models import Assignment, Item, ReviewSettings
+from review.models_triage import TriageBand
 from review.outcome import FINAL_STATUSES, item_status_refresh
 from review.selectors.access import review_settings_for
+from review.selectors.triage import open_crisis_flag
 from review.services.calibration import calibration_passed
 
 # How many candidate items one call tries before concluding that nothing is free. Losing a race
@@ -115,8 +120,28 @@ def _candidates(
         )
         # A lead may send an item back for more reviews than the overlap (extra_slots).
         .filter(active__lt=settings.overlap + F("extra_slots"))
-        .order_by(_QUEUE_ORDER.get(settings.queue_order, "-active"), "position", "pk")
+        .order_by(*_queue_order(settings))
     )
+
+
+def _queue_order(settings: ReviewSettings) -> list[Any]:
+    if settings.queue_order != ReviewSettings.QueueOrder.TRIAGE:
+        return [_QUEUE_ORDER.get(settings.queue_order, "-active"), "position", "pk"]
+    # Triage: crisis-flagged items first (read now, not from the stored ranking), then the
+    # stored band and priority (review.services.triage); an item not ranked yet counts as
+    # not judged. Within a band, items nearer completion first, as in "depth".
+    band = Case(
+        When(open_crisis_flag(), then=Value(int(TriageBand.CRISIS))),
+        default=Coalesce(F("triage__band"), Value(int(TriageBand.UNJUDGED))),
+        output_field=IntegerField(),
+    )
+    return [
+        band.asc(),
+        F("triage__priority").desc(nulls_last=True),
+        "-active",
+        "position",
+        "pk",
+    ]
 
 
 def assignment_candidates(*, project: Project, reviewer: Any) -> QuerySet[Item]:

@@ -41,6 +41,8 @@ from review.judges.network import JudgeHostRefused, base_url_problem
 from review.judges.settings import JudgeSettings, judge_api_keys, unknown_key_message
 from review.models import Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import review_settings_for
+from review.services.judge_signals import judge_signals_store
+from review.services.triage import triage_refresh
 from rubrics.models import Criterion, Rubric, text_in
 from rubrics.scoring import RubricScore, ScoreError, rubric_score
 
@@ -102,6 +104,7 @@ class Question:
     fingerprint: str
     prompt_version: str
     prompt_hash: str
+    sample: int = 0
 
 
 def _turns(item: Item, upto: int | None = None) -> tuple[JudgeTurn, ...]:
@@ -153,14 +156,29 @@ def judge_questions(*, config: JudgeConfig, settings: JudgeSettings) -> list[Que
             requests += [("ab", forward), ("ba", _rekey(reverse, f"{item.pk}:ba"))]
         for order, request in requests:
             prompt = prompt_render(request=request, settings=settings)
-            fingerprint = hashlib.sha256(f"{base}:{prompt.prompt_hash}".encode()).hexdigest()
-            questions.append(
-                Question(item, order, request, fingerprint, prompt.version, prompt.prompt_hash)
-            )
+            for sample in range(config.samples):
+                material = f"{base}:{prompt.prompt_hash}"
+                if sample:
+                    # A later sample is a question of its own, asked and stored again; the
+                    # first keeps the fingerprint of a single ask, so earlier answers count.
+                    material += f":sample-{sample}"
+                    request = _rekey(request, f"{request.key.split('#')[0]}#{sample}")
+                fingerprint = hashlib.sha256(material.encode()).hexdigest()
+                questions.append(
+                    Question(
+                        item,
+                        order,
+                        request,
+                        fingerprint,
+                        prompt.version,
+                        prompt.prompt_hash,
+                        sample,
+                    )
+                )
     return questions
 
 
-def _rekey(request: PairwiseRequest, key: str) -> PairwiseRequest:
+def _rekey(request: JudgeRequest, key: str) -> Any:
     from dataclasses import replace
 
     return replace(request, key=key)
@@ -377,6 +395,7 @@ def judge_run_execute(
                         item=question.item,
                         order=question.order,
                         fingerprint=question.fingerprint,
+                        sample=question.sample,
                         run=run,
                         **fields,
                     )
@@ -413,10 +432,13 @@ def judge_run_execute(
         run.status = JudgeRun.Status.CANCELLED
         run.finished_at = timezone.now()
         run.save()
+        judge_signals_store(run=run, questions=questions)
         raise
     run.status = JudgeRun.Status.CANCELLED if summary.stopped else JudgeRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save()
+    judge_signals_store(run=run, questions=questions)
+    triage_refresh(project=config.project)
     return run
 
 

@@ -27,6 +27,7 @@ from core.limits import GUIDELINES_MAX_CHARS, text_too_long
 from core.models import Membership, Project, Role
 from core.services import membership_remove, membership_set, project_create
 from review.models import Review, ReviewSettings, TaskKind
+from review.services.triage import triage_refresh
 from rubrics.models import Rubric, Scope
 
 
@@ -57,9 +58,22 @@ class SettingsChange:
     # The project's display name; None leaves it as it is.
     name: str | None = None
     queue_order: str = ReviewSettings.QueueOrder.DEPTH
+    triage_control_share: Decimal = Decimal("0.1")
 
 
 PAIR_SCOPES = (Scope.RESPONSE, Scope.RESPONSE_PAIR)
+
+
+def settings_change_of(*, settings: ReviewSettings, **changes: Any) -> SettingsChange:
+    """The settings as they stand, with only the given fields changed (for the API and CLI)."""
+    values: dict[str, Any] = {
+        name: getattr(settings, name)
+        for name in SettingsChange.__dataclass_fields__
+        if name != "name"
+    }
+    values["task_kinds"] = list(values["task_kinds"])
+    values.update(changes)
+    return SettingsChange(**values)
 
 
 def _number(value: Decimal) -> str:
@@ -76,6 +90,7 @@ def _snapshot(settings: ReviewSettings) -> dict[str, Any]:
         "task_kinds": list(settings.task_kinds),
         "overlap": settings.overlap,
         "queue_order": settings.queue_order,
+        "triage_control_share": _number(settings.triage_control_share),
         "reservation_minutes": settings.reservation_minutes,
         "reveal_after_submit": settings.reveal_after_submit,
         "adjudication_spread": _number(settings.adjudication_spread),
@@ -144,6 +159,10 @@ def _check(change: SettingsChange, settings: ReviewSettings, project: Project) -
         raise ProjectSetupError(_("At least one reviewer per item."), field="overlap")
     if change.queue_order not in ReviewSettings.QueueOrder.values:
         raise ProjectSetupError(_("Unknown queue order."), field="queue_order")
+    if not Decimal(0) <= change.triage_control_share <= Decimal(1):
+        raise ProjectSetupError(
+            _("The control slice is a fraction between 0 and 1."), field="triage_control_share"
+        )
     if change.reservation_minutes < 1:
         raise ProjectSetupError(
             _("A reservation lasts at least one minute."), field="reservation_minutes"
@@ -169,6 +188,9 @@ def review_settings_update(
         if field != "name":
             setattr(settings, field, value)
     settings.save()
+    # A project instance may carry its settings from an earlier read; what follows in this
+    # request (the triage ranking, the page) must see the new ones.
+    project.review_settings = settings
     after = _snapshot(settings)
     changed = {key for key in after if after[key] != before[key]}
     if changed:
@@ -180,6 +202,11 @@ def review_settings_update(
             before={key: before[key] for key in sorted(changed)},
             after={key: after[key] for key in sorted(changed)},
         )
+    if changed & {"queue_order", "triage_control_share"} and (
+        settings.queue_order == ReviewSettings.QueueOrder.TRIAGE
+    ):
+        # The ranking the queue reads follows the share the lead just chose.
+        triage_refresh(project=project)
     return settings
 
 

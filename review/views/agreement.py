@@ -33,6 +33,7 @@ from review.selectors.agreement import (
     rubric_for_agreement,
     rubrics_rated,
 )
+from review.selectors.judge_prompt_history import judge_prompt_history
 from review.services.agreement import (
     SendBackRefused,
     agreement_inline,
@@ -419,6 +420,7 @@ def judge_detail(request: AuthedHttpRequest, slug: str, judge_id: int) -> HttpRe
             "config": config,
             "form": form,
             "runs": _runs(config),
+            "prompt_history": judge_prompt_history(config=config),
             "scored": [
                 {"result": result, "score": judge_result_score(result=result)} for result in scored
             ],

@@ -24,11 +24,12 @@ from core.http import AuthedHttpRequest, redirect_target
 from core.models import Project, Role
 from core.selectors import project_get_for_user, project_members
 from review.markdown import guidelines_render
-from review.models import Item
+from review.models import Item, ReviewSettings
 from review.outcome import item_disagreement, item_final_choice, item_final_scores
 from review.selectors import lead as selectors
 from review.selectors.access import review_settings_for
 from review.selectors.status import project_overdue
+from review.selectors.triage import triage_band_counts
 from review.services import adjudication as adjudication_services
 from review.services import approval as approval_services
 from review.services import calibration as calibration_services
@@ -137,6 +138,9 @@ def project_settings(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "rubric_locked": project_services.project_rubric_locked(project=project),
             "guidelines": guidelines_render(text=stored.guidelines),
+            "triage_bands": triage_band_counts(project=project),
+            "triage_on": stored.queue_order == ReviewSettings.QueueOrder.TRIAGE,
+            "control_share": stored.triage_control_share,
         },
     )
 

@@ -51,6 +51,7 @@ class SettingsForm(forms.ModelForm):
             "task_kinds",
             "overlap",
             "queue_order",
+            "triage_control_share",
             "reservation_minutes",
             "reveal_after_submit",
             "adjudication_spread",
@@ -69,7 +70,13 @@ class SettingsForm(forms.ModelForm):
             "overlap": _("How many different reviewers review each item."),
             "queue_order": _(
                 "Completing items first lets agreement and adjudication start early; spreading "
-                "gives every item a first review before any gets a second."
+                "gives every item a first review before any gets a second; triage puts "
+                "crisis-flagged items first, then items where the judges are unsure or disagree, "
+                "then a random control slice."
+            ),
+            "triage_control_share": _(
+                "Share of items drawn at random for the triage order's control slice, between "
+                "0 and 1 (0.1 is 10%), so the judges' error can be measured without bias."
             ),
             "adjudication_spread": _(
                 "An item needs adjudication when any criterion's scores differ by at least "

@@ -64,4 +64,8 @@ ROUTES += [
     Route("api_judges", "project", _project, api=True, allowed=LEADS),
     Route("api_judge_run_start", "project", _judge, method="POST", api=True, allowed=LEADS),
     Route("api_judge_run", "project", _run, api=True, allowed=LEADS),
+    Route("review:judge_run_signals", "project", _run, allowed=LEADS),
+    Route("api_judge_run_signals", "project", _run, api=True, allowed=LEADS),
+    Route("api_judge_prompt_history", "project", _judge, api=True, allowed=LEADS),
+    Route("api_review_queue", "project", _project, api=True, allowed=LEADS),
 ]

@@ -32,6 +32,7 @@ from dialogues.models import SourceRating
 from review.models import (
     Assignment,
     JudgeConfig,
+    JudgeItemSignal,
     JudgeResult,
     JudgeRun,
     PairwiseJudgment,
@@ -69,6 +70,8 @@ JUDGE_MARKERS = (
     "7531.246",
     "AXOLOTL-LLM-PAIR-RATIONALE",
     "TAPIR-LLM-RAW-ANSWER",
+    # A judge's signals on an item (its score on 0..1 and how unsure it is).
+    "0.918273645",
 )
 OWN_MARKER = "OWN-DRAFT-RATIONALE"
 
@@ -133,6 +136,13 @@ SHOWS_SCORES: dict[str, ShowsScores] = {
     "api_agreement": ShowsScores(opens=False),
     "api_judges": ShowsScores(opens=False),
     "api_judge_run": ShowsScores(opens=False),
+    # The judges' signals per item, and the triage bands made from them: where the judges
+    # are unsure is what a reviewer must not learn before submitting. Leads only.
+    "review:judge_run_signals": ShowsScores(opens=False),
+    "api_judge_run_signals": ShowsScores(opens=False),
+    "api_review_queue": ShowsScores(opens=False),
+    # A judge's alignment with the reviewers per prompt version, computed from both.
+    "api_judge_prompt_history": ShowsScores(opens=False),
 }
 
 # Routes that show no scores, each with the reason. Those answering GET are still requested
@@ -313,6 +323,11 @@ def blind(db) -> Blind:
         raw_text="TAPIR-LLM-RAW-ANSWER 7531.246",
     )
 
+    run = JudgeRun.objects.create(config=judge, status=JudgeRun.Status.SUCCEEDED)
+    JudgeItemSignal.objects.create(
+        run=run, item=session_item, score=0.918273645, spread=0.918273645, uncertainty=0.5, n_ok=3
+    )
+
     # The blind reviewer holds a slot on both, with a draft of their own.
     own = ReviewFactory(
         assignment=AssignmentFactory(item=session_item, reviewer=blind_user),
@@ -469,3 +484,17 @@ def test_the_llm_judges_markers_do_reach_the_lead(blind: Blind) -> None:
 
     assert "TAPIR-LLM-RAW-ANSWER" in content
     assert f'data-result="{JudgeResult.objects.get(fingerprint="s").pk}"' in content
+
+
+def test_the_judges_signals_do_reach_the_lead(blind: Blind) -> None:
+    """The control for the signals: the lead sees them in the API and on the signals page."""
+    client = Client()
+    client.force_login(blind.lead)
+    run = JudgeRun.objects.get(config__project=blind.project, signals__isnull=False)
+
+    api = client.get(reverse("api_judge_run_signals", args=[blind.project.slug, run.pk]))
+    page = client.get(reverse("review:judge_run_signals", args=[blind.project.slug, run.pk]))
+
+    assert "0.918273645" in _content(api)
+    assert f'data-item="{blind.session_item.pk}"' in _content(page)
+    assert "0.92" in _content(page)

@@ -105,6 +105,7 @@ def test_a_judge_is_configured_in_the_browser_without_its_key(dashboard, setting
         "prompt_version": "v1",
         "language": "zh",
         "temperature": "0",
+        "samples": "1",
         "max_tokens": "800",
         "concurrency": "8",
         "timeout": "30",

@@ -40,6 +40,7 @@ def _form_data(server, **changes):  # type: ignore[no-untyped-def]
         "prompt_version": "v1",
         "language": "en",
         "temperature": "0",
+        "samples": "1",
         "max_tokens": "400",
         "concurrency": "1",
         "timeout": "2",

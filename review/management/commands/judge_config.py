@@ -16,6 +16,7 @@ PLAIN = {
     "model": "model",
     "api_key": "api_key_name",
     "temperature": "temperature",
+    "samples": "samples",
     "max_tokens": "max_tokens",
     "concurrency": "concurrency",
     "timeout": "timeout",
@@ -60,6 +61,9 @@ class Command(BaseCommand):
             "--project-rubric", action="store_true", help="clear the judge's own rubric"
         )
         parser.add_argument("--temperature", type=float)
+        parser.add_argument(
+            "--samples", type=int, help="ask each question N times (needs temperature > 0)"
+        )
         parser.add_argument("--max-tokens", type=int)
         parser.add_argument("--concurrency", type=int)
         parser.add_argument("--timeout", type=float, help="seconds")
