@@ -10,7 +10,7 @@ import secrets
 os.environ.setdefault("SECRET_KEY", "tests-" + secrets.token_urlsafe(48))
 
 from config.settings import *  # noqa: F403
-from config.settings import DATABASES, VAR_DIR
+from config.settings import DATABASES, LOCAL_STORAGES, VAR_DIR
 
 DEBUG = False
 SECURE_SSL_REDIRECT = False
@@ -25,6 +25,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # The local disk; tests of the bucket backend switch to it (tests/s3.py).
+    **LOCAL_STORAGES,
 }
 # Each parallel test process (pytest -n) has its own database, so its own files too: ids repeat
 # across the databases, and uploads and exports are stored under their ids.
