@@ -164,7 +164,7 @@ def bucket_read(*, location: BucketLocation, key: str) -> IO[bytes]:
         body = bucket_client().get_object(Bucket=location.bucket, Key=key)["Body"]
     except Exception as error:
         raise BucketRefused(_bucket_error(location, error)) from None
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 def bucket_write(*, location: BucketLocation, name: str, blocks: Iterator[bytes]) -> None:

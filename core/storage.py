@@ -19,7 +19,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.files import File
@@ -31,11 +31,11 @@ BLOCK = 1 << 20
 class ExportsFileSystemStorage(FileSystemStorage):
     """The local exports storage: EXPORTS_ROOT, read each time, so a changed setting counts."""
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
-        return str(self._location or settings.EXPORTS_ROOT)
+        return str(getattr(self, "_location", None) or settings.EXPORTS_ROOT)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 
@@ -114,7 +114,7 @@ def stream_save(storage: Storage, key: str, stream: IO[bytes]) -> tuple[str, int
     if storage.exists(key):
         storage.delete(key)
     reader = _HashingReader(stream)
-    saved = storage.save(key, File(reader, name=key))
+    saved = storage.save(key, File(cast(IO[bytes], reader), name=key))
     if saved != key:  # pragma: no cover - keys are unique per batch and version
         raise RuntimeError(f"storage stored {key!r} as {saved!r}")
     return reader.digest.hexdigest(), reader.size

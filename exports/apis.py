@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -97,7 +98,7 @@ class ExportArchiveApi(APIView):
 
 class ExportFileApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): BINARY})
-    def get(self, request: AuthedRequest, version_id: int, name: str) -> HttpResponse:
+    def get(self, request: AuthedRequest, version_id: int, name: str) -> HttpResponseBase:
         version = _downloadable(request, version_id)
         key = export_file_key(version=version, name=name)
         download_record(version=version, user=request.user, what=name, via="api")

@@ -8,6 +8,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -221,7 +222,7 @@ def version_archive(request: AuthedHttpRequest, version_id: int) -> StreamingHtt
 
 
 @require_GET
-def version_file(request: AuthedHttpRequest, version_id: int, name: str) -> HttpResponse:
+def version_file(request: AuthedHttpRequest, version_id: int, name: str) -> HttpResponseBase:
     version = _downloadable(request, version_id)
     key = export_file_key(version=version, name=name)
     download_record(version=version, user=request.user, what=name, via="browser")

@@ -43,9 +43,8 @@ def _rows(version: ExportVersion, name: str, fmt: str) -> Iterator[dict[str, Any
     exports = storage.exports_storage()
     key = f"{version.folder}/{name}"
     if fmt == "jsonl":
-        lines = io.TextIOWrapper(
-            storage.BlockStream(storage.blocks(exports, key)), encoding="utf-8"
-        )
+        stream = io.BufferedReader(storage.BlockStream(storage.blocks(exports, key)))
+        lines = io.TextIOWrapper(stream, encoding="utf-8")
         for line in lines:
             yield json.loads(line)
         return

@@ -20,10 +20,10 @@ from django.db import transaction
 from django.http import (
     FileResponse,
     Http404,
-    HttpResponse,
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 
 from core import storage
 from core.audit import audit_record
@@ -48,7 +48,7 @@ def export_file_key(*, version: ExportVersion, name: str) -> str:
     return key
 
 
-def export_file_response(*, version: ExportVersion, name: str, key: str) -> HttpResponse:
+def export_file_response(*, version: ExportVersion, name: str, key: str) -> HttpResponseBase:
     """One file of the version, for a caller already checked and audited."""
     exports = storage.exports_storage()
     filename = PurePosixPath(name).name
