@@ -18,6 +18,7 @@ import io
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -169,6 +170,45 @@ def delete_under(storage: Storage, prefix: str) -> None:
         return
     full = f"{_s3_location(storage)}{prefix}/"
     storage.bucket.objects.filter(Prefix=full).delete()  # type: ignore[attr-defined]
+
+
+def folders_under(storage: Storage, prefix: str) -> dict[str, datetime]:
+    """The folders directly below ``prefix``, each with the time its newest file was written."""
+    prefix = prefix.strip("/")
+    newest: dict[str, datetime] = {}
+    path = local_path(storage, prefix)
+    if path is not None:
+        if not path.is_dir():
+            return {}
+        for folder in path.iterdir():
+            if folder.is_dir():
+                stamps = [p.stat().st_mtime for p in folder.rglob("*")] or [folder.stat().st_mtime]
+                newest[folder.name] = datetime.fromtimestamp(max(stamps), tz=UTC)
+        return newest
+    start = f"{_s3_location(storage)}{prefix}/"
+    for obj in storage.bucket.objects.filter(Prefix=start):  # type: ignore[attr-defined]
+        name = obj.key[len(start) :].split("/", 1)[0]
+        if name and (name not in newest or obj.last_modified > newest[name]):
+            newest[name] = obj.last_modified
+    return newest
+
+
+def abort_stale_uploads(storage: Storage, prefix: str, *, before: datetime) -> int:
+    """Abort multipart uploads below ``prefix`` begun before ``before`` (a process killed in
+    the middle of one leaves its parts in the bucket, invisible and billed); how many."""
+    if local_path(storage, prefix) is not None:
+        return 0
+    client = storage.connection.meta.client  # type: ignore[attr-defined]
+    bucket = storage.bucket_name  # type: ignore[attr-defined]
+    answer = client.list_multipart_uploads(Bucket=bucket, Prefix=_s3_key(storage, prefix))
+    aborted = 0
+    for upload in answer.get("Uploads", []):
+        if upload["Initiated"] < before:
+            client.abort_multipart_upload(
+                Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+            )
+            aborted += 1
+    return aborted
 
 
 def presigned_url(storage: Storage, key: str, *, filename: str, seconds: int) -> str | None:

@@ -19,6 +19,9 @@ class Route:
     api: bool = False
     # Roles in world.project that may use it (checked when given).
     allowed: frozenset[str] | None = None
+    # The request needs a body that the access test does not send: an allowed role is answered
+    # 400 (the body does not validate), never 403 or 404.
+    body_required: bool = False
 
     def __str__(self) -> str:
         return f"{self.method} {self.name}"

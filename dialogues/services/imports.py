@@ -15,6 +15,7 @@ import hashlib
 import math
 import shutil
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -107,7 +108,8 @@ def batch_dir(batch: ImportBatch) -> Path:
 
 
 def upload_prefix(batch: ImportBatch) -> str:
-    """Where the batch's uploaded files are stored, as a key prefix of the uploads storage."""
+    """Where the batch's uploaded files are stored, as a key prefix of the uploads storage
+    (``imports/<random>/upload``; batches stored before object storage used their id)."""
     return batch.upload_path or f"imports/{batch.pk}/upload"
 
 
@@ -134,15 +136,10 @@ def import_batch_create(
             importer_for(format_name)
         except UnknownFormat as error:
             raise ImportRequestError(str(error)) from None
-    batch = ImportBatch.objects.create(
-        project=project,
-        created_by=user if user is not None and user.is_authenticated else None,
-        name=name[:300],
-        format=format_name,
-        format_override=bool(format_name),
-        skip_invalid=skip_invalid,
-    )
-    prefix = upload_prefix(batch)
+    # The files go in first, under a key of their own, and the batch row only once they are
+    # all stored: a process killed mid-upload leaves no batch, just keys that no batch names
+    # (imports_purge deletes them). A bucket never shows a half-written object.
+    prefix = f"imports/{uuid.uuid4().hex}/upload"
     uploads_storage = storage.uploads_storage()
     files: list[dict[str, Any]] = []
     try:
@@ -156,9 +153,7 @@ def import_batch_create(
         if not files:
             raise ImportRequestError(_("Choose at least one file to import."))
     except BaseException:
-        storage.delete_under(uploads_storage, prefix)
-        shutil.rmtree(batch_dir(batch), ignore_errors=True)
-        batch.delete()
+        storage.delete_under(uploads_storage, prefix.removesuffix("/upload"))
         raise
     files.sort(key=lambda entry: entry["name"])
     if len(files) == 1:
@@ -166,13 +161,19 @@ def import_batch_create(
     else:
         listing = "\n".join(f"{entry['name']}:{entry['sha256']}" for entry in files)
         sha256 = hashlib.sha256(listing.encode()).hexdigest()
-    batch.files = files
-    batch.sha256 = sha256
-    batch.upload_path = prefix
-    if not batch.name:
-        batch.name = files[0]["name"] if len(files) == 1 else f"{len(files)} files"
-    batch.save(update_fields=["files", "sha256", "upload_path", "name"])
-    return batch
+    if not name:
+        name = files[0]["name"] if len(files) == 1 else f"{len(files)} files"
+    return ImportBatch.objects.create(
+        project=project,
+        created_by=user if user is not None and user.is_authenticated else None,
+        name=name[:300],
+        format=format_name,
+        format_override=bool(format_name),
+        skip_invalid=skip_invalid,
+        files=files,
+        sha256=sha256,
+        upload_path=prefix,
+    )
 
 
 def import_batch_start(*, batch: ImportBatch, user: User | None) -> Any:
@@ -669,6 +670,29 @@ def rejected_uploads_purge() -> list[ImportBatch]:
     return purged
 
 
+def orphan_uploads_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete stored uploads that no batch names, left by a process killed mid-upload, once
+    they are older than ``older_than``; in a bucket, abort such unfinished multipart uploads
+    too. How many folders went."""
+    uploads_storage = storage.uploads_storage()
+    cutoff = timezone.now() - older_than
+    named = {str(pk) for pk in ImportBatch.objects.values_list("pk", flat=True)}
+    named |= {
+        path.split("/")[1]
+        for path in ImportBatch.objects.exclude(upload_path="").values_list(
+            "upload_path", flat=True
+        )
+        if path.count("/") >= 2
+    }
+    gone = 0
+    for folder, written in storage.folders_under(uploads_storage, "imports").items():
+        if folder not in named and written < cutoff:
+            storage.delete_under(uploads_storage, f"imports/{folder}")
+            gone += 1
+    storage.abort_stale_uploads(uploads_storage, "imports/", before=cutoff)
+    return gone
+
+
 def _stored_copies_scrub(batch: ImportBatch, outcome: ImportOutcome) -> None:
     """Keep no column that names a real person on disk once the batch has run.
 
@@ -840,6 +864,7 @@ __all__ = [
     "import_batch_settle",
     "import_batch_start",
     "importer_formats",
+    "orphan_uploads_purge",
     "rejected_uploads_purge",
     "session_prepare",
 ]

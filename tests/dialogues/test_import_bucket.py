@@ -60,9 +60,9 @@ def test_a_lead_imports_a_bucket_prefix_through_the_api(
     assert [entry["name"] for entry in batch.files] == ["exam.jsonl", "more/sleep.jsonl"]
     assert Session.objects.filter(batch=batch).count() == 2
     # The files were copied into Rapport's storage, so a retry does not depend on the bucket.
-    assert s3_bucket.keys(f"rapport/imports/{batch.pk}/") == [
-        f"rapport/imports/{batch.pk}/upload/exam.jsonl",
-        f"rapport/imports/{batch.pk}/upload/more/sleep.jsonl",
+    assert s3_bucket.keys(f"rapport/{batch.upload_path}/") == [
+        f"rapport/{batch.upload_path}/exam.jsonl",
+        f"rapport/{batch.upload_path}/more/sleep.jsonl",
     ]
     event = AuditEvent.objects.get(action="dialogues.import.from_bucket")
     assert event.actor == lead

@@ -78,8 +78,8 @@ def test_an_upload_is_streamed_into_the_bucket_and_nothing_stays_on_the_web_host
         project=ProjectFactory(), user=None, uploads=[Upload("big/exam.jsonl", stream)]
     )
 
-    key = f"rapport/imports/{batch.pk}/upload/big/exam.jsonl"
-    assert s3_bucket.keys(f"rapport/imports/{batch.pk}/") == [key]
+    key = f"rapport/{batch.upload_path}/big/exam.jsonl"
+    assert s3_bucket.keys(f"rapport/{batch.upload_path}/") == [key]
     assert s3_bucket.read(key) == data
     assert batch.files == [
         {"name": "big/exam.jsonl", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -107,8 +107,8 @@ def test_a_worker_on_another_host_imports_an_upload_from_the_bucket(
     # The worker's copy went when the run ended; the bucket keeps the upload for a retry.
     assert not any((tmp_path / "worker-host").rglob("*.jsonl"))
     assert not (tmp_path / "web-host").exists()
-    assert s3_bucket.keys(f"rapport/imports/{batch.pk}/") == [
-        f"rapport/imports/{batch.pk}/upload/exam.jsonl"
+    assert s3_bucket.keys(f"rapport/{batch.upload_path}/") == [
+        f"rapport/{batch.upload_path}/exam.jsonl"
     ]
 
 
@@ -128,8 +128,8 @@ def test_archive_members_that_climb_out_or_link_are_skipped_on_either_backend(
     assert not list(tmp_path.rglob("escaped.jsonl"))
     assert not (batch_dir(batch) / "expanded").exists()
     if backend is not None:
-        assert backend.keys(f"rapport/imports/{batch.pk}/") == [
-            f"rapport/imports/{batch.pk}/upload/set.zip"
+        assert backend.keys(f"rapport/{batch.upload_path}/") == [
+            f"rapport/{batch.upload_path}/set.zip"
         ]
 
 
@@ -154,7 +154,7 @@ def test_a_rejected_batchs_files_are_purged_from_the_bucket(s3_bucket, settings)
 
     call_command("imports_purge", stdout=io.StringIO())
 
-    assert s3_bucket.keys(f"rapport/imports/{old.pk}/") == []
-    assert s3_bucket.keys(f"rapport/imports/{kept.pk}/") == [
-        f"rapport/imports/{kept.pk}/upload/kept.jsonl"
+    assert s3_bucket.keys(f"rapport/{old.upload_path}/") == []
+    assert s3_bucket.keys(f"rapport/{kept.upload_path}/") == [
+        f"rapport/{kept.upload_path}/kept.jsonl"
     ]

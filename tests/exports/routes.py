@@ -92,7 +92,15 @@ ROUTES = [
     Route("api_export_archive", "project", _ver, api=True, allowed=READERS),
     Route("api_export_file", "project", _file, api=True, allowed=READERS),
     Route("api_export_approve", "project", _built, api=True, method="POST", allowed=MANAGERS),
-    Route("api_export_to_bucket", "project", _ver, api=True, method="POST", allowed=MANAGERS),
+    Route(
+        "api_export_to_bucket",
+        "project",
+        _ver,
+        api=True,
+        method="POST",
+        allowed=MANAGERS,
+        body_required=True,
+    ),
     Route("api_export_specification_list", "user", api=True, allowed=MANAGERS),
     Route("api_export_build", "project", _spec, api=True, method="POST", allowed=MANAGERS),
 ]
