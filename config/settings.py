@@ -306,7 +306,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -316,8 +316,102 @@ STORAGES = {
         )
     },
 }
-# Built exports (immutable folders, one per version). Must be shared by web and worker processes.
+# Built exports (immutable folders, one per version) on the local backend.
 EXPORTS_ROOT = Path(os.environ.get("EXPORTS_ROOT", MEDIA_ROOT / "exports"))
+
+# Where uploads wait for a worker and built exports are kept: the "uploads" and "exports"
+# storages. "local" (the default, for make demo and one host) keeps them under MEDIA_ROOT and
+# EXPORTS_ROOT; "s3" puts both in one bucket of any S3-compatible service, so web processes and
+# workers on different hosts share them without a shared disk (docs/deploy.md#object-storage).
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local").strip().lower() or "local"
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
+# The operator's S3 service: the storage bucket and the buckets leads import from and export to
+# (BUCKETS_ALLOWED) are all reached at this endpoint with these credentials. Without a key
+# pair boto3 looks for credentials the usual way (AWS_* variables, an instance role).
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "") or None
+S3_REGION = os.environ.get("S3_REGION", "") or None
+S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "") or None
+S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "") or None
+S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "") or None  # "path" or "virtual"
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+# Every key Rapport writes in S3_BUCKET starts with this (a bucket shared with other uses).
+S3_PREFIX = os.environ.get("S3_PREFIX", "").strip("/")
+if STORAGE_BACKEND == "s3" and not S3_BUCKET:
+    raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET")
+# Trainers' file downloads: "stream" sends the bytes through Rapport; "presigned" answers, after
+# the same access check and audit event, with a redirect to a URL of the bucket that works for
+# EXPORT_PRESIGNED_SECONDS (s3 backend only; the zip of a whole version always streams).
+EXPORT_DOWNLOAD = os.environ.get("EXPORT_DOWNLOAD", "stream").strip().lower() or "stream"
+if EXPORT_DOWNLOAD not in ("stream", "presigned"):
+    raise ImproperlyConfigured(
+        f"EXPORT_DOWNLOAD must be stream or presigned, not {EXPORT_DOWNLOAD!r}"
+    )
+EXPORT_PRESIGNED_SECONDS = env_int("EXPORT_PRESIGNED_SECONDS", 300)
+# Bucket prefixes leads may import from and export to, as bucket/prefix (or a bare bucket for
+# all of it), comma-separated; empty (the default) allows none. See core/buckets.py.
+BUCKETS_ALLOWED = env_list("BUCKETS_ALLOWED", [])
+
+
+def s3_storages(
+    *,
+    bucket: str,
+    prefix: str,
+    endpoint_url: str | None,
+    region: str | None,
+    access_key: str | None,
+    secret_key: str | None,
+    addressing_style: str | None,
+    presigned_seconds: int,
+) -> dict[str, dict[str, object]]:
+    """The "uploads" and "exports" storages in one bucket (django-storages' S3Storage)."""
+
+    def options(location: str) -> dict[str, object]:
+        return {
+            "bucket_name": bucket,
+            "location": location,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "addressing_style": addressing_style,
+            "signature_version": "s3v4",
+            # Keys are chosen by Rapport (batch and version ids); one never renames another.
+            "file_overwrite": True,
+            "default_acl": None,
+            "querystring_expire": presigned_seconds,
+        }
+
+    backend = "storages.backends.s3.S3Storage"
+    return {
+        "uploads": {"BACKEND": backend, "OPTIONS": options(prefix)},
+        "exports": {
+            "BACKEND": backend,
+            "OPTIONS": options("/".join(part for part in (prefix, "exports") if part)),
+        },
+    }
+
+
+# MEDIA_ROOT and EXPORTS_ROOT, read when used (tests move them).
+LOCAL_STORAGES: dict[str, dict[str, object]] = {
+    "uploads": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "exports": {"BACKEND": "core.storage.ExportsFileSystemStorage"},
+}
+if STORAGE_BACKEND == "s3":
+    STORAGES.update(
+        s3_storages(
+            bucket=S3_BUCKET,
+            prefix=S3_PREFIX,
+            endpoint_url=S3_ENDPOINT_URL,
+            region=S3_REGION,
+            access_key=S3_ACCESS_KEY_ID,
+            secret_key=S3_SECRET_ACCESS_KEY,
+            addressing_style=S3_ADDRESSING_STYLE,
+            presigned_seconds=EXPORT_PRESIGNED_SECONDS,
+        )
+    )
+else:
+    STORAGES.update(LOCAL_STORAGES)
 # Keys the reviewer pseudonyms in exports; keep it stable so a reviewer keeps one pseudonym
 # across exports. Defaults to a value derived from SECRET_KEY.
 EXPORT_PSEUDONYM_SALT = os.environ.get("EXPORT_PSEUDONYM_SALT", "")

@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     SETTINGS_UPDATE = "review.settings.update"
     # Sessions (dialogues).
     SESSIONS_IMPORT = "dialogues.import"
+    SESSIONS_IMPORT_FROM_BUCKET = "dialogues.import.from_bucket"
     FLAG_CLEAR = "dialogues.flag.clear"
     FLAG_REOPEN = "dialogues.flag.reopen"
     # Rubrics.
@@ -72,6 +73,7 @@ class AuditAction(models.TextChoices):
     EXPORT_VERSION_BUILT = "exports.version.built"
     EXPORT_VERSION_APPROVE = "exports.version.approve"
     EXPORT_DOWNLOAD = "exports.download"
+    EXPORT_TO_BUCKET = "exports.version.to_bucket"
 
 
 def _label(obj: Model | None) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from dialogues import selectors
 from dialogues.forms import SessionFilterForm
 from dialogues.models import ImportBatch, Session
 from dialogues.serializers import (
+    BucketImportRequestSerializer,
     ImportBatchDetailSerializer,
     ImportBatchSerializer,
     ImportRequestSerializer,
@@ -28,6 +29,7 @@ from dialogues.serializers import (
     SessionDetailSerializer,
     SessionSerializer,
 )
+from dialogues.services.bucket_imports import import_batch_create_from_bucket
 from dialogues.services.imports import (
     ImportRequestError,
     Upload,
@@ -95,6 +97,34 @@ class ImportListApi(generics.ListAPIView[ImportBatch]):
                 project=project,
                 user=request.user,
                 uploads=[Upload(f.name or "upload", f) for f in form.validated_data["files"]],
+                format_name=form.validated_data["format"],
+                skip_invalid=form.validated_data["skip_invalid"],
+            )
+        except ImportRequestError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        job = import_batch_start(batch=batch, user=request.user)
+        batch.refresh_from_db()
+        job.refresh_from_db()
+        body = ImportStartedSerializer({"batch": batch, "job": job}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportFromBucketApi(APIView):
+    """Start an import of the files under a bucket prefix the operator allows."""
+
+    @extend_schema(
+        request=BucketImportRequestSerializer,
+        responses={202: ImportStartedSerializer, 400: None, 503: None},
+    )
+    def post(self, request: AuthedRequest, slug: str) -> Response:
+        project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])
+        form = BucketImportRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            batch = import_batch_create_from_bucket(
+                project=project,
+                user=request.user,
+                location=form.validated_data["location"],
                 format_name=form.validated_data["format"],
                 skip_invalid=form.validated_data["skip_invalid"],
             )

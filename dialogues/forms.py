@@ -31,6 +31,25 @@ def format_choices() -> list[tuple[str, Any]]:
     return [("", _("Recognise from the content")), *choices]
 
 
+class BucketImportForm(forms.Form):
+    location = forms.CharField(
+        label=_("Bucket location"),
+        max_length=1000,
+        help_text=_("s3://bucket/prefix/: every file under it is imported, as one batch."),
+        widget=forms.TextInput(attrs={"placeholder": "s3://bucket/prefix/"}),
+    )
+    format = forms.ChoiceField(label=_("Format"), required=False, choices=())
+    skip_invalid = forms.BooleanField(label=_("Skip invalid records"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids beside the upload form on the same page; the field names stay plain.
+        kwargs.setdefault("auto_id", "id_bucket_%s")
+        super().__init__(*args, **kwargs)
+        format_field = self.fields["format"]
+        assert isinstance(format_field, forms.ChoiceField)
+        format_field.choices = format_choices()
+
+
 class ImportForm(forms.Form):
     files = MultipleFileField(  # type: ignore[assignment]
         label=_("Files"),

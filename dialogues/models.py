@@ -64,7 +64,8 @@ class ImportBatch(models.Model):
     files = models.JSONField(_("files"), default=list, blank=True)
     # sha256 of the upload as given (the archive, or the sorted file hashes of a folder).
     sha256 = models.CharField(_("sha256"), max_length=64, blank=True)
-    # Where the uploaded files wait for the worker, relative to MEDIA_ROOT.
+    # Where the uploaded files wait for the worker: a key prefix of the "uploads" storage
+    # (relative to MEDIA_ROOT on the local backend).
     upload_path = models.CharField(_("upload path"), max_length=500, blank=True)
     format = models.CharField(_("format"), max_length=40, blank=True)
     format_override = models.BooleanField(_("format chosen by hand"), default=False)

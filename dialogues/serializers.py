@@ -86,6 +86,21 @@ class ImportRequestSerializer(serializers.Serializer[dict[str, Any]]):
         field.choices = sorted(cls.format for cls in importer_formats())
 
 
+class BucketImportRequestSerializer(serializers.Serializer[dict[str, Any]]):
+    location = serializers.CharField(
+        max_length=1000,
+        help_text="s3://bucket/prefix/ under one of the locations the operator allows",
+    )
+    format = serializers.ChoiceField(choices=[], required=False, allow_blank=True, default="")
+    skip_invalid = serializers.BooleanField(required=False, default=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["format"]
+        assert isinstance(field, serializers.ChoiceField)
+        field.choices = sorted(cls.format for cls in importer_formats())
+
+
 class ImportStartedSerializer(serializers.Serializer[dict[str, Any]]):
     batch = ImportBatchSerializer()
     job = JobSerializer(allow_null=True)

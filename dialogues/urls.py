@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.session_list, name="session_list"),
     path("<int:session_id>/", views.session_detail, name="session_detail"),
     path("import/", views.import_upload, name="import_upload"),
+    path("import/bucket/", views.import_from_bucket, name="import_from_bucket"),
     path("batches/", views.batch_list, name="batch_list"),
     path("batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:batch_id>/summary/", views.batch_summary, name="batch_summary"),

@@ -9,15 +9,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.buckets import allowed_locations
 from core.http import AuthedHttpRequest
 from core.models import Project, Role
 from core.selectors import project_get_for_user, projects_for_user
 from core.spreadsheets import csv_response
 from dialogues import selectors
-from dialogues.forms import ImportForm, SessionFilterForm
+from dialogues.forms import BucketImportForm, ImportForm, SessionFilterForm
 from dialogues.models import ImportBatch
+from dialogues.services.bucket_imports import import_batch_create_from_bucket
 from dialogues.services.imports import (
     ImportRequestError,
     Upload,
@@ -119,6 +121,48 @@ def _uploads(request: AuthedHttpRequest) -> list[Upload]:
     return uploads
 
 
+def _import_page(
+    request: AuthedHttpRequest,
+    project: Project,
+    led: Any,
+    form: ImportForm,
+    bucket_form: BucketImportForm,
+) -> HttpResponse:
+    return render(
+        request,
+        "dialogues/import.html",
+        {
+            "project": project,
+            "projects": led,
+            "form": form,
+            "bucket_form": bucket_form,
+            "bucket_locations": allowed_locations(),
+        },
+        status=400 if form.errors or bucket_form.errors else 200,
+    )
+
+
+@require_POST
+def import_from_bucket(request: AuthedHttpRequest) -> HttpResponse:
+    project, led = _lead_project(request)
+    bucket_form = BucketImportForm(request.POST)
+    if bucket_form.is_valid():
+        try:
+            batch = import_batch_create_from_bucket(
+                project=project,
+                user=request.user,
+                location=bucket_form.cleaned_data["location"],
+                format_name=bucket_form.cleaned_data["format"],
+                skip_invalid=bucket_form.cleaned_data["skip_invalid"],
+            )
+        except ImportRequestError as error:
+            bucket_form.add_error("location", str(error))
+        else:
+            import_batch_start(batch=batch, user=request.user)
+            return redirect("dialogues:batch_detail", batch_id=batch.pk)
+    return _import_page(request, project, led, ImportForm(), bucket_form)
+
+
 @require_http_methods(["GET", "POST"])
 def import_upload(request: AuthedHttpRequest) -> HttpResponse:
     project, led = _lead_project(request)
@@ -137,12 +181,7 @@ def import_upload(request: AuthedHttpRequest) -> HttpResponse:
         else:
             import_batch_start(batch=batch, user=request.user)
             return redirect("dialogues:batch_detail", batch_id=batch.pk)
-    return render(
-        request,
-        "dialogues/import.html",
-        {"project": project, "projects": led, "form": form},
-        status=400 if form.errors else 200,
-    )
+    return _import_page(request, project, led, form, BucketImportForm())
 
 
 @require_GET
@@ -199,6 +238,7 @@ __all__ = [
     "batch_errors",
     "batch_list",
     "batch_summary",
+    "import_from_bucket",
     "import_upload",
     "session_detail",
     "session_list",

@@ -23,6 +23,11 @@ urlpatterns = [
         name="api_export_approve",
     ),
     path(
+        "exports/<int:version_id>/to-bucket/",
+        apis.ExportToBucketApi.as_view(),
+        name="api_export_to_bucket",
+    ),
+    path(
         "export-specifications/",
         apis.ExportSpecificationListApi.as_view(),
         name="api_export_specification_list",

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -19,6 +20,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.buckets import BucketRefused
 from core.http import AuthedRequest
 from core.models import Project, Role
 from core.selectors import projects_for_user, user_is_lead_anywhere
@@ -34,6 +36,8 @@ from exports.selectors import (
 from exports.serializers import (
     ExportSpecificationCreateSerializer,
     ExportSpecificationSerializer,
+    ExportToBucketRequestSerializer,
+    ExportToBucketSerializer,
     ExportVersionDetailSerializer,
     ExportVersionSerializer,
 )
@@ -43,8 +47,10 @@ from exports.services.downloads import (
     archive_name,
     archive_stream,
     download_record,
-    export_file_path,
+    export_file_key,
+    export_file_response,
 )
+from exports.services.pushes import export_version_to_bucket
 from exports.services.specifications import specification_create
 
 BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="the file, streamed")
@@ -92,11 +98,11 @@ class ExportArchiveApi(APIView):
 
 class ExportFileApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): BINARY})
-    def get(self, request: AuthedRequest, version_id: int, name: str) -> FileResponse:
+    def get(self, request: AuthedRequest, version_id: int, name: str) -> HttpResponseBase:
         version = _downloadable(request, version_id)
-        path = export_file_path(version=version, name=name)
+        key = export_file_key(version=version, name=name)
         download_record(version=version, user=request.user, what=name, via="api")
-        return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+        return export_file_response(version=version, name=name, key=key)
 
 
 class ExportApproveApi(APIView):
@@ -110,6 +116,30 @@ class ExportApproveApi(APIView):
         except ExportRefused as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
         return Response(ExportVersionSerializer(version).data)
+
+
+class ExportToBucketApi(APIView):
+    """Copy an approved version under a bucket prefix the operator allows (leads)."""
+
+    @extend_schema(
+        request=ExportToBucketRequestSerializer,
+        responses={200: ExportToBucketSerializer, 400: None, 409: None},
+    )
+    def post(self, request: AuthedRequest, version_id: int) -> Response:
+        version, _manages = version_get_for_user(
+            version_id=version_id, user=request.user, manage=True
+        )
+        form = ExportToBucketRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            uri = export_version_to_bucket(
+                version=version, user=request.user, location=form.validated_data["location"]
+            )
+        except BucketRefused as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
+        except ExportRefused as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
+        return Response({"location": uri})
 
 
 # Form fields that the API names after the model's fields.

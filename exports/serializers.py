@@ -146,3 +146,14 @@ class ExportSpecificationCreateSerializer(serializers.Serializer[Any]):
         required=False,
         default=["parquet", "jsonl"],
     )
+
+
+class ExportToBucketRequestSerializer(serializers.Serializer[dict[str, Any]]):
+    location = serializers.CharField(
+        max_length=1000,
+        help_text="s3://bucket/prefix/ under one of the locations the operator allows",
+    )
+
+
+class ExportToBucketSerializer(serializers.Serializer[dict[str, Any]]):
+    location = serializers.CharField(help_text="where the version's folder now is")

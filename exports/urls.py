@@ -14,6 +14,7 @@ urlpatterns = [
     path("versions/<int:version_id>/", views.version_detail, name="version_detail"),
     path("versions/<int:version_id>/progress/", views.version_progress, name="version_progress"),
     path("versions/<int:version_id>/approve/", views.version_approve, name="version_approve"),
+    path("versions/<int:version_id>/to-bucket/", views.version_to_bucket, name="version_to_bucket"),
     path("versions/<int:version_id>/compare/", views.version_compare, name="version_compare"),
     path("versions/<int:version_id>/download/", views.version_archive, name="version_archive"),
     path("versions/<int:version_id>/files/<path:name>", views.version_file, name="version_file"),

@@ -7,11 +7,13 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.buckets import BucketRefused, allowed_locations
 from core.http import AuthedHttpRequest
 from core.models import Role
 from core.selectors import projects_for_user
@@ -34,9 +36,11 @@ from exports.services.downloads import (
     archive_name,
     archive_stream,
     download_record,
+    export_file_key,
     export_file_names,
-    export_file_path,
+    export_file_response,
 )
+from exports.services.pushes import export_version_to_bucket
 
 
 @require_GET
@@ -128,6 +132,7 @@ def _version_context(version: ExportVersion, manages: bool) -> dict[str, object]
         "version": version,
         "specification": version.specification,
         "manages": manages,
+        "bucket_locations": allowed_locations() if manages else [],
         "others": others,
         "files": files,
         "summary": version.summary,
@@ -180,6 +185,23 @@ def version_approve(request: AuthedHttpRequest, version_id: int) -> HttpResponse
     return redirect("exports:version_detail", version_id=version.pk)
 
 
+@require_POST
+def version_to_bucket(request: AuthedHttpRequest, version_id: int) -> HttpResponse:
+    version, _manages = version_get_for_user(version_id=version_id, user=request.user, manage=True)
+    try:
+        uri = export_version_to_bucket(
+            version=version, user=request.user, location=request.POST.get("location", "")
+        )
+    except (BucketRefused, ExportRefused) as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            _("Version %(n)d was copied to %(location)s.") % {"n": version.number, "location": uri},
+        )
+    return redirect("exports:version_detail", version_id=version.pk)
+
+
 def _downloadable(request: AuthedHttpRequest, version_id: int) -> ExportVersion:
     version, _manages = version_get_for_user(version_id=version_id, user=request.user)
     if not version.is_downloadable:
@@ -200,11 +222,11 @@ def version_archive(request: AuthedHttpRequest, version_id: int) -> StreamingHtt
 
 
 @require_GET
-def version_file(request: AuthedHttpRequest, version_id: int, name: str) -> FileResponse:
+def version_file(request: AuthedHttpRequest, version_id: int, name: str) -> HttpResponseBase:
     version = _downloadable(request, version_id)
-    path = export_file_path(version=version, name=name)
+    key = export_file_key(version=version, name=name)
     download_record(version=version, user=request.user, what=name, via="browser")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    return export_file_response(version=version, name=name, key=key)
 
 
 @require_GET

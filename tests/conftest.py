@@ -54,3 +54,7 @@ def client_for(user: Any) -> Client:
 @pytest.fixture
 def as_user():
     return client_for
+
+
+# The S3 test server and a bucket per test (tests/s3.py), for any test that asks for them.
+from tests.s3 import s3_bucket, s3_server  # noqa: E402, F401

@@ -21,6 +21,9 @@ class Route:
     allowed: frozenset[str] | None = None
     # False for a route that answers with something other than a page (a script).
     html: bool = True
+    # The request needs a body that the access test does not send: an allowed role is answered
+    # 400 (the body does not validate), never 403 or 404.
+    body_required: bool = False
 
     def __str__(self) -> str:
         return f"{self.method} {self.name}"

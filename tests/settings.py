@@ -10,7 +10,8 @@ import secrets
 os.environ.setdefault("SECRET_KEY", "tests-" + secrets.token_urlsafe(48))
 
 from config.settings import *  # noqa: F403
-from config.settings import DATABASES, VAR_DIR
+from config.settings import DATABASES, LOCAL_STORAGES, STORAGE_BACKEND, VAR_DIR
+from config.settings import STORAGES as CONFIGURED_STORAGES
 
 DEBUG = False
 SECURE_SSL_REDIRECT = False
@@ -25,6 +26,13 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # The local disk, unless STORAGE_BACKEND=s3 and S3_* name a bucket; tests of the bucket
+    # backend switch to the S3 test server themselves (tests/s3.py).
+    **(
+        LOCAL_STORAGES
+        if STORAGE_BACKEND == "local"
+        else {name: CONFIGURED_STORAGES[name] for name in LOCAL_STORAGES}
+    ),
 }
 # Each parallel test process (pytest -n) has its own database, so its own files too: ids repeat
 # across the databases, and uploads and exports are stored under their ids.

@@ -1,7 +1,8 @@
 """Importing sessions: an upload becomes an ImportBatch, and a Job reads it into the database.
 
 The web page, the API and ``manage.py import_sessions`` all come here. The files are stored
-under MEDIA_ROOT/imports/<batch id>/ so that any worker can read them; the job body
+in the "uploads" storage under imports/<batch id>/upload/ (a local folder, or a bucket that
+every host reaches: core.storage) so that any worker can read them; the job body
 (:func:`import_batch_run`) reads every file in one transaction, so a batch is imported whole or
 not at all, and a crash or a killed worker leaves nothing behind but a batch that can be retried.
 
@@ -14,6 +15,7 @@ import hashlib
 import math
 import shutil
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import storage
 from core.audit import AuditAction, audit_record
 from core.locks import project_work_lock
 from core.models import Project
@@ -58,6 +61,8 @@ from dialogues.services.import_writer import (
 CHUNK_SESSIONS = 2000
 
 BINARY_EXTENSIONS = (".parquet",)
+# Under the batch's local folder: a bucket's upload copied to the worker, for the run only.
+FETCHED = "fetched"
 
 
 class Progress(Protocol):
@@ -97,7 +102,15 @@ class ImportRequestError(ValueError):
 
 
 def batch_dir(batch: ImportBatch) -> Path:
+    """The batch's folder on this host's disk: the stored upload itself on the local backend,
+    and where a worker expands archives (and, on a bucket, copies the upload) on any."""
     return Path(settings.MEDIA_ROOT) / "imports" / str(batch.pk)
+
+
+def upload_prefix(batch: ImportBatch) -> str:
+    """Where the batch's uploaded files are stored, as a key prefix of the uploads storage
+    (``imports/<random>/upload``; batches stored before object storage used their id)."""
+    return batch.upload_path or f"imports/{batch.pk}/upload"
 
 
 def _safe_relative(name: str) -> Path:
@@ -123,34 +136,24 @@ def import_batch_create(
             importer_for(format_name)
         except UnknownFormat as error:
             raise ImportRequestError(str(error)) from None
-    batch = ImportBatch.objects.create(
-        project=project,
-        created_by=user if user is not None and user.is_authenticated else None,
-        name=name[:300],
-        format=format_name,
-        format_override=bool(format_name),
-        skip_invalid=skip_invalid,
-    )
-    folder = batch_dir(batch) / "upload"
+    # The files go in first, under a key of their own, and the batch row only once they are
+    # all stored: a process killed mid-upload leaves no batch, just keys that no batch names
+    # (imports_purge deletes them). A bucket never shows a half-written object.
+    prefix = f"imports/{uuid.uuid4().hex}/upload"
+    uploads_storage = storage.uploads_storage()
     files: list[dict[str, Any]] = []
     try:
         for upload in uploads:
-            relative = _safe_relative(upload.name)
-            target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.sha256()
-            size = 0
-            with target.open("wb") as handle:
-                while block := upload.stream.read(1024 * 1024):
-                    digest.update(block)
-                    size += len(block)
-                    handle.write(block)
-            files.append({"name": relative.as_posix(), "sha256": digest.hexdigest(), "size": size})
+            relative = _safe_relative(upload.name).as_posix()
+            # Streamed into storage as it is read, hashed on the way (core.storage).
+            sha256, size = storage.stream_save(
+                uploads_storage, f"{prefix}/{relative}", upload.stream
+            )
+            files.append({"name": relative, "sha256": sha256, "size": size})
         if not files:
             raise ImportRequestError(_("Choose at least one file to import."))
     except BaseException:
-        shutil.rmtree(batch_dir(batch), ignore_errors=True)
-        batch.delete()
+        storage.delete_under(uploads_storage, prefix.removesuffix("/upload"))
         raise
     files.sort(key=lambda entry: entry["name"])
     if len(files) == 1:
@@ -158,13 +161,19 @@ def import_batch_create(
     else:
         listing = "\n".join(f"{entry['name']}:{entry['sha256']}" for entry in files)
         sha256 = hashlib.sha256(listing.encode()).hexdigest()
-    batch.files = files
-    batch.sha256 = sha256
-    batch.upload_path = (Path("imports") / str(batch.pk) / "upload").as_posix()
-    if not batch.name:
-        batch.name = files[0]["name"] if len(files) == 1 else f"{len(files)} files"
-    batch.save(update_fields=["files", "sha256", "upload_path", "name"])
-    return batch
+    if not name:
+        name = files[0]["name"] if len(files) == 1 else f"{len(files)} files"
+    return ImportBatch.objects.create(
+        project=project,
+        created_by=user if user is not None and user.is_authenticated else None,
+        name=name[:300],
+        format=format_name,
+        format_override=bool(format_name),
+        skip_invalid=skip_invalid,
+        files=files,
+        sha256=sha256,
+        upload_path=prefix,
+    )
 
 
 def import_batch_start(*, batch: ImportBatch, user: User | None) -> Any:
@@ -469,15 +478,23 @@ class SourceFile:
 def _source_files(batch: ImportBatch, outcome: ImportOutcome) -> list[SourceFile]:
     """The batch's files with archives expanded, in a stable order."""
     root = batch_dir(batch)
-    upload = root / "upload"
     expanded = root / "expanded"
+    fetched = root / FETCHED
     shutil.rmtree(expanded, ignore_errors=True)
+    shutil.rmtree(fetched, ignore_errors=True)
+    uploads_storage = storage.uploads_storage()
+    prefix = upload_prefix(batch)
     sources: list[SourceFile] = []
     for entry in batch.files:
-        path = upload / entry["name"]
-        if not path.exists():
+        key = f"{prefix}/{entry['name']}"
+        if not uploads_storage.exists(key):
             outcome.file_error(entry["name"], _("the uploaded file is no longer on the server"))
             continue
+        # A local upload is read where it is; one in a bucket is copied to this worker's disk
+        # first, streamed, since archives and Parquet files are read by seeking.
+        path = storage.local_path(uploads_storage, key) or storage.download(
+            uploads_storage, key, fetched / entry["name"]
+        )
         if is_archive(entry["name"]):
             try:
                 contents = archive_expand(path=path, target=expanded / entry["name"])
@@ -623,7 +640,11 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
         # Expanded archives go whatever happened, a crash too: a retry expands them again from
         # the upload, and a bomb refused midway must not stay on the disk.
         shutil.rmtree(batch_dir(batch) / "expanded", ignore_errors=True)
-    _stored_copies_scrub(batch, outcome)
+        try:
+            _stored_copies_scrub(batch, outcome)
+        finally:
+            # A bucket's upload copied to this worker: the bucket keeps the stored copy.
+            shutil.rmtree(batch_dir(batch) / FETCHED, ignore_errors=True)
     # Done stays where the byte meter left it: the whole size once every file was read.
     progress(None, message=_("Done"), force=True)
     return outcome
@@ -641,11 +662,35 @@ def rejected_uploads_purge() -> list[ImportBatch]:
     for batch in ImportBatch.objects.filter(
         status=ImportBatch.Status.REJECTED, finished_at__lt=cutoff
     ).exclude(upload_path=""):
+        storage.delete_under(storage.uploads_storage(), upload_prefix(batch))
         shutil.rmtree(batch_dir(batch), ignore_errors=True)
         files = [{**entry, "stored": "deleted"} for entry in batch.files]
         ImportBatch.objects.filter(pk=batch.pk).update(upload_path="", files=files)
         purged.append(batch)
     return purged
+
+
+def orphan_uploads_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete stored uploads that no batch names, left by a process killed mid-upload, once
+    they are older than ``older_than``; in a bucket, abort such unfinished multipart uploads
+    too. How many folders went."""
+    uploads_storage = storage.uploads_storage()
+    cutoff = timezone.now() - older_than
+    named = {str(pk) for pk in ImportBatch.objects.values_list("pk", flat=True)}
+    named |= {
+        path.split("/")[1]
+        for path in ImportBatch.objects.exclude(upload_path="").values_list(
+            "upload_path", flat=True
+        )
+        if path.count("/") >= 2
+    }
+    gone = 0
+    for folder, written in storage.folders_under(uploads_storage, "imports").items():
+        if folder not in named and written < cutoff:
+            storage.delete_under(uploads_storage, f"imports/{folder}")
+            gone += 1
+    storage.abort_stale_uploads(uploads_storage, "imports/", before=cutoff)
+    return gone
 
 
 def _stored_copies_scrub(batch: ImportBatch, outcome: ImportOutcome) -> None:
@@ -656,24 +701,44 @@ def _stored_copies_scrub(batch: ImportBatch, outcome: ImportOutcome) -> None:
     upload of the same file is still recognised. A batch that crashed keeps its files until the
     retry has read them.
     """
-    if not outcome.personal:
+    if not outcome.personal or outcome.status not in (
+        ImportBatch.Status.IMPORTED,
+        ImportBatch.Status.REJECTED,
+    ):
         return
-    upload = batch_dir(batch) / "upload"
+    uploads_storage = storage.uploads_storage()
+    prefix = upload_prefix(batch)
     files = []
     for entry in batch.files:
         importer = outcome.personal.get(entry["name"])
-        path = upload / entry["name"]
-        if importer is not None and path.exists():
+        key = f"{prefix}/{entry['name']}"
+        if importer is not None and uploads_storage.exists(key):
             columns = ", ".join(importer.personal_columns)
             if is_archive(entry["name"]):
-                path.unlink()
+                uploads_storage.delete(key)
                 entry = {**entry, "stored": f"deleted: it held {columns}"}
             else:
-                importer.stored_copy_scrub(path=path)
+                _scrub_stored(
+                    uploads_storage, key, batch_dir(batch) / FETCHED / entry["name"], importer
+                )
                 entry = {**entry, "stored": f"rewritten without {columns}"}
         files.append(entry)
     batch.files = files
     ImportBatch.objects.filter(pk=batch.pk).update(files=files)
+
+
+def _scrub_stored(uploads_storage: Any, key: str, copy: Path, importer: type[Importer]) -> None:
+    """Rewrite one stored file without its personal columns, in place or through a local copy
+    that then replaces the stored one."""
+    path = storage.local_path(uploads_storage, key)
+    if path is not None:
+        importer.stored_copy_scrub(path=path)
+        return
+    if not copy.exists():
+        storage.download(uploads_storage, key, copy)
+    importer.stored_copy_scrub(path=copy)
+    with copy.open("rb") as handle:
+        storage.stream_save(uploads_storage, key, handle)
 
 
 def _batch_save(batch: ImportBatch, outcome: ImportOutcome) -> None:
@@ -799,6 +864,7 @@ __all__ = [
     "import_batch_settle",
     "import_batch_start",
     "importer_formats",
+    "orphan_uploads_purge",
     "rejected_uploads_purge",
     "session_prepare",
 ]

@@ -7,6 +7,7 @@ import itertools
 import json
 import secrets
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,10 +21,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import storage
 from core.audit import AuditAction, audit_record
 from core.models import AuditEvent, Job, Project
 from exports.folder import ExportResult, export_folder_write, fewer_collections
 from exports.items import ExportItem, ExportKind, SftMode, SftStart
+from exports.manifest import MANIFEST_NAME
 from exports.models import EXPORT_BUILD_KIND, ExportSpecification, ExportVersion
 from exports.services.agreement import (
     CriterionAgreement,
@@ -291,19 +294,39 @@ def _clear_stale_builds(final: Path) -> None:
 
 
 def export_version_build(*, version: ExportVersion, progress: Progress | None = None) -> None:
-    """Build a queued version into its folder; a failure marks it failed, with the reason.
+    """Build a queued version into the exports storage; a failure marks it failed, with the
+    reason.
 
     A task is delivered again when its worker dies, so this may run over the leftovers of
-    an attempt that never finished. The files are written into a fresh sibling folder and
-    renamed into place only once complete, so the version's folder is either absent or
-    whole; and the build time written into the manifest is when the version was started,
-    so a retried build gives the same bytes. A delivery for a version no longer building
-    (another delivery finished it) does nothing.
+    an attempt that never finished. No file of the version is served before it is whole: on
+    the local disk the files are written into a fresh sibling folder and renamed into place
+    once complete; in a bucket (which cannot rename) they are built on the worker's disk and
+    uploaded under the version's prefix with ``manifest.json`` last, and the version is
+    recorded as built only after that. The build time written into the manifest is when the
+    version was started, so a retried build gives the same bytes. A delivery for a version no
+    longer building (another delivery finished it) does nothing.
     """
     status = ExportVersion.objects.filter(pk=version.pk).values_list("status", flat=True).first()
     if status != ExportVersion.Status.BUILDING:
         return
-    final = version.path
+    exports = storage.exports_storage()
+    local_final = storage.local_path(exports, version.folder)
+    if local_final is not None:
+        outcome, samples = _build_in_place(version, local_final, progress)
+    else:
+        outcome, samples = _build_and_upload(version, exports, progress)
+    _record_built(version, outcome, samples)
+
+
+def _failed(version: ExportVersion, error: Exception) -> None:
+    ExportVersion.objects.filter(pk=version.pk, status=ExportVersion.Status.BUILDING).update(
+        status=ExportVersion.Status.FAILED, error=str(error)[:2000]
+    )
+
+
+def _build_in_place(
+    version: ExportVersion, final: Path, progress: Progress | None
+) -> tuple[BuildOutcome, dict[str, list[Any]]]:
     final.parent.mkdir(parents=True, exist_ok=True)
     _clear_stale_builds(final)
     partial = final.with_name(f"{final.name}{PARTIAL}{secrets.token_hex(4)}")
@@ -318,13 +341,61 @@ def export_version_build(*, version: ExportVersion, progress: Progress | None = 
         partial.rename(final)
     except Exception as error:
         shutil.rmtree(partial, ignore_errors=True)
-        ExportVersion.objects.filter(pk=version.pk, status=ExportVersion.Status.BUILDING).update(
-            status=ExportVersion.Status.FAILED, error=str(error)[:2000]
-        )
+        _failed(version, error)
         raise
+    return outcome, _sample_rows(final, outcome.result.manifest)
+
+
+def _build_and_upload(
+    version: ExportVersion, exports: Any, progress: Progress | None
+) -> tuple[BuildOutcome, dict[str, list[Any]]]:
+    """Build on this worker's disk, then upload under the version's prefix, manifest last."""
+    scratch = Path(settings.MEDIA_ROOT) / "exports-work"
+    scratch.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"v{version.pk}-", dir=scratch))
+    try:
+        # What a dead attempt uploaded: never served (the version was not built), so it goes.
+        storage.delete_under(exports, version.folder)
+        try:
+            outcome = export_build(
+                specification=version.specification,
+                folder=work / "build",
+                built_at=version.created_at,
+                progress=progress,
+            )
+            if progress is not None:
+                progress(message=_("Uploading the files"), force=True)
+            folder_publish(
+                folder=work / "build",
+                target=exports,
+                prefix=version.folder,
+                manifest=outcome.result.manifest,
+            )
+        except Exception as error:
+            storage.delete_under(exports, version.folder)
+            _failed(version, error)
+            raise
+        return outcome, _sample_rows(work / "build", outcome.result.manifest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def folder_publish(*, folder: Path, target: Any, prefix: str, manifest: dict[str, Any]) -> None:
+    """Upload a built export folder under ``prefix`` of a storage, streamed, ``manifest.json``
+    last: a prefix without a manifest is an export still being written (or a dead one)."""
+    for entry in manifest["files"]:
+        with (folder / entry["path"]).open("rb") as handle:
+            storage.stream_save(target, f"{prefix}/{entry['path']}", handle)
+    with (folder / MANIFEST_NAME).open("rb") as handle:
+        storage.stream_save(target, f"{prefix}/{MANIFEST_NAME}", handle)
+
+
+def _record_built(
+    version: ExportVersion, outcome: BuildOutcome, samples: dict[str, list[Any]]
+) -> None:
     manifest = outcome.result.manifest
     summary = outcome.stats.as_dict() | {
-        "samples": _sample_rows(final, manifest),
+        "samples": samples,
         "agreement": agreement_by_criterion(agreement=outcome.agreement),
     }
     with transaction.atomic():

@@ -9,7 +9,9 @@ split and a digest per item.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from core import storage
 from exports.models import ExportVersion
 from exports.splitting import SPLITS
 
@@ -36,12 +39,20 @@ COMPARED = (
 )
 
 
-def _rows(path: Path, fmt: str) -> Iterator[dict[str, Any]]:
+def _rows(version: ExportVersion, name: str, fmt: str) -> Iterator[dict[str, Any]]:
+    exports = storage.exports_storage()
+    key = f"{version.folder}/{name}"
     if fmt == "jsonl":
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                yield json.loads(line)
-    else:
+        stream = io.BufferedReader(storage.BlockStream(storage.blocks(exports, key)))
+        lines = io.TextIOWrapper(stream, encoding="utf-8")
+        for line in lines:
+            yield json.loads(line)
+        return
+    # Parquet is read from its footer: a bucket's copy comes to this host's disk first.
+    path = storage.local_path(exports, key)
+    with tempfile.TemporaryDirectory() as scratch:
+        if path is None:
+            path = storage.download(exports, key, Path(scratch) / "file.parquet")
         for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
             yield from batch.to_pylist()
 
@@ -59,8 +70,8 @@ def _item_splits(version: ExportVersion) -> tuple[dict[str, str], dict[str, str]
         if entry["role"] != "provenance" or entry["format"] != wanted:
             continue
         split = entry["split"]
-        provenance = _rows(version.path / entry["path"], wanted)
-        rows = _rows(version.path / data[split], wanted) if split in data else iter(())
+        provenance = _rows(version, entry["path"], wanted)
+        rows = _rows(version, data[split], wanted) if split in data else iter(())
         for record in provenance:
             item_id = record["item_id"]
             split_of[item_id] = split

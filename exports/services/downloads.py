@@ -2,7 +2,9 @@
 
 Only files the manifest lists (and the manifest itself) can be asked for, so a crafted name
 can never reach outside the export folder. Every download is an audit event in each of the
-export's projects.
+export's projects. Files are read from the exports storage (core.storage) a block at a time;
+with ``EXPORT_DOWNLOAD=presigned`` and a bucket, a file download is answered, after the same
+access check and audit event, with a redirect to a short-lived URL of the bucket instead.
 """
 
 from __future__ import annotations
@@ -10,12 +12,20 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.http import Http404
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 
+from core import storage
 from core.audit import AuditAction, audit_record
 from exports.manifest import MANIFEST_NAME
 from exports.models import ExportVersion
@@ -27,13 +37,38 @@ def export_file_names(*, version: ExportVersion) -> list[str]:
     return sorted([entry["path"] for entry in version.manifest.get("files", [])] + [MANIFEST_NAME])
 
 
-def export_file_path(*, version: ExportVersion, name: str) -> Path:
+def export_file_key(*, version: ExportVersion, name: str) -> str:
+    """The stored key of one of the version's files; 404 for a name the manifest does not list
+    or a file that is not (or no longer) stored."""
     if name not in export_file_names(version=version):
         raise Http404
-    path = version.path / name
-    if not path.is_file():
+    key = f"{version.folder}/{name}"
+    if not storage.exports_storage().exists(key):
         raise Http404
-    return path
+    return key
+
+
+def export_file_response(*, version: ExportVersion, name: str, key: str) -> HttpResponseBase:
+    """One file of the version, for a caller already checked and audited."""
+    exports = storage.exports_storage()
+    filename = PurePosixPath(name).name
+    if settings.EXPORT_DOWNLOAD == "presigned":
+        url = storage.presigned_url(
+            exports, key, filename=filename, seconds=settings.EXPORT_PRESIGNED_SECONDS
+        )
+        if url is not None:
+            return HttpResponseRedirect(url)
+    path = storage.local_path(exports, key)
+    if path is not None:
+        return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
+    response = StreamingHttpResponse(
+        storage.blocks(exports, key, size=BLOCK), content_type="application/octet-stream"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    sizes = {entry["path"]: entry.get("bytes") for entry in version.manifest.get("files", [])}
+    if sizes.get(name) is not None:
+        response["Content-Length"] = str(sizes[name])
+    return response
 
 
 def archive_name(*, version: ExportVersion) -> str:
@@ -74,11 +109,9 @@ def archive_stream(*, version: ExportVersion) -> Iterator[bytes]:
         for name in export_file_names(version=version):
             info = zipfile.ZipInfo(f"{root}/{name}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
-            with (
-                export_file_path(version=version, name=name).open("rb") as source,
-                archive.open(info, "w", force_zip64=True) as target,
-            ):
-                for block in iter(lambda: source.read(BLOCK), b""):
+            key = export_file_key(version=version, name=name)
+            with archive.open(info, "w", force_zip64=True) as target:
+                for block in storage.blocks(storage.exports_storage(), key, size=BLOCK):
                     target.write(block)
                     yield sink.drain()
             yield sink.drain()

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 from core.models import Project
 from dialogues.models import ImportBatch
 from dialogues.services.imports import Upload, import_batch_create, import_batch_run
@@ -64,3 +66,8 @@ def write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def stored_upload(batch: ImportBatch) -> Path:
+    """The folder holding the batch's uploaded files on the local storage backend."""
+    return Path(settings.MEDIA_ROOT) / batch.upload_path

@@ -36,6 +36,7 @@ ROUTES = [
     Route("dialogues:session_list", "user", allowed=LEADS),
     Route("dialogues:session_detail", "project", _session, allowed=LEADS),
     Route("dialogues:import_upload", "user", allowed=LEADS),
+    Route("dialogues:import_from_bucket", "user", method="POST", allowed=LEADS, body_required=True),
     Route("dialogues:batch_list", "user", allowed=LEADS),
     Route("dialogues:batch_detail", "project", _batch, allowed=LEADS),
     Route("dialogues:batch_summary", "project", _batch, allowed=LEADS),
@@ -53,6 +54,15 @@ def _project(world):
 
 ROUTES += [
     Route("api_import_list", "project", _project, api=True, allowed=LEADS),
+    Route(
+        "api_import_from_bucket",
+        "project",
+        _project,
+        "POST",
+        api=True,
+        allowed=LEADS,
+        body_required=True,
+    ),
     Route("api_import_detail", "project", _batch, api=True, allowed=LEADS),
     Route("api_session_list", "project", _project, api=True, allowed=LEADS),
     Route("api_session_detail", "project", _session, api=True, allowed=LEADS),

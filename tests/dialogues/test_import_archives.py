@@ -13,7 +13,7 @@ from django.utils import timezone
 from dialogues.models import ImportBatch, Session
 from dialogues.services.archives import ArchiveError, archive_expand
 from dialogues.services.imports import batch_dir
-from tests.dialogues.importing import EXAM, jsonl, run_import
+from tests.dialogues.importing import EXAM, jsonl, run_import, stored_upload
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,9 +96,9 @@ def test_rejected_uploads_are_deleted_after_the_retention(settings) -> None:
 
     call_command("imports_purge", stdout=out)
 
-    assert not (batch_dir(old) / "upload").exists()
-    assert (batch_dir(recent) / "upload" / "recent.jsonl").exists()
-    assert (batch_dir(imported) / "upload" / "good.jsonl").exists()
+    assert not stored_upload(old).exists()
+    assert (stored_upload(recent) / "recent.jsonl").exists()
+    assert (stored_upload(imported) / "good.jsonl").exists()
     old.refresh_from_db()
     assert old.status == ImportBatch.Status.REJECTED
     assert old.errors  # the report stays

@@ -11,7 +11,7 @@ import pytest
 
 from dialogues.models import Candidate, Flag, ImportBatch, Session
 from dialogues.services.imports import batch_dir
-from tests.dialogues.importing import run_import
+from tests.dialogues.importing import run_import, stored_upload
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +33,9 @@ PRIVATE = ("therapistInfo", "therapistURL", "counselchat.com/therapists", "LMACA
 
 
 def _stored_bytes(batch: ImportBatch) -> bytes:
-    folder = batch_dir(batch)
-    return b"".join(path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file())
+    # The stored upload and the batch's working folder: no copy may keep the columns.
+    files = [*stored_upload(batch).rglob("*"), *batch_dir(batch).rglob("*")]
+    return b"".join(path.read_bytes() for path in sorted(files) if path.is_file())
 
 
 def test_a_signed_answer_is_flagged_with_the_signature_name() -> None:
@@ -54,6 +55,7 @@ def test_the_stored_upload_keeps_no_therapist_column_but_the_batch_keeps_its_che
 
     batch = run_import(ProjectFactory(), [("counsel.csv", data)])
 
+    assert (stored_upload(batch) / "counsel.csv").is_file()
     stored = _stored_bytes(batch).decode()
     for private in PRIVATE:
         assert private not in stored
@@ -80,6 +82,7 @@ def test_a_rejected_counselchat_upload_is_scrubbed_too() -> None:
 
     assert batch.status == ImportBatch.Status.REJECTED
     assert Session.objects.count() == 0
+    assert (stored_upload(batch) / "counsel.csv").is_file()
     stored = _stored_bytes(batch).decode()
     assert "Ann Person" not in stored
     assert "https://t/ann" not in stored
@@ -95,5 +98,5 @@ def test_an_archive_holding_counselchat_is_not_kept() -> None:
     assert batch.status == ImportBatch.Status.IMPORTED
     assert batch.sessions_created == 1
     assert b"Robin" not in _stored_bytes(batch)
-    assert not Path(batch_dir(batch) / "upload" / "answers.zip").exists()
+    assert not Path(stored_upload(batch) / "answers.zip").exists()
     assert batch.files[0]["stored"].startswith("deleted")

@@ -83,6 +83,7 @@ ROUTES = [
     Route("exports:version_detail", "project", _ver, allowed=READERS),
     Route("exports:version_progress", "project", _ver, allowed=MANAGERS),
     Route("exports:version_approve", "project", _built, method="POST", allowed=MANAGERS),
+    Route("exports:version_to_bucket", "project", _ver, method="POST", allowed=MANAGERS),
     Route("exports:version_compare", "project", _compare, allowed=MANAGERS),
     Route("exports:version_archive", "project", _ver, allowed=READERS),
     Route("exports:version_file", "project", _file, allowed=READERS),
@@ -91,6 +92,15 @@ ROUTES = [
     Route("api_export_archive", "project", _ver, api=True, allowed=READERS),
     Route("api_export_file", "project", _file, api=True, allowed=READERS),
     Route("api_export_approve", "project", _built, api=True, method="POST", allowed=MANAGERS),
+    Route(
+        "api_export_to_bucket",
+        "project",
+        _ver,
+        api=True,
+        method="POST",
+        allowed=MANAGERS,
+        body_required=True,
+    ),
     Route("api_export_specification_list", "user", api=True, allowed=MANAGERS),
     Route("api_export_build", "project", _spec, api=True, method="POST", allowed=MANAGERS),
 ]

@@ -20,6 +20,7 @@ from core.models import Job, Project
 from dialogues.importers import importer_formats
 from dialogues.importers.cpsycoun import TOPIC_FOLDERS
 from dialogues.models import ImportBatch
+from dialogues.services.bucket_imports import import_batch_create_from_bucket
 from dialogues.services.imports import ImportRequestError, Upload, import_batch_create
 from dialogues.tasks import IMPORT_KIND, error_line, import_job_body, import_sessions
 
@@ -119,7 +120,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         formats = ", ".join(sorted(cls.format for cls in importer_formats()))
-        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("paths", nargs="*", metavar="PATH")
+        parser.add_argument(
+            "--from-bucket",
+            default="",
+            metavar="s3://BUCKET/PREFIX/",
+            help="import the files under this bucket prefix instead (one of BUCKETS_ALLOWED)",
+        )
         parser.add_argument("--project", required=True, help="slug of the project")
         parser.add_argument("--format", default="", help=f"skip detection; one of: {formats}")
         parser.add_argument(
@@ -141,25 +148,21 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"no user named {options['user']!r}")
-        found = _uploads(options["paths"])
-        handles = [path.open("rb") for _name, path in found]
-        try:
-            batch = import_batch_create(
-                project=project,
-                user=user,
-                uploads=[
-                    Upload(name, handle) for (name, _p), handle in zip(found, handles, strict=True)
-                ],
-                format_name=options["format"],
-                skip_invalid=options["skip_invalid"],
-                # The batch page shows this name to leads; the server's folders are none of theirs.
-                name=", ".join(Path(item).name for item in options["paths"])[:300],
-            )
-        except ImportRequestError as error:
-            raise CommandError(str(error)) from None
-        finally:
-            for handle in handles:
-                handle.close()
+        if bool(options["paths"]) == bool(options["from_bucket"]):
+            raise CommandError("give either PATH... or --from-bucket s3://BUCKET/PREFIX/")
+        if options["from_bucket"]:
+            try:
+                batch = import_batch_create_from_bucket(
+                    project=project,
+                    user=user,
+                    location=options["from_bucket"],
+                    format_name=options["format"],
+                    skip_invalid=options["skip_invalid"],
+                )
+            except ImportRequestError as error:
+                raise CommandError(str(error)) from None
+        else:
+            batch = self._create(project, user, options)
         job = Job.objects.create(
             kind=IMPORT_KIND,
             task_name=import_sessions.name,
@@ -178,6 +181,27 @@ class Command(BaseCommand):
         batch.refresh_from_db()
         bar.draw(batch.records_total, None, job.get_status_display(), final=True)
         self._report(batch, job, as_json=options["json"])
+
+    def _create(self, project: Project, user: Any, options: dict[str, Any]) -> ImportBatch:
+        found = _uploads(options["paths"])
+        handles = [path.open("rb") for _name, path in found]
+        try:
+            return import_batch_create(
+                project=project,
+                user=user,
+                uploads=[
+                    Upload(name, handle) for (name, _p), handle in zip(found, handles, strict=True)
+                ],
+                format_name=options["format"],
+                skip_invalid=options["skip_invalid"],
+                # The batch page shows this name to leads; the server's folders are none of theirs.
+                name=", ".join(Path(item).name for item in options["paths"])[:300],
+            )
+        except ImportRequestError as error:
+            raise CommandError(str(error)) from None
+        finally:
+            for handle in handles:
+                handle.close()
 
     def _report(self, batch: ImportBatch, job: Job, *, as_json: bool) -> None:
         out = self.stderr if as_json else self.stdout

@@ -5,13 +5,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from dialogues.services.imports import rejected_uploads_purge
+from dialogues.services.imports import orphan_uploads_purge, rejected_uploads_purge
 
 
 class Command(BaseCommand):
     help = (
         "Delete the stored files of import batches rejected more than "
-        "IMPORT_REJECTED_RETENTION_DAYS ago; the batches and their error reports stay. "
+        "IMPORT_REJECTED_RETENTION_DAYS ago (the batches and their error reports stay), and "
+        "uploads more than a day old that no batch names (cut off mid-upload). "
         "Safe to run from cron at any interval."
     )
 
@@ -23,3 +24,5 @@ class Command(BaseCommand):
             f"{len(purged)} rejected upload(s) deleted "
             f"(older than {settings.IMPORT_REJECTED_RETENTION_DAYS} days)"
         )
+        orphans = orphan_uploads_purge()
+        self.stdout.write(f"{orphans} unfinished upload(s) deleted (no batch, older than a day)")
