@@ -24,7 +24,7 @@ DEV_ENV := DEBUG=1 JUDGE_ALLOWED_HOSTS=127.0.0.1:11434,localhost:11434 JUDGE_ALL
 # The demo's users are not developers: they get the app's own error pages, not Django's.
 DEMO_ENV := $(DEV_ENV) OWN_ERROR_PAGES=1
 
-.PHONY: compiled-messages system-package install lock demo serve worker run test coverage-floors lint format messages chromium migrate clean help
+.PHONY: compiled-messages system-package install lock demo serve worker run test coverage-floors lint format messages chromium migrate clean help screenshots
 
 help:
 	@echo "make demo     set everything up and serve the demo at http://$(HOST):$(PORT)/"
@@ -33,6 +33,7 @@ help:
 	@echo "make serve    the web app only;  make worker  the background worker only"
 	@echo "make lint     ruff and mypy;     make messages  refresh the translation catalogue"
 	@echo "make lock     resolve requirements.lock again after a pin in pyproject.toml changed"
+	@echo "make screenshots  retake the pictures in docs/reviewing.md from a fresh demo"
 
 install: $(STAMP) compiled-messages
 
@@ -107,6 +108,12 @@ messages: install
 	$(DEV_ENV) $(MANAGE) makemessages -l zh_Hans --ignore=$(VENV)/* --ignore=var/* --ignore=tests/* --ignore=bench/* --no-obsolete
 	$(DEV_ENV) $(MANAGE) makemessages -d djangojs -l zh_Hans --ignore=$(VENV)/* --ignore=var/* --ignore=tests/* --ignore=bench/* --ignore=static/vendor/* --no-obsolete
 	$(DEV_ENV) $(MANAGE) compilemessages --ignore=$(VENV) --ignore=var -v 0
+
+# Retake docs/reviewing.md's pictures from a fresh demo in a temporary folder (needs Chromium, and
+# a CJK font such as Debian's fonts-noto-cjk for the Chinese sessions).
+screenshots: install chromium
+	@fc-list :lang=zh | grep -q . || $(MAKE) --no-print-directory system-package PKG=fonts-noto-cjk
+	$(BIN)/python tests/browser/screenshots.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -223,6 +223,12 @@ def agreement_project(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             report=report,
             charts=_charts(report),
             item_status={str(pk): Item.Status(status).label for pk, status in statuses.items()},
+            # A decided item cannot go back to review, so its rows offer no send-back form.
+            decided_items={
+                str(pk)
+                for pk, status in statuses.items()
+                if status in (Item.Status.APPROVED, Item.Status.REJECTED)
+            },
         )
     return render(request, "review/agreement/project.html", context)
 

@@ -136,19 +136,19 @@ class ProjectCreateForm(SettingsForm):
 
 
 class MemberForm(forms.Form):
-    username = forms.CharField(label=_("user name"), max_length=150)
-    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
 class SessionFilterForm(forms.Form):
-    source_format = forms.ChoiceField(label=_("source format"), required=False)
-    batch = forms.ChoiceField(label=_("import batch"), required=False)
+    source_format = forms.ChoiceField(label=_("Source format"), required=False)
+    batch = forms.ChoiceField(label=_("Import batch"), required=False)
     language = forms.ChoiceField(
-        label=_("language"), required=False, choices=[("", _("any")), *Language.choices]
+        label=_("Language"), required=False, choices=[("", _("any")), *Language.choices]
     )
-    topic = forms.CharField(label=_("topic contains"), required=False, max_length=200)
+    topic = forms.CharField(label=_("Topic contains"), required=False, max_length=200)
     flags = forms.ChoiceField(
-        label=_("screening flags"),
+        label=_("Screening flags"),
         required=False,
         choices=[
             ("", _("any")),
@@ -172,7 +172,7 @@ class AddItemsForm(forms.Form):
         ("session", _("Sessions to score")),
         ("pair", _("Response pairs to compare")),
     ]
-    kind = forms.ChoiceField(label=_("add as"), choices=KINDS, initial="session")
+    kind = forms.ChoiceField(label=_("Add as"), choices=KINDS, initial="session")
     # "all": every session the filter matches; "selected": only the ticked ones.
     scope = forms.ChoiceField(choices=[("all", "all"), ("selected", "selected")])
     sessions = forms.TypedMultipleChoiceField(coerce=int, required=False)
@@ -186,7 +186,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         # No max_length here: an invalid form would read as "no reason" and approve anyway;
         # the services refuse an overlong reason with their own message.
-        label=_("reason"),
+        label=_("Reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -194,17 +194,17 @@ class ReasonForm(forms.Form):
 
 class ApprovalRuleForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("items"),
+        label=_("Items"),
         required=False,
         choices=[("", _("all kinds")), *Item.Kind.choices],
     )
     min_total = forms.DecimalField(
-        label=_("final total at least"),
+        label=_("Final total at least"),
         required=False,
         help_text=_("Session items only; leave empty for any total."),
     )
     without_flags = forms.BooleanField(
-        label=_("leave out items with an open screening flag or a reviewer's flag"),
+        label=_("Leave out items with an open screening flag or a reviewer's flag"),
         required=False,
         initial=True,
     )
@@ -219,7 +219,7 @@ class ApprovalRuleForm(forms.Form):
 
 
 class PairChoiceForm(forms.Form):
-    choice = forms.ChoiceField(label=_("final choice"), choices=Choice.choices)
+    choice = forms.ChoiceField(label=_("Final choice"), choices=Choice.choices)
     reason = forms.CharField(
-        label=_("reason"), max_length=TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason"), max_length=TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -93,6 +93,26 @@ def test_a_lead_sends_an_item_back_from_the_disagreements(dashboard):
     ).exists()
 
 
+def test_a_decided_item_among_the_disagreements_offers_no_send_back(dashboard):
+    """Sending back an approved or rejected item is refused; the page does not offer it."""
+    url = reverse("review:agreement_project", args=["clinic"])
+    client = client_for(dashboard["lead"])
+    rows = re.findall(r'<tr data-item="(\d+)">(.*?)</tr>', client.get(url).content.decode(), re.S)
+    assert rows, "the report lists disagreements"
+    decided = int(rows[0][0])
+    Item.objects.filter(pk=decided).update(status=Item.Status.APPROVED)
+    AgreementSnapshot.objects.all().delete()
+
+    rows = dict(
+        re.findall(r'<tr data-item="(\d+)">(.*?)</tr>', client.get(url).content.decode(), re.S)
+    )
+
+    assert "Send back to review" not in rows[str(decided)]
+    assert "cannot be sent back" in rows[str(decided)]
+    others = [row for number, row in rows.items() if number != str(decided)]
+    assert all("Send back to review" in row for row in others)
+
+
 def test_a_judge_is_configured_in_the_browser_without_its_key(dashboard, settings):
     settings.JUDGE_API_KEYS = {"local_qwen": "sk-local"}
     client = client_for(dashboard["lead"])

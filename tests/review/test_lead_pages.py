@@ -21,6 +21,7 @@ from tests.review.lead_fixtures import (
     submit_judgment,
     submit_review,
 )
+from tests.review.reviewer_world import review_world
 
 pytestmark = pytest.mark.django_db
 
@@ -376,3 +377,21 @@ def test_the_members_form_answers_alike_for_a_staff_account_and_a_missing_one(wo
     ]
     assert texts[0].count("There is no account named") == 1
     assert texts[0] == texts[1]
+
+
+@pytest.mark.parametrize("page", ["lead_members", "lead_item_add", "lead_approval", "lead_item"])
+def test_every_lead_form_labels_its_fields_in_sentence_case(page):
+    world = review_world(items=1, reviewers=1, pairs=1)
+    kwargs = {"item_id": world.items[0].pk} if page == "lead_item" else {}
+    html = client_for(world.lead).get(_url(page, world, **kwargs)).content.decode()
+
+    # Field labels, not the session names that label the tick boxes of a table's rows.
+    fields = re.sub(r"<td[ >].*?</td>", "", html, flags=re.S)
+    labels = [
+        re.sub(r"<[^>]+>", "", text).strip()
+        for text in re.findall(r"<label[^>]*>(.*?)</label>", fields, re.S)
+    ]
+
+    assert labels, "the page has a form"
+    lower = [text for text in labels if text[:1].isalpha() and text[:1].islower()]
+    assert lower == [], f"labels not in sentence case: {lower}"
