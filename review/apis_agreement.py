@@ -118,6 +118,7 @@ class JudgeRunSerializer(serializers.ModelSerializer[JudgeRun]):
             "completion_tokens",
             "cost",
             "error",
+            "examples",
             "created_at",
             "finished_at",
         ]
@@ -141,6 +142,7 @@ class JudgeConfigSerializer(serializers.ModelSerializer[JudgeConfig]):
             "language",
             "temperature",
             "samples",
+            "few_shot",
             "max_tokens",
             "concurrency",
             "timeout",

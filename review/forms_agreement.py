@@ -96,6 +96,7 @@ class JudgeConfigForm(forms.ModelForm):
             "language",
             "temperature",
             "samples",
+            "few_shot",
             "max_tokens",
             "concurrency",
             "timeout",

@@ -24,6 +24,7 @@ from rubrics.models import Rubric
 
 KEY_NAME = re.compile(r"[a-z0-9_]{1,50}")
 SAMPLES_MAX = 10
+FEW_SHOT_MAX = 8
 
 
 def validate_key_name(value: str) -> None:
@@ -84,6 +85,18 @@ class JudgeConfig(models.Model):
         help_text=_(
             "Ask each question this many times to see how far the answers spread; "
             "more than one needs a temperature above 0."
+        ),
+    )
+    # Few-shot calibration: show this many items the leads adjudicated, with their settled
+    # scores, before each scored item. Those items are left out of the run (never an example
+    # for themselves); 0 is off.
+    few_shot = models.PositiveSmallIntegerField(
+        _("calibration examples"),
+        default=0,
+        validators=[MaxValueValidator(FEW_SHOT_MAX)],
+        help_text=_(
+            "Show the judge this many adjudicated items with their final scores before each "
+            "session; those items are then not judged in the run. 0 is off."
         ),
     )
     # The rubric version the judge scores session items against (pairs use the project's
@@ -190,6 +203,9 @@ class JudgeRun(models.Model):
     completion_tokens = models.PositiveBigIntegerField(_("completion tokens"), default=0)
     cost = models.DecimalField(_("cost estimate"), max_digits=14, decimal_places=6, default=0)
     error = models.TextField(_("error"), blank=True)
+    # The adjudicated items shown as worked examples (few-shot calibration), by id; the run
+    # judged none of them.
+    examples = models.JSONField(_("calibration examples"), default=list, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 

@@ -101,6 +101,19 @@ class JudgeTurn:
 
 
 @dataclass(frozen=True)
+class ScoreExample:
+    """A worked example shown before the item: another item's turns and its settled scores.
+
+    Few-shot calibration: the judge reads how the project's leads settled items like this one.
+    An example is never the item being judged (the caller draws them from elsewhere).
+    """
+
+    turns: tuple[JudgeTurn, ...]
+    scores: dict[str, int | None]
+    target_turn: int | None = None
+
+
+@dataclass(frozen=True)
 class ScoreRequest:
     """Score one item against every criterion of a rubric.
 
@@ -113,6 +126,7 @@ class ScoreRequest:
     rubric: JudgeRubric
     turns: tuple[JudgeTurn, ...]
     target_turn: int | None = None
+    examples: tuple[ScoreExample, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.turns:

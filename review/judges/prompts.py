@@ -190,10 +190,17 @@ def _object(properties: dict[str, Any]) -> dict[str, Any]:
 
 
 def _prompt_build(
-    template: PromptTemplate, user: str, schema: dict[str, Any], kind: Kind
+    template: PromptTemplate,
+    user: str,
+    schema: dict[str, Any],
+    kind: Kind,
+    examples: tuple[dict[str, str], ...] = (),
 ) -> JudgePrompt:
+    # Worked examples go between the instructions and the item, as earlier turns of the
+    # conversation, so they are covered by the prompt hash like everything else sent.
     messages = (
         {"role": "system", "content": template.section("system")},
+        *examples,
         {"role": "user", "content": user},
     )
     material = json.dumps({"messages": messages, "schema": schema}, sort_keys=True)
@@ -230,16 +237,32 @@ def score_prompt_render(*, request: ScoreRequest, version: str, language: Langua
         "scores": dict.fromkeys(codes, "placeholder.score"),
         "rationales": dict.fromkeys(codes, "placeholder.rationale"),
     }
-    user = template.fill(
-        "user",
-        rubric_title=rubric.title,
-        rubric_version=rubric.version,
-        scope_instruction=template.section(f"scope.{rubric.scope}"),
-        criteria="\n\n".join(_criterion_render(template, c) for c in rubric.criteria),
-        dialogue=_turns_render(template, request.turns, target=request.target_turn),
-        json_shape=_shape_render(template, shape),
-    )
-    return _prompt_build(template, user, score_schema(rubric), "score")
+
+    def user_message(turns: tuple[JudgeTurn, ...], target: int | None) -> str:
+        return template.fill(
+            "user",
+            rubric_title=rubric.title,
+            rubric_version=rubric.version,
+            scope_instruction=template.section(f"scope.{rubric.scope}"),
+            criteria="\n\n".join(_criterion_render(template, c) for c in rubric.criteria),
+            dialogue=_turns_render(template, turns, target=target),
+            json_shape=_shape_render(template, shape),
+        )
+
+    # Each example is asked exactly as the item is, and answered with its settled scores (no
+    # rationale: the leads' reasons are theirs, and the schema still wants the key).
+    examples: list[dict[str, str]] = []
+    for example in request.examples:
+        answer = {
+            "scores": {code: example.scores.get(code) for code in codes},
+            "rationales": dict.fromkeys(codes, ""),
+        }
+        examples.append(
+            {"role": "user", "content": user_message(example.turns, example.target_turn)}
+        )
+        examples.append({"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)})
+    user = user_message(request.turns, request.target_turn)
+    return _prompt_build(template, user, score_schema(rubric), "score", tuple(examples))
 
 
 def pairwise_prompt_render(

@@ -41,6 +41,7 @@ from review.judges.network import JudgeHostRefused, base_url_problem
 from review.judges.settings import JudgeSettings, judge_api_keys, unknown_key_message
 from review.models import Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import review_settings_for
+from review.selectors.judge_examples import judge_calibration_examples
 from review.services.judge_signals import judge_signals_store
 from review.services.triage import triage_refresh
 from rubrics.models import Criterion, Rubric, text_in
@@ -121,10 +122,19 @@ def judge_scoring_rubric(*, config: JudgeConfig) -> Rubric | None:
     return rubric if rubric is not None and rubric.scope == "session" else None
 
 
-def judge_questions(*, config: JudgeConfig, settings: JudgeSettings) -> list[Question]:
-    """Every question a run of this judge asks, with its fingerprint."""
+def judge_questions(
+    *, config: JudgeConfig, settings: JudgeSettings, examples: list[Any] | None = None
+) -> list[Question]:
+    """Every question a run of this judge asks, with its fingerprint.
+
+    ``examples`` are (item id, ScoreExample) pairs for few-shot calibration: shown before
+    every scored item, and their own items are left out, so no item is its own example.
+    """
     review_settings = review_settings_for(project=config.project)
     rubric = judge_scoring_rubric(config=config)
+    examples = examples or []
+    shown = tuple(example for _item_id, example in examples)
+    example_items = {item_id for item_id, _example in examples}
     scoring = None
     if rubric is not None and rubric.scope == "session":
         scoring = judge_rubric_from(rubric, language=settings.language)
@@ -133,8 +143,10 @@ def judge_questions(*, config: JudgeConfig, settings: JudgeSettings) -> list[Que
         principles = judge_rubric_from(
             review_settings.pair_rubric, language=settings.language, scope="pair"
         )
-    items = Item.objects.filter(project=config.project).select_related(
-        "session", "candidate_a", "candidate_b"
+    items = (
+        Item.objects.filter(project=config.project)
+        .exclude(pk__in=example_items)
+        .select_related("session", "candidate_a", "candidate_b")
     )
     questions = []
     base = settings.fingerprint()
@@ -143,7 +155,14 @@ def judge_questions(*, config: JudgeConfig, settings: JudgeSettings) -> list[Que
         if item.kind == Item.Kind.SESSION and scoring is not None and scoring.criteria:
             turns = _turns(item)
             if turns:
-                requests.append(("", ScoreRequest(key=f"{item.pk}:", rubric=scoring, turns=turns)))
+                requests.append(
+                    (
+                        "",
+                        ScoreRequest(
+                            key=f"{item.pk}:", rubric=scoring, turns=turns, examples=shown
+                        ),
+                    )
+                )
         elif item.kind == Item.Kind.PAIR and item.candidate_a and item.candidate_b:
             pair = PairwiseRequest(
                 key=f"{item.pk}:ab",
@@ -341,10 +360,20 @@ def judge_run_execute(
         )
         raise JudgeRunError(str(exc)) from exc
     rubric = judge_scoring_rubric(config=config)
+    examples = (
+        judge_calibration_examples(
+            project_id=config.project_id, rubric=rubric, count=config.few_shot
+        )
+        if rubric is not None
+        else []
+    )
     run.rubric = rubric
-    JudgeRun.objects.filter(pk=run.pk).update(status=JudgeRun.Status.RUNNING, rubric=rubric)
+    run.examples = [item_id for item_id, _example in examples]
+    JudgeRun.objects.filter(pk=run.pk).update(
+        status=JudgeRun.Status.RUNNING, rubric=rubric, examples=run.examples
+    )
     try:
-        questions = judge_questions(config=config, settings=settings)
+        questions = judge_questions(config=config, settings=settings, examples=examples)
     except ValueError as exc:
         # A rubric or item the prompt cannot be built from (an anchor off the scale, an empty
         # response): say which, rather than fail as an unexpected error.

@@ -155,7 +155,7 @@ NO_SCORES: dict[str, str] = {
     "review:item_skip": "redirects",
     "review:item_rewrite": "creates a rewrite; refused, it shows the page's rewrite form errors",
     "review:item_finish": "redirects",
-    "review:lead_settings": "the project's review settings",
+    "review:lead_settings": "the review settings and open items per triage band (leads only)",
     "review:project_create": "the form that creates a project",
     "review:lead_calibration_decide": "clears or withdraws a reviewer's calibration, redirects",
     "review:lead_members": "members and roles",

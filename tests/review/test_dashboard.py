@@ -126,6 +126,7 @@ def test_a_judge_is_configured_in_the_browser_without_its_key(dashboard, setting
         "language": "zh",
         "temperature": "0",
         "samples": "1",
+        "few_shot": "0",
         "max_tokens": "800",
         "concurrency": "8",
         "timeout": "30",

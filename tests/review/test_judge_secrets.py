@@ -41,6 +41,7 @@ def _form_data(server, **changes):  # type: ignore[no-untyped-def]
         "language": "en",
         "temperature": "0",
         "samples": "1",
+        "few_shot": "0",
         "max_tokens": "400",
         "concurrency": "1",
         "timeout": "2",

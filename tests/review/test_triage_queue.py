@@ -237,3 +237,31 @@ def test_reviewers_asking_at_once_in_triage_order_each_get_a_different_top_item(
     # The four most uncertain items went out, one each; the queue never over-filled one.
     assert set(got) == {item.pk for item in world.items[:4]}
     assert Assignment.objects.filter(status=Assignment.Status.RESERVED).count() == 4
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_at_once_both_succeed_and_leave_one_ranking():
+    world = review_world(items=30, reviewers=1, overlap=1, triage_control_share=Decimal(0))
+    judge_with_signals(world.project, dict.fromkeys(world.items, 0.5))
+    errors: list[BaseException] = []
+
+    def refresh(barrier: threading.Barrier) -> None:
+        try:
+            barrier.wait()
+            triage_refresh(project=world.project)
+        except BaseException as exc:  # reported below; a thread cannot fail the test itself
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    for _ in range(5):
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=refresh, args=(barrier,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert errors == []
+    assert TriageRank.objects.filter(item__project=world.project).count() == 30

@@ -17,6 +17,7 @@ PLAIN = {
     "api_key": "api_key_name",
     "temperature": "temperature",
     "samples": "samples",
+    "few_shot": "few_shot",
     "max_tokens": "max_tokens",
     "concurrency": "concurrency",
     "timeout": "timeout",
@@ -63,6 +64,9 @@ class Command(BaseCommand):
         parser.add_argument("--temperature", type=float)
         parser.add_argument(
             "--samples", type=int, help="ask each question N times (needs temperature > 0)"
+        )
+        parser.add_argument(
+            "--few-shot", type=int, metavar="N", help="show N adjudicated items as examples"
         )
         parser.add_argument("--max-tokens", type=int)
         parser.add_argument("--concurrency", type=int)
