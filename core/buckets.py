@@ -63,7 +63,10 @@ def _is_own_storage(bucket: str, prefix: str) -> bool:
     if settings.STORAGE_BACKEND != "s3" or bucket != settings.S3_BUCKET:
         return False
     own = settings.S3_PREFIX.strip("/")
-    return not own or prefix == own or prefix.startswith(own + "/") or own.startswith(prefix)
+    if not own or not prefix:
+        return True
+    # One holds the other, folder by folder ("prod" is not inside "pro").
+    return f"{prefix}/".startswith(f"{own}/") or f"{own}/".startswith(f"{prefix}/")
 
 
 def bucket_location_parse(*, text: str) -> BucketLocation:

@@ -97,7 +97,15 @@ class ExportArchiveApi(APIView):
 
 
 class ExportFileApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): BINARY})
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): BINARY,
+            302: OpenApiResponse(
+                description="EXPORT_DOWNLOAD=presigned: a short-lived URL of the bucket, in "
+                "Location, issued after the access check and the audit event"
+            ),
+        }
+    )
     def get(self, request: AuthedRequest, version_id: int, name: str) -> HttpResponseBase:
         version = _downloadable(request, version_id)
         key = export_file_key(version=version, name=name)

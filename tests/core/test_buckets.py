@@ -11,6 +11,7 @@ from core.buckets import BucketRefused, bucket_location_parse
 @pytest.fixture(autouse=True)
 def _allowed(settings):
     settings.BUCKETS_ALLOWED = ["datasets/incoming", "training-exports"]
+    # Rapport's own storage shares a bucket with a training team's folder.
     settings.STORAGE_BACKEND = "s3"
     settings.S3_BUCKET = "training-exports"
     settings.S3_PREFIX = "rapport"
@@ -23,6 +24,7 @@ def _allowed(settings):
         ("s3://datasets/incoming/cactus/2026", "datasets", "incoming/cactus/2026"),
         ("  s3://datasets/incoming//cactus/ ", "datasets", "incoming/cactus"),
         ("s3://training-exports/clinic/", "training-exports", "clinic"),
+        ("s3://training-exports/rap/", "training-exports", "rap"),
     ],
 )
 def test_a_location_under_an_allowed_prefix_is_accepted(text, bucket, prefix) -> None:

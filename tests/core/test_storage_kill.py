@@ -102,12 +102,14 @@ def test_an_upload_killed_mid_transfer_leaves_no_batch_and_a_retry_stores_it_who
     s3_bucket, tmp_path
 ) -> None:
     project = ProjectFactory(slug="clinic")
-    data = jsonl(EXAM) + b"\n" * (20 * MB)
+    # One record, then a line of spaces that readers skip at once: 12 MB that import fast.
+    data = jsonl(EXAM) + b" " * (12 * MB) + b"\n"
     marker = tmp_path / "reached"
-    # The child sends 20 MB in parts of 8 MB and stops for good after the second part's bytes.
+    # The child sends 12 MB in parts of 8 MB and stops for good once the first part is read.
     child = _child(
         """
         import io
+        from core import storage
         from core.models import Project
         from dialogues.services.imports import Upload, import_batch_create
         from tests.dialogues.importing import EXAM, jsonl
@@ -118,13 +120,20 @@ def test_an_upload_killed_mid_transfer_leaves_no_batch_and_a_retry_stores_it_who
             def readable(self):
                 return True
             def read(self, size=-1):
-                if self.sent >= 16 * 1024 * 1024:
+                if self.sent >= 9 * 1024 * 1024:
+                    # Killed only once the bucket has begun the multipart upload.
+                    uploads = storage.uploads_storage()
+                    client = uploads.connection.meta.client
+                    for _ in range(200):
+                        if client.list_multipart_uploads(Bucket=uploads.bucket_name).get("Uploads"):
+                            break
+                        time.sleep(0.05)
                     reached()
                 block = self.data.read(size)
                 self.sent += len(block)
                 return block
 
-        data = jsonl(EXAM) + b"\\n" * (20 * 1024 * 1024)
+        data = jsonl(EXAM) + b" " * (12 * 1024 * 1024) + b"\\n"
         import_batch_create(
             project=Project.objects.get(slug="clinic"), user=None,
             uploads=[Upload("exam.jsonl", Slow(data))],

@@ -13,9 +13,11 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from core import storage
 from core.models import AuditEvent, Role
+from core.tokens import api_token_create
 from exports.models import ExportVersion
 from exports.services import building
 from exports.services.building import export_version_approve, export_version_build
@@ -132,9 +134,15 @@ def test_a_presigned_download_is_issued_only_after_the_check_and_the_audit_event
         disposition = response.headers["Content-Disposition"]
     assert body == s3_bucket.read(_prefix(s3_bucket, approved) + "data/train.jsonl")
     assert disposition == 'attachment; filename="train.jsonl"'
-    events = AuditEvent.objects.filter(action="exports.download")
-    assert [(event.actor, event.after["file"]) for event in events] == [
-        (people["trainer"], "data/train.jsonl")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=people['trainer'])[1]}")
+    by_api = api.get(f"/api/exports/{approved.pk}/files/data/train.jsonl")
+    assert by_api.status_code == 302
+    assert by_api["Location"].startswith(s3_bucket.endpoint)
+    events = AuditEvent.objects.filter(action="exports.download").order_by("pk")
+    assert [(event.actor, event.after["file"], event.after["via"]) for event in events] == [
+        (people["trainer"], "data/train.jsonl", "browser"),
+        (people["trainer"], "data/train.jsonl", "api"),
     ]
 
 
