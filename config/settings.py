@@ -213,6 +213,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
 
+CACHES: dict[str, dict[str, Any]]
 if os.environ.get("CACHE_URL", "").startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
@@ -222,6 +223,17 @@ if os.environ.get("CACHE_URL", "").startswith(("redis://", "rediss://")):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The scoring page's rendered criteria (review.views.criterion_parts), per rubric version,
+# language and template: immutable, so every web process may keep its own copy in memory,
+# the cheapest to read. RUBRIC_PARTS_CACHE names another alias of CACHES to share them instead.
+CACHES["rubric_parts"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "rubric-parts",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 256},
+}
+RUBRIC_PARTS_CACHE = os.environ.get("RUBRIC_PARTS_CACHE", "rubric_parts")
 
 # --- Accounts ---------------------------------------------------------------------------------
 

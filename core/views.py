@@ -73,6 +73,17 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 @require_GET
+def ping(request: AuthedHttpRequest) -> HttpResponse:
+    """A signed-in request that does nothing else: the floor under every page's cost.
+
+    It passes the same middleware as the pages (session, user, CSRF, locale), so
+    ``bench/review_load.py`` compares the reviewer's pages with it in the same run; a monitor
+    may also use it to check that signing in works.
+    """
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+@require_GET
 def home(request: AuthedHttpRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related("project").order_by("project__name")
     return render(

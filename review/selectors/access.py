@@ -70,9 +70,10 @@ def user_sees_others(*, item: Item, user: Any) -> bool:
     role = _role(project_id=item.project_id, user=user)
     if role == Role.LEAD:
         return True
-    if role != Role.REVIEWER or not user_has_submitted(item=item, user=user):
+    # The setting first: it usually comes with the project already read, the slot never does.
+    if role != Role.REVIEWER or not review_settings_for(project=item.project).reveal_after_submit:
         return False
-    return review_settings_for(project=item.project).reveal_after_submit
+    return user_has_submitted(item=item, user=user)
 
 
 def reviews_visible_to(*, item: Item, user: Any) -> QuerySet[Review]:
@@ -82,6 +83,23 @@ def reviews_visible_to(*, item: Item, user: Any) -> QuerySet[Review]:
         # Other people's drafts stay private to their authors, even from leads.
         return reviews.filter(status=Review.Status.SUBMITTED) | reviews.filter(reviewer=user)
     return reviews.filter(reviewer=user)
+
+
+def other_reviews_visible_to(*, item: Item, user: Any) -> QuerySet[Review]:
+    """Other people's submitted reviews of the item that this user may see (none, without a
+    query, when they may see none)."""
+    if not user_sees_others(item=item, user=user):
+        return Review.objects.none()
+    return Review.objects.filter(item=item, status=Review.Status.SUBMITTED).exclude(reviewer=user)
+
+
+def other_judgments_visible_to(*, item: Item, user: Any) -> QuerySet[PairwiseJudgment]:
+    """``other_reviews_visible_to`` for pairwise judgments."""
+    if not user_sees_others(item=item, user=user):
+        return PairwiseJudgment.objects.none()
+    return PairwiseJudgment.objects.filter(
+        item=item, status=PairwiseJudgment.Status.SUBMITTED
+    ).exclude(reviewer=user)
 
 
 def judgments_visible_to(*, item: Item, user: Any) -> QuerySet[PairwiseJudgment]:

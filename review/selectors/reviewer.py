@@ -27,9 +27,9 @@ from review.models import (
     TaskKind,
 )
 from review.selectors.access import (
-    judgments_visible_to,
+    other_judgments_visible_to,
+    other_reviews_visible_to,
     review_settings_for,
-    reviews_visible_to,
 )
 from review.selectors.rubric import rubric_parts_of, rubric_with_parts
 from review.selectors.status import project_overdue
@@ -230,10 +230,7 @@ def item_page_data(*, assignment: Assignment, user: Any) -> ItemPage:
         page.judgment = PairwiseJudgment.objects.filter(assignment=assignment).first()
         page.pair_rubric = rubric_with_parts(rubric_id=settings.pair_rubric_id)
         page.other_judgments = list(
-            judgments_visible_to(item=item, user=user)
-            .exclude(reviewer=user)
-            .filter(status=PairwiseJudgment.Status.SUBMITTED)
-            .order_by("submitted_at", "pk")
+            other_judgments_visible_to(item=item, user=user).order_by("submitted_at", "pk")
         )
         return page
     page.review = (
@@ -246,9 +243,7 @@ def item_page_data(*, assignment: Assignment, user: Any) -> ItemPage:
     if rubric is not None and (settings.has_task(TaskKind.SCORING) or page.review is not None):
         page.rubric = rubric_parts_of(rubric=rubric)
     page.others = list(
-        reviews_visible_to(item=item, user=user)
-        .exclude(reviewer=user)
-        .filter(status=Review.Status.SUBMITTED)
+        other_reviews_visible_to(item=item, user=user)
         .prefetch_related(_scores_prefetch())
         .order_by("submitted_at", "pk")
     )

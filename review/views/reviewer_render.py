@@ -23,10 +23,10 @@ from review.models import Assignment, Choice, Item, PairwiseJudgment, Review, Re
 from review.selectors.reviewer import ItemPage
 from review.services.pairwise import JudgmentInput, side_from_choice
 from review.services.reviewing import ReviewInput, review_input_from_review, scores_as_values
+from review.views.criterion_parts import rubric_parts
 from rubrics.files import number_out
 from rubrics.models import LANGUAGE_CODES, Criterion, CriterionGroup, text_in
 from rubrics.selectors import rubric_sections
-from rubrics.templatetags.rubrics import Level, rubric_levels
 
 
 @lru_cache(maxsize=64)
@@ -48,8 +48,9 @@ def _language(request: HttpRequest) -> str:
 class CriterionRow:
     criterion: Criterion
     title: str
-    description: str
-    levels: list[Level]
+    # Title, description, levels (with this row's answer checked) and anchors, rendered once
+    # per rubric version and language (review.views.criterion_parts).
+    head: SafeString
     value: str
     rationale: str
     evidence: list[int]
@@ -60,10 +61,6 @@ class CriterionRow:
     @property
     def evidence_text(self) -> str:
         return " ".join(str(turn) for turn in self.evidence)
-
-    @property
-    def has_anchors(self) -> bool:
-        return any(level.anchor for level in self.levels)
 
 
 def _score_text(score: Any) -> str:
@@ -87,25 +84,27 @@ def _criterion_rows(
     others = [
         {score.criterion_id: score for score in review.scores.all()} for review in page.others
     ]
+    parts = rubric_parts(rubric=page.rubric, lang=lang)
     sections = []
     for group, criteria in rubric_sections(rubric=page.rubric):
         rows = []
         for criterion in criteria:
             entry = data.scores.get(criterion.code)
+            value = values.get(criterion.code, "")
+            shown = parts.criteria[criterion.code]
             rows.append(
                 CriterionRow(
                     criterion=criterion,
-                    title=text_in(criterion.title, lang),
-                    description=text_in(criterion.description, lang),
-                    levels=rubric_levels(criterion, lang),
-                    value=values.get(criterion.code, ""),
+                    title=shown.title,
+                    head=shown.head(value),
+                    value=value,
                     rationale=entry.rationale if entry else "",
                     evidence=[turn + 1 for turn in entry.evidence_turns] if entry else [],
                     error=errors.get(criterion.code, ""),
                     others=[_other(scores.get(criterion.pk)) for scores in others],
                 )
             )
-        sections.append((group, text_in(group.title, lang) if group else "", rows))
+        sections.append((group, parts.group_titles[group.pk] if group else "", rows))
     return sections
 
 

@@ -29,6 +29,7 @@ ROUTES = [
     Route("password_change", "user"),
     Route("password_change_done", "user"),
     Route("core:home", "user"),
+    Route("core:ping", "user"),
     Route("core:project_list", "user"),
     Route("core:project_detail", "project", _project),
     Route("core:project_audit", "project", _project, allowed=frozenset({"lead"})),
