@@ -169,18 +169,26 @@ def tiny_write(path: Path, *, sessions: int, seed: int = 13) -> None:
 
 
 def oversize_write(path: Path, *, big_bytes: int, sessions: int = 200, seed: int = 17) -> None:
-    """``messages`` JSONL with one record of about ``big_bytes`` bytes in the middle."""
+    """``messages`` JSONL with one record of about ``big_bytes`` bytes (if any) in the middle.
+
+    The large text is written in pieces, so this process never holds it.
+    """
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as out:
         for number in range(sessions):
-            content = f"({number}) {_sentence(rng, 3, 6)}"
-            if number == sessions // 2:
-                content = "word " * (big_bytes // 5)
+            reply = json.dumps(_sentence(rng, 3, 6))
+            if big_bytes and number == sessions // 2:
+                out.write(f'{{"id": "big-{number}", "messages": [{{"role": "user", "content": "')
+                piece = "word " * 200_000
+                for _ in range(-(-big_bytes // len(piece))):
+                    out.write(piece)
+                out.write(f'"}}, {{"role": "assistant", "content": {reply}}}]}}\n')
+                continue
             record = {
                 "id": f"big-{number}",
                 "messages": [
-                    {"role": "user", "content": content},
-                    {"role": "assistant", "content": _sentence(rng, 3, 6)},
+                    {"role": "user", "content": f"({number}) {_sentence(rng, 3, 6)}"},
+                    {"role": "assistant", "content": json.loads(reply)},
                 ],
             }
             out.write(json.dumps(record) + "\n")
@@ -210,6 +218,14 @@ def self_cpu_seconds() -> float:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM), which starts afresh at exec.
+
+    ``getrusage``'s ``ru_maxrss`` does not: Linux carries it across exec, so a child would
+    report the parent's RSS at the time of the fork whenever that was higher.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
