@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-DOCUMENT_INDEX = "dialogues_sessionsearch_document_trgm"
 # Turns are joined with a line break, which no search box sends, so a match never spans turns.
 _POSTGRES = """
 INSERT INTO dialogues_sessionsearch (session_id, document)
@@ -51,15 +50,7 @@ def search_documents_build(*, batch_id: int | None = None, project_id: int | Non
         if batch_id is not None
         else ("session.project_id = %s", [project_id])
     )
-    postgres = connection.vendor == "postgresql"
-    sql = (_POSTGRES if postgres else _SQLITE).format(where=where)
+    sql = (_POSTGRES if connection.vendor == "postgresql" else _SQLITE).format(where=where)
     with transaction.atomic(), connection.cursor() as cursor:
-        if postgres:
-            # New entries go to the index's pending list and are merged in one sorted pass at
-            # the end, as a CREATE INDEX would, instead of one index descent per trigram.
-            cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
         cursor.execute(sql, params)
-        built = max(cursor.rowcount, 0)
-        if postgres and built:
-            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [DOCUMENT_INDEX])
-        return built
+        return max(cursor.rowcount, 0)
