@@ -324,3 +324,29 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.category} on {self.session_id}"
+
+
+class SessionSearch(models.Model):
+    """A session's turns as one upper-cased text: what the session list's search reads.
+
+    Built after an import commits (``dialogues.services.search``), not per turn while it runs:
+    a trigram index over one document per session holds each trigram once per session, where
+    one over every turn held it once per turn and made storing turns five to ten times slower.
+    A session without its document yet is searched through its turns directly.
+    """
+
+    session = models.OneToOneField(
+        Session,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search",
+        verbose_name=_("session"),
+    )
+    document = models.TextField(_("search document"))
+
+    class Meta:
+        verbose_name = _("session search document")
+        verbose_name_plural = _("session search documents")
+
+    def __str__(self) -> str:
+        return f"search:{self.session_id}"

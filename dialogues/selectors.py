@@ -13,13 +13,22 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Upper
 from django.http import Http404
 
 from core.models import Project, Role
 from core.selectors import project_get_for_user
-from dialogues.models import Flag, ImportBatch, Session, Turn
+from dialogues.models import Flag, ImportBatch, Session, SessionSearch, Turn
 
 LEAD_ROLES = (Role.LEAD,)
 
@@ -92,14 +101,7 @@ def session_list(*, project: Project, filters: SessionFilters) -> QuerySet[Sessi
     """
     sessions = Session.objects.filter(project=project)
     if filters.q:
-        # Uncorrelated, so PostgreSQL runs it once over the trigram index on UPPER(text) and
-        # hashes the session ids; the outer filter keeps the project's own.
-        matching_turns = Turn.objects.filter(text__icontains=filters.q).values("session_id")
-        sessions = sessions.filter(
-            Q(source_id__icontains=filters.q)
-            | Q(topic__icontains=filters.q)
-            | Q(pk__in=matching_turns)
-        )
+        sessions = sessions.filter(_matching(project, filters.q))
     if filters.source:
         sessions = sessions.filter(source_format=filters.source)
     if filters.language:
@@ -125,6 +127,30 @@ def session_list(*, project: Project, filters: SessionFilters) -> QuerySet[Sessi
     if filters.until is not None:
         sessions = sessions.filter(created_at__date__lte=filters.until)
     return sessions.annotate(open_flags=_open_flag_count()).order_by("-batch_id", "pk")
+
+
+def search_pending(*, project: Project) -> bool:
+    """Whether some of the project's sessions have no search document yet."""
+    return Session.objects.filter(project=project, search__isnull=True).exists()
+
+
+def _matching(project: Project, q: str) -> Q:
+    """Sessions whose id, topic or turns contain ``q``, ignoring case, whatever is indexed yet.
+
+    Documents are upper-cased when built, and the query is upper-cased by the same database
+    function, so the comparison is the one ``icontains`` made on each turn. Uncorrelated, so
+    PostgreSQL runs it once over the trigram index and hashes the session ids. Sessions whose
+    document an import has not built yet are searched through their turns (unindexed, so
+    slower, and the list says so), never left out.
+    """
+    indexed = SessionSearch.objects.filter(document__contains=Upper(Value(q))).values("session_id")
+    match = Q(source_id__icontains=q) | Q(topic__icontains=q) | Q(pk__in=indexed)
+    if search_pending(project=project):
+        unindexed = Turn.objects.filter(
+            session__project=project, session__search__isnull=True, text__icontains=q
+        ).values("session_id")
+        match |= Q(pk__in=unindexed)
+    return match
 
 
 def _with_label(sessions: QuerySet[Session], label: str) -> QuerySet[Session]:

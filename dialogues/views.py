@@ -88,6 +88,7 @@ def session_list(request: AuthedHttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": _query_without_page(request),
+            "search_building": selectors.search_pending(project=project),
         },
     )
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from core.demo import DemoContext
 from dialogues.models import Candidate, ImportBatch, Session, Turn
+from dialogues.services.search import search_documents_build
 from exports.models import ExportSpecification, ExportVersion
 from exports.services.building import export_version_approve, export_version_build
 from exports.services.curation import CurationRules, CurationStats, curated_items
@@ -128,6 +129,9 @@ def _session(batch: ImportBatch, number: int, turns: list[tuple[str, str]]) -> S
         Turn(session=session, index=index, speaker=speaker, text=line)
         for index, (speaker, line) in enumerate(turns)
     )
+    # Sessions made outside an import need their search document too, or the session list
+    # would say that its search index is still being built.
+    search_documents_build(batch_id=batch.pk)
     return session
 
 

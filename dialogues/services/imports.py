@@ -55,6 +55,7 @@ from dialogues.services.import_writer import (
     PreparedSession,
     SessionWriter,
 )
+from dialogues.services.search import search_documents_build
 
 # Sessions written per round trip: large enough for COPY to pay off, small enough that the
 # rows of one chunk (with 20-turn sessions, about 40,000 turns) stay a few megabytes.
@@ -597,14 +598,23 @@ class _Rejected(Exception):
     """Raised inside the import transaction to roll it back when invalid records reject it."""
 
 
-def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> ImportOutcome:
-    """Read the batch's files into sessions, all at once or not at all.
+def import_batch_run(
+    *, batch_id: int, progress: Progress = _no_progress, build_search: bool = True
+) -> ImportOutcome:
+    """Read the batch's files into sessions, all at once or not at all; then their search.
+
+    The sessions are committed, screened and de-duplicated, first; their search documents are
+    built after that commit (``build_search``; the bench times the two apart), and until then
+    the session list searches them unindexed and says so.
 
     Idempotent: a batch that already ended (imported or rejected) reports what it did and
-    writes nothing; one that crashed or was killed midway left no rows and runs again.
+    writes nothing but search documents it lacks; one that crashed or was killed midway left
+    no rows and runs again.
     """
     batch = ImportBatch.objects.select_related("project").get(pk=batch_id)
     if batch.status in (ImportBatch.Status.IMPORTED, ImportBatch.Status.REJECTED):
+        if build_search and batch.status == ImportBatch.Status.IMPORTED:
+            search_documents_build(batch_id=batch.pk)
         return outcome_of(batch)
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING, failure="")
     outcome = ImportOutcome(batch_id=batch.pk, status=ImportBatch.Status.RUNNING)
@@ -645,6 +655,9 @@ def import_batch_run(*, batch_id: int, progress: Progress = _no_progress) -> Imp
         finally:
             # A bucket's upload copied to this worker: the bucket keeps the stored copy.
             shutil.rmtree(batch_dir(batch) / FETCHED, ignore_errors=True)
+    if build_search and outcome.status == ImportBatch.Status.IMPORTED:
+        progress(None, message=_("Building the search index"), force=True)
+        search_documents_build(batch_id=batch.pk)
     # Done stays where the byte meter left it: the whole size once every file was read.
     progress(None, message=_("Done"), force=True)
     return outcome
