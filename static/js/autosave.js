@@ -67,6 +67,7 @@
     inFlight = true;
     const carried = changes;
     let answer = null;
+    let line = null;
     try {
       answer = await fetch(url, {
         method: "POST",
@@ -74,10 +75,10 @@
         headers,
         credentials: "same-origin",
       });
+      if (answer.ok || answer.status === 422) line = await statusLine(answer);
     } catch {
-      answer = null;
+      line = null; // no answer, or it broke off half-read: a failure like any other
     }
-    const line = answer && (answer.ok || answer.status === 422) ? await statusLine(answer) : null;
     inFlight = false;
     if (leaving) return;
     if (line && line.dataset.state === "saved") {
@@ -90,6 +91,7 @@
       // reviewer's next change is tried afresh, and leaving the page still warns.
       failures = 0;
       show(line);
+      if (changes > carried) debounce = setTimeout(save, DEBOUNCE_MS);
     } else {
       showFailure();
       scheduleRetry();
