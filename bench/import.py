@@ -1,7 +1,7 @@
 """Import throughput against the plain floor: parse the same file, COPY its rows into plain tables.
 
 Run from the repository root, against a PostgreSQL database used for nothing else (its name must
-contain "bench"; the script empties the dialogues tables between runs):
+contain "bench"; the script drops and creates it, then empties the dialogues tables between runs):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rapport_bench .venv/bin/python bench/import.py
 
@@ -623,6 +623,9 @@ def main() -> int:
     if not url.startswith("postgres") or "bench" not in url.rsplit("/", 1)[-1]:
         print("Set DATABASE_URL to a PostgreSQL database whose name contains 'bench'.")
         return 2
+    from bench.review_load import recreate_database
+
+    recreate_database(url)  # a fresh database each run: nothing left from an earlier one
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
         check=True,
