@@ -574,7 +574,7 @@ SPECTACULAR_SETTINGS = {
         "ExportKindEnum": "exports.models.ExportKindChoice",
         "ExportVersionStatusEnum": "exports.models.ExportVersion.Status",
         "SessionLanguageEnum": "dialogues.models.Language",
-        "JudgeLanguageEnum": "review.models_judges.JudgeLanguage",
+        "JudgeLanguageEnum": "review.models.judges.JudgeLanguage",
     },
 }
 
