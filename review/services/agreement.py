@@ -2,7 +2,7 @@
 
 The report is a plain JSON-ready dict (see :func:`project_agreement` for its shape) so the same
 numbers feed the dashboard, its CSV download, the API, ``agreement_report`` and the cache. The
-statistics themselves are review.agreement's; this module only chooses the tables and the
+statistics themselves are review.stats's; this module only chooses the tables and the
 levels of measurement from the rubric.
 """
 
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from core.audit import AuditAction, audit_record
 from core.locks import project_work_lock
 from core.models import Job, Project
-from review.agreement import (
+from review.stats import (
     AlphaResult,
     Caution,
     Level,
