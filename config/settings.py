@@ -569,7 +569,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "review.models.Assignment.Status",
         "ReviewStatusEnum": "review.models.Review.Status",
         "PairChoiceEnum": "review.models.Choice",
-        "ScreenChoiceEnum": "review.serializers.SIDE_CHOICES",
+        "ScreenChoiceEnum": "review.api.serializers.SIDE_CHOICES",
         "ItemKindEnum": "review.models.Item.Kind",
         "ExportKindEnum": "exports.models.ExportKindChoice",
         "ExportVersionStatusEnum": "exports.models.ExportVersion.Status",

@@ -3,7 +3,9 @@ and judges (apis_agreement.py)."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from review import apis, apis_agreement, apis_triage
+from review.api import agreement as apis_agreement
+from review.api import triage as apis_triage
+from review.api import work as apis
 
 item = "projects/<slug:slug>/review/items/<int:item_id>/"
 
