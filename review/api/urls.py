@@ -1,5 +1,5 @@
-"""API routes of the review app: reviewers' work and leads' project status (apis.py), agreement
-and judges (apis_agreement.py)."""
+"""API routes of the review app: reviewers' work and leads' project status (work.py), the queue's
+triage settings (triage.py), agreement and judges (agreement.py)."""
 
 from django.urls import URLPattern, URLResolver, path
 
