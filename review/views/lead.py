@@ -21,9 +21,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.http import AuthedHttpRequest, redirect_target
+from core.markdown import guidelines_render
 from core.models import Project, Role
 from core.selectors import project_get_for_user, project_members
-from review.markdown import guidelines_render
 from review.models import Item, ReviewSettings
 from review.outcome import item_disagreement, item_final_choice, item_final_scores
 from review.selectors import lead as selectors
