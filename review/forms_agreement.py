@@ -10,9 +10,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from review.judges.endpoint import judge_api_keys
 from review.judges.network import base_url_problem
 from review.judges.prompts import PROMPTS_DIR
-from review.judges.settings import judge_api_keys
 from review.models import JudgeConfig
 from rubrics.models import Rubric
 

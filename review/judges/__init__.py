@@ -13,7 +13,14 @@ models built on top of it. The public surface:
 """
 
 from review.judges.answers import JudgeAnswer, JudgeAttempt
+from review.judges.both_orders import (
+    PairwiseOutcome,
+    judge_pair,
+    pairwise_both_orders,
+    pairwise_combine,
+)
 from review.judges.calling import JudgeCancelled, judge_call, judge_client
+from review.judges.endpoint import JudgeConfigError, JudgeSettings
 from review.judges.inputs import (
     JudgeCriterion,
     JudgeRubric,
@@ -21,14 +28,7 @@ from review.judges.inputs import (
     PairwiseRequest,
     ScoreRequest,
 )
-from review.judges.pairwise import (
-    PairwiseOutcome,
-    judge_pair,
-    pairwise_both_orders,
-    pairwise_combine,
-)
 from review.judges.runner import JudgeRunSummary, judge_many
-from review.judges.settings import JudgeConfigError, JudgeSettings
 
 __all__ = [
     "JudgeAnswer",
