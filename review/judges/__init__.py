@@ -3,12 +3,12 @@
 This package is the calling layer only; judge configurations, runs and stored answers are
 models built on top of it. The public surface:
 
-- :class:`JudgeSettings` (settings.py): one judge's endpoint, model and calling parameters.
+- :class:`JudgeSettings` (endpoint.py): one judge's endpoint, model and calling parameters.
 - :class:`JudgeRubric`, :class:`JudgeCriterion`, :class:`ScoreRequest`,
   :class:`PairwiseRequest` (inputs.py): what a judge is asked about.
 - :func:`judge_many` (runner.py): a concurrent, cancellable run delivering
   :class:`JudgeAnswer` objects (answers.py) one at a time.
-- :func:`judge_pair`, :func:`pairwise_both_orders`, :func:`pairwise_combine` (pairwise.py):
+- :func:`judge_pair`, :func:`pairwise_both_orders`, :func:`pairwise_combine` (both_orders.py):
   both-orders pairwise judging and position consistency.
 """
 
