@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from review.agreement import (
+from review.stats import (
     LEVELS,
     AlphaResult,
     Level,

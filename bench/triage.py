@@ -16,7 +16,7 @@ come from the same functions the application uses (``review.judges.signals``,
   control slice is, so only its items count. The estimate triage would give from every
   reviewed item (biased: those are where the judge was unsure) is shown beside it.
 
-Two sets: the demo's material (review/demo_data/sessions.yaml: a careful and a rushed session
+Two sets: the demo's material (review/demo/sessions.yaml: a careful and a rushed session
 per concern, and its response pairs), whose human verdicts are the demo's, and a generated set
 with a known mix of easy items, hard items (the judge is unsure and often wrong) and items the
 judge gets confidently wrong. The demo has no judge answers of its own, so its judge is the same
@@ -235,7 +235,7 @@ def demo_set() -> list[SimItem]:
     """The demo's items with the demo reviewers' verdicts; margins say how plain each case is."""
     import yaml
 
-    data = yaml.safe_load((ROOT / "review/demo_data/sessions.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "review/demo/sessions.yaml").read_text(encoding="utf-8"))
     items = []
     for language in ("en", "zh-hans"):
         for _concern in data[language]:

@@ -224,7 +224,7 @@ if os.environ.get("CACHE_URL", "").startswith(("redis://", "rediss://")):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The scoring page's rendered criteria (review.views.criterion_parts), per rubric version,
+# The scoring page's rendered criteria (rubrics.parts), per rubric version,
 # language and template: immutable, so every web process may keep its own copy in memory,
 # the cheapest to read. RUBRIC_PARTS_CACHE names another alias of CACHES to share them instead.
 CACHES["rubric_parts"] = {
@@ -569,12 +569,12 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "review.models.Assignment.Status",
         "ReviewStatusEnum": "review.models.Review.Status",
         "PairChoiceEnum": "review.models.Choice",
-        "ScreenChoiceEnum": "review.serializers.SIDE_CHOICES",
+        "ScreenChoiceEnum": "review.api.serializers.SIDE_CHOICES",
         "ItemKindEnum": "review.models.Item.Kind",
         "ExportKindEnum": "exports.models.ExportKindChoice",
         "ExportVersionStatusEnum": "exports.models.ExportVersion.Status",
         "SessionLanguageEnum": "dialogues.models.Language",
-        "JudgeLanguageEnum": "review.models_judges.JudgeLanguage",
+        "JudgeLanguageEnum": "review.models.judges.JudgeLanguage",
     },
 }
 

@@ -45,7 +45,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("core.api_urls")),
     path("", include("rubrics.api_urls")),
     path("", include("dialogues.api_urls")),
-    path("", include("review.api_urls")),
+    path("", include("review.api.urls")),
     path("", include("exports.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(

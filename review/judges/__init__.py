@@ -3,17 +3,24 @@
 This package is the calling layer only; judge configurations, runs and stored answers are
 models built on top of it. The public surface:
 
-- :class:`JudgeSettings` (settings.py): one judge's endpoint, model and calling parameters.
+- :class:`JudgeSettings` (endpoint.py): one judge's endpoint, model and calling parameters.
 - :class:`JudgeRubric`, :class:`JudgeCriterion`, :class:`ScoreRequest`,
   :class:`PairwiseRequest` (inputs.py): what a judge is asked about.
 - :func:`judge_many` (runner.py): a concurrent, cancellable run delivering
   :class:`JudgeAnswer` objects (answers.py) one at a time.
-- :func:`judge_pair`, :func:`pairwise_both_orders`, :func:`pairwise_combine` (pairwise.py):
+- :func:`judge_pair`, :func:`pairwise_both_orders`, :func:`pairwise_combine` (both_orders.py):
   both-orders pairwise judging and position consistency.
 """
 
 from review.judges.answers import JudgeAnswer, JudgeAttempt
+from review.judges.both_orders import (
+    PairwiseOutcome,
+    judge_pair,
+    pairwise_both_orders,
+    pairwise_combine,
+)
 from review.judges.calling import JudgeCancelled, judge_call, judge_client
+from review.judges.endpoint import JudgeConfigError, JudgeSettings
 from review.judges.inputs import (
     JudgeCriterion,
     JudgeRubric,
@@ -21,14 +28,7 @@ from review.judges.inputs import (
     PairwiseRequest,
     ScoreRequest,
 )
-from review.judges.pairwise import (
-    PairwiseOutcome,
-    judge_pair,
-    pairwise_both_orders,
-    pairwise_combine,
-)
 from review.judges.runner import JudgeRunSummary, judge_many
-from review.judges.settings import JudgeConfigError, JudgeSettings
 
 __all__ = [
     "JudgeAnswer",

@@ -33,7 +33,7 @@ class JudgeAnswer:
     keep the model's raw text (when there was any) and the reason in ``error``, so a lead can
     read what the judge said; they are never counted as a score of any value.
     For pairwise answers ``choice`` and ``preferences`` are as the judge saw the responses
-    (A first); ``swapped`` says whether A was the caller's B. See ``review.judges.pairwise``.
+    (A first); ``swapped`` says whether A was the caller's B. See ``review.judges.both_orders``.
     """
 
     key: str

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from openai import OpenAI
 
 from review.judges.answers import JudgeAnswer, JudgeAttempt, Status
+from review.judges.endpoint import JudgeSettings
 from review.judges.inputs import JudgeRequest, PairwiseRequest, ScoreRequest
 from review.judges.network import JudgeHostRefused, base_url_problem, judge_http_client
 from review.judges.parsing import (
@@ -31,7 +32,6 @@ from review.judges.parsing import (
     score_verdict_read,
 )
 from review.judges.prompts import JudgePrompt, pairwise_prompt_render, score_prompt_render
-from review.judges.settings import JudgeSettings
 
 
 class JudgeCancelled(Exception):

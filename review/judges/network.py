@@ -28,7 +28,7 @@ import httpx2
 from django.conf import settings as django_settings
 from django.utils.translation import gettext as _
 
-from review.judges.settings import JudgeConfigError
+from review.judges.endpoint import JudgeConfigError
 
 # What a chat completion needs; everything else the client would add (organisation and project
 # ids read from OPENAI_* variables, telemetry) stays on the server.

@@ -21,6 +21,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Literal
 
+from review.judges.endpoint import Language
 from review.judges.inputs import (
     JudgeCriterion,
     JudgeRubric,
@@ -28,7 +29,6 @@ from review.judges.inputs import (
     PairwiseRequest,
     ScoreRequest,
 )
-from review.judges.settings import Language
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 Kind = Literal["score", "pairwise"]

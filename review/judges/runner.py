@@ -26,8 +26,8 @@ from openai import OpenAI
 
 from review.judges.answers import JudgeAnswer
 from review.judges.calling import JudgeCancelled, judge_call, judge_client
+from review.judges.endpoint import JudgeSettings
 from review.judges.inputs import JudgeRequest
-from review.judges.settings import JudgeSettings
 
 
 @dataclass

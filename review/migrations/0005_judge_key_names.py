@@ -7,7 +7,7 @@ that name, the judge stops with "not one of the keys" until a lead picks one (do
 
 from django.db import migrations, models
 
-import review.models_judges
+import review.models.judges
 
 PREFIX = "RAPPORT_JUDGE_KEY_"
 
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                     "name; empty for a server that needs no key."
                 ),
                 max_length=50,
-                validators=[review.models_judges.validate_key_name],
+                validators=[review.models.judges.validate_key_name],
                 verbose_name="API key",
             ),
         ),

@@ -1,6 +1,6 @@
 """Long rating tables for the agreement statistics, read from the database.
 
-Every table is a pandas DataFrame in the shape review.agreement expects: one row per rating with
+Every table is a pandas DataFrame in the shape review.stats expects: one row per rating with
 ``item``, ``rater``, ``value`` (and ``criterion``, ``created_at`` where they apply). Items
 reviewed in Rapport are named by their primary key as a string ("12"); items of an imported
 spreadsheet study by "ext:" and the study's own name, so the two never collide.

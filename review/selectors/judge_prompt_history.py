@@ -16,11 +16,11 @@ from typing import cast
 
 import pandas as pd
 
-from review.agreement.judges import judge_alignment
-from review.agreement.results import Level
 from review.models import JudgeConfig, JudgeResult
 from review.selectors.access import review_settings_for
 from review.selectors.agreement import human_ratings
+from review.stats.judges import judge_alignment
+from review.stats.results import Level
 from rubrics.models import Rubric
 
 # A history table wants the point figures; a short bootstrap keeps the page quick.

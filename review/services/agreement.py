@@ -2,7 +2,7 @@
 
 The report is a plain JSON-ready dict (see :func:`project_agreement` for its shape) so the same
 numbers feed the dashboard, its CSV download, the API, ``agreement_report`` and the cache. The
-statistics themselves are review.agreement's; this module only chooses the tables and the
+statistics themselves are review.stats's; this module only chooses the tables and the
 levels of measurement from the rubric.
 """
 
@@ -22,18 +22,6 @@ from django.utils.translation import gettext as _
 from core.audit import AuditAction, audit_record
 from core.locks import project_work_lock
 from core.models import Job, Project
-from review.agreement import (
-    AlphaResult,
-    Caution,
-    Level,
-    alpha_by_criterion,
-    alpha_by_week,
-    judge_alignment,
-    judge_pairwise_alignment,
-    judge_position_consistency,
-    pairwise_agreement,
-    reviewer_agreement,
-)
 from review.models import AgreementSnapshot, Item
 from review.outcome import item_status_refresh
 from review.selectors.agreement import (
@@ -47,6 +35,18 @@ from review.selectors.agreement import (
     pairwise_choices,
     rubric_criteria,
     rubric_for_agreement,
+)
+from review.stats import (
+    AlphaResult,
+    Caution,
+    Level,
+    alpha_by_criterion,
+    alpha_by_week,
+    judge_alignment,
+    judge_pairwise_alignment,
+    judge_position_consistency,
+    pairwise_agreement,
+    reviewer_agreement,
 )
 from rubrics.models import Criterion, Rubric
 from rubrics.scoring import NA_RULE, ScoreError, rubric_score

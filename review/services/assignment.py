@@ -41,7 +41,7 @@ from core.limits import text_too_long
 from core.locks import member_work_lock
 from core.models import Project
 from review.models import Assignment, Item, ReviewSettings
-from review.models_triage import TriageBand
+from review.models.triage import TriageBand
 from review.outcome import FINAL_STATUSES, item_status_refresh
 from review.selectors.access import review_settings_for
 from review.selectors.triage import open_crisis_flag

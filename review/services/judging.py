@@ -36,9 +36,9 @@ from review.judges import (
     pairwise_both_orders,
 )
 from review.judges.calling import prompt_render
+from review.judges.endpoint import JudgeSettings, judge_api_keys, unknown_key_message
 from review.judges.inputs import JudgeRequest
 from review.judges.network import JudgeHostRefused, base_url_problem
-from review.judges.settings import JudgeSettings, judge_api_keys, unknown_key_message
 from review.models import Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import review_settings_for
 from review.selectors.judge_examples import judge_calibration_examples

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from core.models import Project
 from review.models import ReviewSettings
-from review.models_triage import TriageRank
+from review.models.triage import TriageRank
 from review.selectors.access import review_settings_for
 from review.selectors.triage import triage_plan
 

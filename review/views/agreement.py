@@ -24,7 +24,7 @@ from core.http import AuthedHttpRequest
 from core.models import Job, Project, Role
 from core.selectors import project_get_for_user
 from core.spreadsheets import csv_response
-from review.forms_agreement import AgreementFilterForm, JudgeConfigForm, SendBackForm
+from review.forms import AgreementFilterForm, JudgeConfigForm, SendBackForm
 from review.models import Choice, Item, JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.access import user_sees_judges
 from review.selectors.agreement import (

@@ -21,9 +21,19 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.http import AuthedHttpRequest, redirect_target
+from core.markdown import guidelines_render
 from core.models import Project, Role
 from core.selectors import project_get_for_user, project_members
-from review.markdown import guidelines_render
+from review.forms import (
+    AddItemsForm,
+    ApprovalRuleForm,
+    MemberForm,
+    PairChoiceForm,
+    ProjectCreateForm,
+    ReasonForm,
+    SessionFilterForm,
+    SettingsForm,
+)
 from review.models import Item, ReviewSettings
 from review.outcome import item_disagreement, item_final_choice, item_final_scores
 from review.selectors import lead as selectors
@@ -36,16 +46,6 @@ from review.services import calibration as calibration_services
 from review.services import items as item_services
 from review.services import projects as project_services
 from review.services.calibration import calibration_result
-from review.views.lead_forms import (
-    AddItemsForm,
-    ApprovalRuleForm,
-    MemberForm,
-    PairChoiceForm,
-    ProjectCreateForm,
-    ReasonForm,
-    SessionFilterForm,
-    SettingsForm,
-)
 
 SESSIONS_SHOWN = 100
 

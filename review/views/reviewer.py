@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.http import AuthedHttpRequest
+from core.markdown import guidelines_render
 from core.models import Project, Role
 from core.selectors import project_get_for_user
-from review.markdown import guidelines_render
 from review.models import (
     Assignment,
     Item,

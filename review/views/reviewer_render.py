@@ -17,15 +17,15 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from core.markdown import guidelines_render
 from dialogues.models import Speaker
-from review.markdown import guidelines_render
 from review.models import Assignment, Choice, Item, PairwiseJudgment, Review, ReviewFlag, TaskKind
 from review.selectors.reviewer import ItemPage
 from review.services.pairwise import JudgmentInput, side_from_choice
 from review.services.reviewing import ReviewInput, review_input_from_review, scores_as_values
-from review.views.criterion_parts import rubric_parts
 from rubrics.files import number_out
 from rubrics.models import LANGUAGE_CODES, Criterion, CriterionGroup, text_in
+from rubrics.parts import rubric_parts
 from rubrics.selectors import rubric_sections
 
 
@@ -49,7 +49,7 @@ class CriterionRow:
     criterion: Criterion
     title: str
     # Title, description, levels (with this row's answer checked) and anchors, rendered once
-    # per rubric version and language (review.views.criterion_parts).
+    # per rubric version and language (rubrics.parts).
     head: SafeString
     value: str
     rationale: str

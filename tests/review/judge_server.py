@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from review.judges.settings import JudgeSettings
+from review.judges.endpoint import JudgeSettings
 
 
 @dataclass(frozen=True)

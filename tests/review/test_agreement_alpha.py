@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from review.agreement import LEVELS, Undefined, alpha_by_criterion, alpha_estimate, coincidence
-from review.agreement.coincidence import alpha_point, alphas_for_weights, patterns_from_counts
-from review.agreement.frames import ratings_clean, unit_counts
+from review.stats import LEVELS, Undefined, alpha_by_criterion, alpha_estimate, coincidence
+from review.stats.coincidence import alpha_point, alphas_for_weights, patterns_from_counts
+from review.stats.frames import ratings_clean, unit_counts
 from tests.review.agreement_data import (
     KRIPPENDORFF_2011,
     KRIPPENDORFF_2011_ALPHA,
@@ -272,7 +272,7 @@ def test_single_criterion_call_refuses_mixed_criteria():
 
 
 def test_patterns_are_numpys_distinct_rows_in_numpys_order():
-    from review.agreement.coincidence import _unique_rows
+    from review.stats.coincidence import _unique_rows
 
     rng = np.random.default_rng(3)
     small = rng.integers(0, 4, size=(500, 6))

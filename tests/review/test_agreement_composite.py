@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from review.agreement import alpha_by_week, alpha_estimate, composite_build
+from review.stats import alpha_by_week, alpha_estimate, composite_build
 
 
 def _scores(rows):

@@ -15,8 +15,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.models import Membership, Role
-from review.agreement import alpha_estimate
 from review.services.agreement import project_agreement
+from review.stats import alpha_estimate
 from tests.conftest import client_for
 from tests.factories import ProjectFactory, UserFactory
 from tests.review.agreement_fixtures import krippendorff_reviews, level_rubric, reviewed_item

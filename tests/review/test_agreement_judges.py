@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from review.agreement import judge_alignment, kappa_quadratic
+from review.stats import judge_alignment, kappa_quadratic
 
 
 def test_quadratic_kappa_matches_a_hand_computed_example():

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from review.agreement import (
+from review.stats import (
     judge_pairwise_alignment,
     judge_position_consistency,
     pairwise_agreement,

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from review.agreement import LEVELS, Undefined, alpha_estimate
-from review.agreement.coincidence import patterns_from_counts
-from review.agreement.frames import ratings_clean, unit_counts
+from review.stats import LEVELS, Undefined, alpha_estimate
+from review.stats.coincidence import patterns_from_counts
+from review.stats.frames import ratings_clean, unit_counts
 from tests.review.agreement_data import matrix_to_long
 
 N_BOOT = 30

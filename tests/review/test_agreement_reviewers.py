@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from review.agreement import reviewer_agreement
+from review.stats import reviewer_agreement
 
 
 def _panel(scores):

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 
-from review.agreement import alpha_by_criterion
 from review.models import JudgeConfig, JudgeResult
 from review.services.agreement import project_agreement
 from review.services.judging import judge_result_score
+from review.stats import alpha_by_criterion
 from rubrics.scoring import rubric_score
 from rubrics.services import rubrics_load_builtin
 from tests.conftest import client_for

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import Role
-from review.views.criterion_parts import HEAD_TEMPLATE
 from rubrics.models import Rubric
+from rubrics.parts import HEAD_TEMPLATE
 from tests.conftest import client_for
 from tests.factories import member
 from tests.review.factories import AssignmentFactory

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from core.models import Project
 from dialogues.models import SourceRating
-from review.demo_agreement import RATER
+from review.demo.agreement import RATER
 from review.services.agreement import project_agreement
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from core.models import AuditEvent
-from review.demo import BATCH_NAME
+from review.demo.work import BATCH_NAME
 from review.models import Item
 from review.selectors.lead import adjudication_queue
 

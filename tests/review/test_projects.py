@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.markdown import guidelines_render
 from core.models import AuditEvent, Membership, Role
-from review.markdown import guidelines_render
 from review.models import ReviewSettings, TaskKind
 from review.services.projects import (
     ProjectSetupError,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from core.models import AuditEvent
 from dialogues.models import Flag
 from review.models import Assignment, ReviewSettings
-from review.models_triage import TriageBand, TriageRank
+from review.models.triage import TriageBand, TriageRank
 from review.selectors.triage import in_control_slice, triage_band_counts
 from review.services.assignment import assignment_next
 from review.services.projects import review_settings_update, settings_change_of

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from review.agreement import MAX_DROPPED_SHARE, MIN_ITEMS, MIN_RATINGS_PER_ITEM
 from review.management.commands._agreement_args import project_from, rubric_arguments, rubric_from
 from review.services.agreement import DEFAULT_BOOT, project_agreement
+from review.stats import MAX_DROPPED_SHARE, MIN_ITEMS, MIN_RATINGS_PER_ITEM
 
 
 class Command(BaseCommand):

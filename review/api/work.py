@@ -23,11 +23,7 @@ from core.http import AuthedRequest
 from core.models import Role
 from core.selectors import project_get_for_user
 from dialogues.models import Candidate
-from review.models import Assignment, Item, PairwiseJudgment, Review
-from review.selectors.access import item_get_for_user, judgments_visible_to, reviews_visible_to
-from review.selectors.reviewer import assignment_for_reviewer, item_page_data
-from review.selectors.status import project_review_status
-from review.serializers import (
+from review.api.serializers import (
     JudgmentDraftSerializer,
     JudgmentInSerializer,
     OwnWorkSerializer,
@@ -38,6 +34,10 @@ from review.serializers import (
     VisibleWorkSerializer,
     WorkSerializer,
 )
+from review.models import Assignment, Item, PairwiseJudgment, Review
+from review.selectors.access import item_get_for_user, judgments_visible_to, reviews_visible_to
+from review.selectors.reviewer import assignment_for_reviewer, item_page_data
+from review.selectors.status import project_review_status
 from review.services.assignment import AssignmentError, assignment_next, assignment_skip
 from review.services.pairwise import judgment_draft_save, judgment_edit, judgment_submit
 from review.services.reviewing import ReviewError, review_draft_save, review_edit, review_submit

@@ -167,7 +167,7 @@ class SessionRefSerializer(serializers.Serializer[Any]):
 
 
 class WorkSerializer(serializers.Serializer[Any]):
-    """One item as its reviewer works on it (built by ``review.apis.work_payload``)."""
+    """One item as its reviewer works on it (built by ``review.api.work.work_payload``)."""
 
     project = serializers.CharField(help_text="The project's slug.")
     item = ItemRefSerializer()

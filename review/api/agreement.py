@@ -30,7 +30,7 @@ from core.http import AuthedRequest
 from core.models import Project, Role
 from core.selectors import project_get_for_user
 from core.serializers import JobSerializer
-from review.forms_agreement import AgreementFilterForm
+from review.forms import AgreementFilterForm
 from review.models import JudgeConfig, JudgeItemSignal, JudgeRun
 from review.selectors.agreement import rubric_for_agreement, rubrics_rated
 from review.selectors.judge_prompt_history import judge_prompt_history

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Job, Project
 from review.judges import JudgeSettings
-from review.models import Item
+from review.models.work import Item
 from rubrics.models import Rubric
 
 KEY_NAME = re.compile(r"[a-z0-9_]{1,50}")

@@ -457,18 +457,6 @@ class Adjudication(models.Model):
         return f"adjudication of {self.item}"
 
 
-# Judges, external ratings and agreement snapshots live in their own module.
-from review.models_judges import (  # noqa: E402, F401
-    AgreementSnapshot,
-    ExternalRating,
-    JudgeConfig,
-    JudgeItemSignal,
-    JudgeResult,
-    JudgeRun,
-)
-from review.models_triage import TriageRank  # noqa: E402, F401
-
-
 class CalibrationWaiver(models.Model):
     """A lead's decision that a reviewer may do live work without passing calibration.
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from openai import OpenAI
 
 from review.judges.answers import JudgeAnswer
+from review.judges.endpoint import JudgeSettings
 from review.judges.inputs import PairwiseRequest
 from review.judges.runner import judge_many
-from review.judges.settings import JudgeSettings
 
 _SWAP = {"A": "B", "B": "A"}
 

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from review.agreement.results import LEVELS, Level
+from review.stats.results import LEVELS, Level
 
 REQUIRED = ("item", "rater", "value")
 

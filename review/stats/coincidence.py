@@ -27,7 +27,7 @@ import krippendorff
 import numpy as np
 import numpy.typing as npt
 
-from review.agreement.results import Level
+from review.stats.results import Level
 
 Floats = npt.NDArray[np.float64]
 

@@ -11,9 +11,9 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from review.agreement.frames import ratings_clean, shown
-from review.agreement.reliability import DEFAULT_BOOT, alpha_of_clean
-from review.agreement.results import (
+from review.stats.frames import ratings_clean, shown
+from review.stats.reliability import DEFAULT_BOOT, alpha_of_clean
+from review.stats.results import (
     JudgePairwiseAlignment,
     PairwiseAgreement,
     PairwiseDisagreement,

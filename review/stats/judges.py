@@ -7,9 +7,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from review.agreement.frames import ratings_clean
-from review.agreement.reliability import DEFAULT_BOOT, alpha_of_clean
-from review.agreement.results import (
+from review.stats.frames import ratings_clean
+from review.stats.reliability import DEFAULT_BOOT, alpha_of_clean
+from review.stats.results import (
     AlphaResult,
     ConfusionMatrix,
     Disagreement,

@@ -5,20 +5,20 @@ criterion and created_at) and get small frozen dataclasses back; nothing here to
 database. docs/agreement.md explains each statistic and how to read it.
 """
 
-from review.agreement.judges import judge_alignment, kappa_quadratic
-from review.agreement.pairwise import (
+from review.stats.judges import judge_alignment, kappa_quadratic
+from review.stats.pairwise import (
     TIES,
     judge_pairwise_alignment,
     judge_position_consistency,
     pairwise_agreement,
 )
-from review.agreement.reliability import (
+from review.stats.reliability import (
     alpha_by_criterion,
     alpha_by_week,
     alpha_estimate,
     composite_build,
 )
-from review.agreement.results import (
+from review.stats.results import (
     LEVELS,
     MAX_DROPPED_SHARE,
     MIN_ITEMS,
@@ -36,7 +36,7 @@ from review.agreement.results import (
     Undefined,
     WeeklyAlpha,
 )
-from review.agreement.reviewers import reviewer_agreement
+from review.stats.reviewers import reviewer_agreement
 
 __all__ = [
     "LEVELS",

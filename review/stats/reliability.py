@@ -10,9 +10,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from review.agreement.coincidence import alpha_point, alphas_bootstrap, patterns_from_counts
-from review.agreement.frames import ratings_clean, unit_counts
-from review.agreement.results import AlphaResult, Level, Undefined, WeeklyAlpha
+from review.stats.coincidence import alpha_point, alphas_bootstrap, patterns_from_counts
+from review.stats.frames import ratings_clean, unit_counts
+from review.stats.results import AlphaResult, Level, Undefined, WeeklyAlpha
 
 DEFAULT_BOOT = 1000
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from review.agreement.frames import ratings_clean
-from review.agreement.reliability import alpha_of_clean
-from review.agreement.results import Level, ReviewerAgreement
+from review.stats.frames import ratings_clean
+from review.stats.reliability import alpha_of_clean
+from review.stats.results import Level, ReviewerAgreement
 
 
 def reviewer_agreement(*, ratings: pd.DataFrame, level: Level) -> list[ReviewerAgreement]:

@@ -1,9 +1,11 @@
-"""API routes of the review app: reviewers' work and leads' project status (apis.py), agreement
-and judges (apis_agreement.py)."""
+"""API routes of the review app: reviewers' work and leads' project status (work.py), the queue's
+triage settings (triage.py), agreement and judges (agreement.py)."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from review import apis, apis_agreement, apis_triage
+from review.api import agreement as apis_agreement
+from review.api import triage as apis_triage
+from review.api import work as apis
 
 item = "projects/<slug:slug>/review/items/<int:item_id>/"
 

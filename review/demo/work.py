@@ -1,7 +1,7 @@
 """Demo step: a review project that shows the whole flow.
 
 On the demo project's own material (a small built-in set of synthetic CBT sessions and response
-pairs, review/demo_data/sessions.yaml, in English and Chinese) it sets up CTRS scoring and
+pairs, review/demo/sessions.yaml, in English and Chinese) it sets up CTRS scoring and
 pairwise preferences with two reviewers per item, then has the demo reviewers work through part
 of it with the same services the pages use:
 
@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from core.demo import DemoContext
 from dialogues.models import Candidate, ImportBatch, Session, SourcePreference, Turn
-from review.demo_agreement import agreement_demo_setup
+from review.demo.agreement import agreement_demo_setup
 from review.models import Assignment, Choice, Item, TaskKind
 from review.services.approval import ApprovalRule, item_reject, items_approve_by_rule
 from review.services.items import items_add_pairs, items_add_sessions
@@ -40,7 +40,7 @@ from review.services.reviewing import ReviewInput, ScoreInput, review_submit
 from rubrics.models import Rubric
 from rubrics.selectors import rubric_latest_published
 
-DATA = Path(__file__).parent / "demo_data" / "sessions.yaml"
+DATA = Path(__file__).parent / "sessions.yaml"
 BATCH_NAME = "review-demo (built in)"
 SOURCE_FORMAT = "rapport-demo"
 
