@@ -269,12 +269,13 @@ def _export(project, tmp_path: Path, **fields) -> dict[str, str]:
 
 @pytest.fixture
 def small_pieces(monkeypatch, settings):
-    from exports.services import curation
+    from exports.services import curation, curation_pairs
     from exports.writers import parquet
 
     settings.EXPORT_PSEUDONYM_SALT = "pinned-salt"
     settings.RAPPORT_VERSION = "0.1.0"
     monkeypatch.setattr(curation, "CHUNK", 7)
+    monkeypatch.setattr(curation_pairs, "CHUNK", 7)
     monkeypatch.setattr(parquet, "ROW_GROUP_ROWS", 16)
 
 
