@@ -19,7 +19,8 @@ from dialogues.models import Candidate, ImportBatch, Session, Turn
 from dialogues.services.search import search_documents_build
 from exports.models import ExportSpecification, ExportVersion
 from exports.services.building import export_version_approve, export_version_build
-from exports.services.curation import CurationRules, CurationStats, curated_items
+from exports.services.curation import curated_items
+from exports.services.curation_rules import CurationRules, CurationStats
 from review.models import Assignment, Item, PairwiseJudgment, Review, Rewrite, Score
 from rubrics.models import Rubric
 

@@ -14,7 +14,7 @@ from dialogues.models import Language
 from exports.models import DpoSource, ExportSpecification, SftStartChoice
 from exports.selectors import projects_criterion_codes
 from exports.services.agreement import PAIR_ITEM_SOURCES
-from exports.services.curation import rules_problem
+from exports.services.curation_rules import rules_problem
 from exports.writers import WRITERS
 
 

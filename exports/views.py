@@ -30,7 +30,7 @@ from exports.selectors import (
 from exports.services import specifications
 from exports.services.agreement import ExportRefused
 from exports.services.building import export_version_approve, export_version_start
-from exports.services.curation import REVIEWER_FLAG_REASON
+from exports.services.curation_rules import REVIEWER_FLAG_REASON
 from exports.services.diff import version_diff
 from exports.services.downloads import (
     archive_name,

@@ -35,13 +35,8 @@ from exports.services.agreement import (
     agreement_check,
     specification_agreement,
 )
-from exports.services.curation import (
-    CurationRules,
-    CurationStats,
-    curated_items,
-    curation_candidates,
-    rules_problem,
-)
+from exports.services.curation import curated_items, curation_candidates
+from exports.services.curation_rules import CurationRules, CurationStats, rules_problem
 from exports.spec import ExportRecord, ExportSpec
 from exports.splitting import SPLITS, SplitRatios
 

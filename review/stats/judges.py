@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 from review.stats.frames import ratings_clean
 from review.stats.reliability import DEFAULT_BOOT, alpha_of_clean
@@ -116,6 +115,10 @@ def _spearman(first: Floats, second: Floats) -> float | None:
     # Two points always correlate perfectly, and a constant has no ranks to correlate.
     if len(first) < 3 or np.ptp(first) == 0 or np.ptp(second) == 0:
         return None
+    # Imported here: scipy.stats weighs about 40 MB, which every worker and every export
+    # carried from start-up (the app registry imports this module) for this one call.
+    from scipy import stats
+
     return float(stats.spearmanr(first, second).statistic)
 
 

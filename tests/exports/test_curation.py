@@ -11,13 +11,9 @@ from django.db import connections
 from dialogues.models import Flag
 from exports.models import ExportSpecification
 from exports.services.agreement import ExportRefused, agreement_check, specification_agreement
-from exports.services.curation import (
-    CurationRules,
-    CurationStats,
-    curated_items,
-    pair_choice,
-    pair_verdict,
-)
+from exports.services.curation import curated_items
+from exports.services.curation_pairs import pair_choice, pair_verdict
+from exports.services.curation_rules import CurationRules, CurationStats
 from review.models import Adjudication, Item, Rewrite
 from tests.dialogues.factories import CandidateFactory, FlagFactory
 from tests.exports.records import (
@@ -371,7 +367,7 @@ def test_both_bad_or_tie_verdicts_veto_imported_preferences_and_margins(project)
 def test_reading_the_next_chunk_in_a_thread_gives_the_same_items(monkeypatch):
     from django.db import transaction
 
-    from exports.services import curation
+    from exports.services import curation, curation_pairs
 
     project = ProjectFactory(slug="threads")
     rubric = published_rubric()
@@ -385,6 +381,7 @@ def test_reading_the_next_chunk_in_a_thread_gives_the_same_items(monkeypatch):
         )
     approved_pair(project=project, people=people, choices=["a", "a"])
     monkeypatch.setattr(curation, "CHUNK", 3)
+    monkeypatch.setattr(curation_pairs, "CHUNK", 3)
     reads = []
     read_chunk = curation._read_chunk
 
@@ -393,6 +390,7 @@ def test_reading_the_next_chunk_in_a_thread_gives_the_same_items(monkeypatch):
         return read_chunk(ids)
 
     monkeypatch.setattr(curation, "_read_chunk", spy)
+    monkeypatch.setattr(curation_pairs, "_read_chunk", spy)
 
     def run(kind):
         specification = ExportSpecificationFactory(projects=[project], kind=kind)
@@ -550,7 +548,7 @@ def test_score_rules_are_refused_for_pairs_from_pair_items(project):
 
 def test_rows_fetched_whole_are_the_rows_django_gives(project):
     from dialogues.models import Session
-    from exports.services import curation
+    from exports.services import curation_reading as curation
     from review.models import Score
 
     item = approved_session(

@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.models import Role
-from exports.services.curation import CurationRules, CurationStats, sft_items
+from exports.services.curation import sft_items
+from exports.services.curation_rules import CurationRules, CurationStats
 from review.models import Adjudication, Item, Review
 from review.services.reviewing import ReviewInput, ScoreInput, review_edit
 from rubrics.models import Rubric, ScaleKind
