@@ -11,7 +11,11 @@ request and its ratio to ping, and the load average. Run the old and the new cod
 the other, a few times each, and compare CPU, never wall time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rapport_bench_cost \\
-        .venv/bin/python bench/review_round_cost.py [--rounds 40]
+        .venv/bin/python bench/review_round_cost.py [--rounds 40] [--profile DIR]
+
+``--profile DIR`` keeps a cProfile (CPU time) of each step over the counted rounds in
+``DIR/<step>.prof`` and the SQL of its last request in ``DIR/<step>.sql``; profiled CPU
+times are several times the plain ones, so read only their shares.
 """
 
 from __future__ import annotations
