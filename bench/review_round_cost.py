@@ -11,12 +11,17 @@ request and its ratio to ping, and the load average. Run the old and the new cod
 the other, a few times each, and compare CPU, never wall time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rapport_bench_cost \\
-        .venv/bin/python bench/review_round_cost.py [--rounds 40]
+        .venv/bin/python bench/review_round_cost.py [--rounds 40] [--profile DIR]
+
+``--profile DIR`` keeps a cProfile (CPU time) of each step over the counted rounds in
+``DIR/<step>.prof`` and the SQL of its last request in ``DIR/<step>.sql``; profiled CPU
+times are several times the plain ones, so read only their shares.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import os
 import secrets
@@ -49,6 +54,11 @@ def main() -> int:
     parser.add_argument(
         "--no-gc-freeze", action="store_true", help="undo config.wsgi's gc.freeze() to compare"
     )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="write a cProfile (CPU time) and the SQL of each step to DIR/<step>.prof, .sql",
+    )
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
@@ -62,7 +72,7 @@ def main() -> int:
         os.environ.update(env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         seeded = seed(reviewers=1, items=args.rounds + 5, turns=args.turns)
-        return _measure(seeded, args.rounds, not args.no_gc_freeze)
+        return _measure(seeded, args.rounds, not args.no_gc_freeze, args.profile)
     finally:
         from django.db import connections
 
@@ -70,7 +80,7 @@ def main() -> int:
         recreate_database(database_url, drop_only=True)
 
 
-def _measure(seeded: Any, rounds: int, freeze: bool) -> int:
+def _measure(seeded: Any, rounds: int, freeze: bool, profile: str | None) -> int:
     from django.db import connection
     from django.test import Client
 
@@ -87,16 +97,29 @@ def _measure(seeded: Any, rounds: int, freeze: bool) -> int:
     cpu: dict[str, list[float]] = defaultdict(list)
     queries: dict[str, list[int]] = defaultdict(list)
     counted = [0]
+    statements: dict[str, list[str]] = defaultdict(list)
+    current = [""]
+    profiles: dict[str, cProfile.Profile] = {}
 
     def count(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         counted[0] += 1
+        statements[current[0]].append(sql)
         return execute(sql, params, many, context)
 
     def step(name: str, call: Callable[[], Any], *statuses: int) -> Any:
         counted[0] = 0
+        current[0] = name
+        statements[name].clear()
+        profiler = (
+            profiles.setdefault(name, cProfile.Profile(time.process_time)) if profile else None
+        )
         started = time.process_time()
         with connection.execute_wrapper(count):
+            if profiler is not None:
+                profiler.enable()
             response = call()
+            if profiler is not None:
+                profiler.disable()
         cpu[name].append((time.process_time() - started) * 1000)
         queries[name].append(counted[0])
         if response.status_code not in statuses:
@@ -122,6 +145,15 @@ def _measure(seeded: Any, rounds: int, freeze: bool) -> int:
         if n == 0:  # the first round fills the per-process caches: not counted
             cpu.clear()
             queries.clear()
+            profiles.clear()
+    if profile:
+        folder = Path(profile)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, profiler in profiles.items():
+            profiler.dump_stats(folder / f"{name.replace(' ', '-')}.prof")
+            (folder / f"{name.replace(' ', '-')}.sql").write_text(
+                "\n".join(statements[name]) + "\n"
+            )
     frozen = "frozen" if gc.get_freeze_count() else "not frozen"
     print(f"{rounds} rounds, {len(seeded.criteria)} criteria, 30 turns; loaded objects {frozen}")
     print(f"{'step':<14}{'cpu median':>11}{'mean':>8}  {'queries':>7}  (ms)")

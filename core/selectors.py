@@ -40,13 +40,19 @@ def projects_for_user(*, user: User, roles: Iterable[str] | None = None) -> Quer
 
 
 def project_get_for_user(
-    *, slug: str, user: User, roles: Iterable[str] | None = None
+    *, slug: str, user: User, roles: Iterable[str] | None = None, related: Iterable[str] = ()
 ) -> tuple[Project, Membership]:
-    """The project and the caller's membership, or 404 (not a member) / 403 (wrong role)."""
+    """The project and the caller's membership, or 404 (not a member) / 403 (wrong role).
+
+    ``related`` names relations of the project to read in the same query (``select_related``
+    paths from the project, such as ``"review_settings"``).
+    """
     if not user.is_authenticated:
         raise Http404
     membership = (
-        Membership.objects.select_related("project").filter(project__slug=slug, user=user).first()
+        Membership.objects.select_related("project", *(f"project__{path}" for path in related))
+        .filter(project__slug=slug, user=user)
+        .first()
     )
     if membership is None:
         raise Http404

@@ -21,10 +21,11 @@ from statistics import median
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from core.audit import AuditAction, audit_record
 from review.models import Adjudication, Assignment, Item, PairwiseJudgment, Review, ReviewSettings
+from review.selectors.access import review_settings_of_item
 
 FINAL_STATUSES = (Item.Status.APPROVED, Item.Status.REJECTED)
 
@@ -116,10 +117,13 @@ def _share(spread: Decimal, criterion: Any) -> Decimal:
 
 
 def _status_for(item: Item, settings: ReviewSettings) -> str:
-    submitted = Assignment.objects.filter(item=item, status=Assignment.Status.SUBMITTED).count()
+    slots = Assignment.objects.filter(item=item).aggregate(
+        submitted=Count("pk", filter=Q(status=Assignment.Status.SUBMITTED)),
+        reserved=Count("pk", filter=Q(status=Assignment.Status.RESERVED)),
+    )
+    submitted = slots["submitted"]
     if submitted == 0:
-        active = Assignment.objects.filter(item=item, status=Assignment.Status.RESERVED).exists()
-        return Item.Status.IN_REVIEW if active else Item.Status.PENDING
+        return Item.Status.IN_REVIEW if slots["reserved"] else Item.Status.PENDING
     if submitted < settings.overlap + item.extra_slots:
         return Item.Status.IN_REVIEW
     if item.adjudications.exists():
@@ -137,8 +141,7 @@ def item_status_refresh(*, item: Item, actor: Any = None, reason: str = "") -> I
     """
     if item.status in FINAL_STATUSES:
         return item
-    settings, _created = ReviewSettings.objects.get_or_create(project_id=item.project_id)
-    status = _status_for(item, settings)
+    status = _status_for(item, review_settings_of_item(item=item))
     if status != item.status:
         with transaction.atomic():
             before = item.status

@@ -42,6 +42,15 @@ def review_settings_for(*, project: Project) -> ReviewSettings:
     return settings
 
 
+def review_settings_of_item(*, item: Item) -> ReviewSettings:
+    """``review_settings_for`` the item's project: the settings the request has read with it
+    when the item carries its project, else read (or made) without reading the project."""
+    if Item.project.is_cached(item):
+        return review_settings_for(project=item.project)
+    settings, _created = ReviewSettings.objects.get_or_create(project_id=item.project_id)
+    return settings
+
+
 def item_get_for_user(*, item_id: int, user: Any) -> tuple[Item, str]:
     """The item and the caller's role, or 404.
 
@@ -65,9 +74,14 @@ def user_has_submitted(*, item: Item, user: Any) -> bool:
     ).exists()
 
 
-def user_sees_others(*, item: Item, user: Any) -> bool:
-    """May this user see other people's reviews or judgments of the item?"""
-    role = _role(project_id=item.project_id, user=user)
+def user_sees_others(*, item: Item, user: Any, role: str | None = None) -> bool:
+    """May this user see other people's reviews or judgments of the item?
+
+    ``role`` is the user's role in the item's project when the caller has just read their
+    membership; without it, it is read here.
+    """
+    if role is None:
+        role = _role(project_id=item.project_id, user=user)
     if role == Role.LEAD:
         return True
     # The setting first: it usually comes with the project already read, the slot never does.
@@ -85,17 +99,19 @@ def reviews_visible_to(*, item: Item, user: Any) -> QuerySet[Review]:
     return reviews.filter(reviewer=user)
 
 
-def other_reviews_visible_to(*, item: Item, user: Any) -> QuerySet[Review]:
+def other_reviews_visible_to(*, item: Item, user: Any, role: str | None = None) -> QuerySet[Review]:
     """Other people's submitted reviews of the item that this user may see (none, without a
-    query, when they may see none)."""
-    if not user_sees_others(item=item, user=user):
+    query, when they may see none). ``role`` as for ``user_sees_others``."""
+    if not user_sees_others(item=item, user=user, role=role):
         return Review.objects.none()
     return Review.objects.filter(item=item, status=Review.Status.SUBMITTED).exclude(reviewer=user)
 
 
-def other_judgments_visible_to(*, item: Item, user: Any) -> QuerySet[PairwiseJudgment]:
+def other_judgments_visible_to(
+    *, item: Item, user: Any, role: str | None = None
+) -> QuerySet[PairwiseJudgment]:
     """``other_reviews_visible_to`` for pairwise judgments."""
-    if not user_sees_others(item=item, user=user):
+    if not user_sees_others(item=item, user=user, role=role):
         return PairwiseJudgment.objects.none()
     return PairwiseJudgment.objects.filter(
         item=item, status=PairwiseJudgment.Status.SUBMITTED

@@ -184,16 +184,47 @@ def assignment_for_reviewer(*, project: Project, item_id: int, user: Any) -> Ass
     return assignment
 
 
-def scoring_rubric(*, assignment: Assignment) -> Rubric | None:
-    """The rubric version a session item is scored against here, with its criteria; None when
-    the project does not score sessions (rewrite only). A started review keeps its version."""
-    review_rubric = Rubric.objects.filter(reviews__assignment=assignment).first()
-    if review_rubric is not None:
-        return rubric_parts_of(rubric=review_rubric)
+def reviewer_slot(*, slug: str, item_id: int, user: Any) -> Assignment | None:
+    """The caller's own slot on an item of the project ``slug``, where the caller is a
+    reviewer; None otherwise (then ``project_get_for_user`` and ``assignment_for_reviewer``
+    say why).
+
+    One query for what the item pages read first: the membership (its role must be reviewer)
+    and the slot, with its item, session, project, review settings and rubric.
+    """
+    assignment = (
+        Assignment.objects.select_related(
+            "item",
+            "item__project",
+            "item__project__review_settings__rubric",
+            "item__session",
+        )
+        .filter(
+            item_id=item_id,
+            item__project__slug=slug,
+            reviewer=user,
+            item__project__memberships__user=user,
+            item__project__memberships__role=Role.REVIEWER,
+        )
+        .first()
+    )
+    if assignment is not None:
+        assignment.reviewer = user  # the slot is the caller's: no need to read them again
+    return assignment
+
+
+def scoring_review(*, assignment: Assignment) -> tuple[Review | None, Rubric | None]:
+    """The reviewer's review of a session item (None before the first save) and the rubric
+    version it is scored against, with its criteria; no rubric when the project does not score
+    sessions (rewrite only). A started review keeps its version. One query: pass the review on
+    to the service that saves it (``existing``)."""
+    review = Review.objects.filter(assignment=assignment).select_related("rubric").first()
+    if review is not None:
+        return review, rubric_parts_of(rubric=review.rubric)
     settings = review_settings_for(project=assignment.item.project)
     if not settings.has_task(TaskKind.SCORING) or settings.rubric is None:
-        return None
-    return rubric_parts_of(rubric=settings.rubric)
+        return None, None
+    return None, rubric_parts_of(rubric=settings.rubric)
 
 
 def _scores_prefetch() -> Prefetch:
@@ -219,7 +250,9 @@ class ItemPage:
     pair_rubric: Rubric | None = None
 
 
-def item_page_data(*, assignment: Assignment, user: Any) -> ItemPage:
+def item_page_data(*, assignment: Assignment, user: Any, role: str | None = None) -> ItemPage:
+    """What the review page shows. ``role`` is the caller's role in the project when the
+    request has read it already (``reviewer_slot``); otherwise it is read when needed."""
     item = assignment.item
     settings = review_settings_for(project=item.project)
     turns_qs = Turn.objects.filter(session_id=item.session_id).order_by("index")
@@ -230,7 +263,9 @@ def item_page_data(*, assignment: Assignment, user: Any) -> ItemPage:
         page.judgment = PairwiseJudgment.objects.filter(assignment=assignment).first()
         page.pair_rubric = rubric_with_parts(rubric_id=settings.pair_rubric_id)
         page.other_judgments = list(
-            other_judgments_visible_to(item=item, user=user).order_by("submitted_at", "pk")
+            other_judgments_visible_to(item=item, user=user, role=role).order_by(
+                "submitted_at", "pk"
+            )
         )
         return page
     page.review = (
@@ -243,7 +278,7 @@ def item_page_data(*, assignment: Assignment, user: Any) -> ItemPage:
     if rubric is not None and (settings.has_task(TaskKind.SCORING) or page.review is not None):
         page.rubric = rubric_parts_of(rubric=rubric)
     page.others = list(
-        other_reviews_visible_to(item=item, user=user)
+        other_reviews_visible_to(item=item, user=user, role=role)
         .prefetch_related(_scores_prefetch())
         .order_by("submitted_at", "pk")
     )

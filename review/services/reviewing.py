@@ -30,6 +30,13 @@ from rubrics.models import Criterion, Rubric
 from rubrics.scoring import ScoreError, rubric_score
 
 
+class _Unread:
+    """The slot's review has not been read yet (``existing`` left out)."""
+
+
+UNREAD = _Unread()
+
+
 class ReviewError(ValueError):
     """What keeps a review from being saved; ``problems`` maps a field (criterion code,
     ``comment``, ``flags``, ``reason`` or ``__all__``) to a message for the reviewer."""
@@ -227,11 +234,25 @@ def _review_for(assignment: Assignment, rubric: Rubric) -> Review:
     return review
 
 
-def review_draft_save(*, assignment: Assignment, data: ReviewInput) -> Review:
-    """Keep the reviewer's work so far; a submitted review is changed only by ``review_edit``."""
+def _existing(assignment: Assignment, known: Review | _Unread | None) -> Review | None:
+    """The slot's review as read before the lock, with its rubric: the one the caller read
+    (``review.selectors.reviewer.scoring_review``), or read here."""
+    if not isinstance(known, _Unread):
+        return known
+    return Review.objects.filter(assignment=assignment).select_related("rubric").first()
+
+
+def review_draft_save(
+    *, assignment: Assignment, data: ReviewInput, existing: Review | _Unread | None = UNREAD
+) -> Review:
+    """Keep the reviewer's work so far; a submitted review is changed only by ``review_edit``.
+
+    ``existing`` is the slot's review (or None) when the caller has just read it with its
+    rubric, as ``scoring_review`` does; it is read again under the lock before writing.
+    """
     assignment_check_open(assignment=assignment)
     item = assignment.item
-    existing = Review.objects.filter(assignment=assignment).select_related("rubric").first()
+    existing = _existing(assignment, existing)
     if existing is not None and existing.status == Review.Status.SUBMITTED:
         raise ReviewError({"__all__": _("This review is submitted; edit it with a reason.")})
     rubric = _rubric_of(existing) if existing is not None else _rubric_for(item)
@@ -260,11 +281,14 @@ def review_draft_save(*, assignment: Assignment, data: ReviewInput) -> Review:
     return review
 
 
-def review_submit(*, assignment: Assignment, data: ReviewInput) -> Review:
-    """Submit the review: complete, on the scale, totalled; the item's status follows."""
+def review_submit(
+    *, assignment: Assignment, data: ReviewInput, existing: Review | _Unread | None = UNREAD
+) -> Review:
+    """Submit the review: complete, on the scale, totalled; the item's status follows.
+    ``existing`` as for ``review_draft_save``."""
     assignment_check_open(assignment=assignment)
     item = assignment.item
-    existing = Review.objects.filter(assignment=assignment).select_related("rubric").first()
+    existing = _existing(assignment, existing)
     if existing is not None and existing.status == Review.Status.SUBMITTED:
         raise ReviewError({"__all__": _("This review is already submitted.")})
     rubric = _rubric_of(existing) if existing is not None else _rubric_for(item)

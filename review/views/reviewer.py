@@ -33,7 +33,8 @@ from review.selectors.reviewer import (
     reviewer_assignments,
     reviewer_home_cards,
     reviewer_progress,
-    scoring_rubric,
+    reviewer_slot,
+    scoring_review,
 )
 from review.services.assignment import AssignmentError, assignment_next, assignment_skip
 from review.services.pairwise import (
@@ -57,8 +58,13 @@ REVIEWER = [Role.REVIEWER]
 
 
 def _slot(request: AuthedHttpRequest, slug: str, item_id: int) -> tuple[Project, Assignment]:
-    project, _membership = project_get_for_user(slug=slug, user=request.user, roles=REVIEWER)
-    return project, assignment_for_reviewer(project=project, item_id=item_id, user=request.user)
+    assignment = reviewer_slot(slug=slug, item_id=item_id, user=request.user)
+    if assignment is None:
+        # Not the caller's slot, or not a reviewer there: the usual checks say which (404 for
+        # outsiders and for slots that are not theirs, 403 for other roles).
+        project, _membership = project_get_for_user(slug=slug, user=request.user, roles=REVIEWER)
+        assignment = assignment_for_reviewer(project=project, item_id=item_id, user=request.user)
+    return assignment.item.project, assignment
 
 
 def _item_url(assignment: Assignment) -> str:
@@ -97,7 +103,10 @@ def my_work(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def item_next(request: AuthedHttpRequest, slug: str) -> HttpResponse:
-    project, _membership = project_get_for_user(slug=slug, user=request.user, roles=REVIEWER)
+    # The queue and the item's status both read the project's review settings.
+    project, _membership = project_get_for_user(
+        slug=slug, user=request.user, roles=REVIEWER, related=("review_settings",)
+    )
     assignment = assignment_next(project=project, reviewer=request.user)
     if assignment is None:
         messages.info(
@@ -124,7 +133,7 @@ def _failed(
 @require_GET
 def item_page(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     _project, assignment = _slot(request, slug, item_id)
-    page = item_page_data(assignment=assignment, user=request.user)
+    page = item_page_data(assignment=assignment, user=request.user, role=Role.REVIEWER)
     failed = request.session.pop(_failed_key(assignment), None)
     if not failed:
         return item_render(request, page)
@@ -165,12 +174,13 @@ def item_draft(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRespo
                 data=judgment_input_from_form(data=request.POST, assignment=assignment),
             )
         else:
-            rubric = scoring_rubric(assignment=assignment)
+            review, rubric = scoring_review(assignment=assignment)
             if rubric is None:
                 raise ReviewError({"__all__": _("This item has nothing to score.")})
             review_draft_save(
                 assignment=assignment,
                 data=review_input_from_form(data=request.POST, rubric=rubric),
+                existing=review,
             )
     except AssignmentError as exc:
         errors = {"__all__": str(exc)}
@@ -215,14 +225,14 @@ def item_submit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResp
                 _keep_draft(lambda: judgment_draft_save(assignment=assignment, data=pair_data))
                 return _failed(request, assignment, exc.problems)
         else:
-            rubric = scoring_rubric(assignment=assignment)
+            review, rubric = scoring_review(assignment=assignment)
             if rubric is None:
                 return _failed(
                     request, assignment, {"__all__": _("This item has nothing to score.")}
                 )
             data = review_input_from_form(data=request.POST, rubric=rubric)
             try:
-                review_submit(assignment=assignment, data=data)
+                review_submit(assignment=assignment, data=data, existing=review)
             except ReviewError as exc:
                 _keep_draft(lambda: review_draft_save(assignment=assignment, data=data))
                 return _failed(request, assignment, exc.problems)

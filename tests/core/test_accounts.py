@@ -214,3 +214,38 @@ def test_create_user_refuses_a_user_name_django_would_refuse(username: str) -> N
     with pytest.raises(CommandError, match="user name"):
         call_command("create_user", username, stdout=StringIO())
     assert not get_user_model().objects.filter(username=username).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "engine",
+    ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"],
+)
+def test_a_signed_out_or_expired_session_is_refused_whatever_the_session_engine(
+    settings, engine: str
+) -> None:  # type: ignore[no-untyped-def]
+    """With sessions read from the cache (CACHE_URL set), signing out still ends the session
+    for every copy of its cookie, and an expired session is not taken from the cache."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.SESSION_ENGINE = engine
+    UserFactory(username="ana")
+    browser = Client()
+    _login(browser, "ana", TEST_PASSWORD)
+    assert browser.get(reverse("core:ping")).status_code == 200
+    copy = Client()  # the same cookie in another browser (or a stolen one)
+    copy.cookies["sessionid"] = browser.cookies["sessionid"].value
+    assert copy.get(reverse("core:ping")).status_code == 200
+    browser.post(reverse("logout"))
+    assert copy.get(reverse("core:ping")).status_code == 302
+
+    _login(browser, "ana", TEST_PASSWORD)
+    assert browser.get(reverse("core:ping")).status_code == 200
+    key = browser.cookies["sessionid"].value
+    store = __import__(engine, fromlist=["SessionStore"]).SessionStore(session_key=key)
+    store.load()
+    store.set_expiry(timezone.now() - timedelta(seconds=1))
+    store.save()
+    assert browser.get(reverse("core:ping")).status_code == 302

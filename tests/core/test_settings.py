@@ -237,3 +237,29 @@ def test_development_accepts_a_short_secret_key(tmp_path: Path) -> None:
         "-c", "import config.settings", env={"SECRET_KEY": "dev", "DEBUG": "1"}, tmp_path=tmp_path
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "engine"),
+    [
+        ("redis://127.0.0.1:6379/9", "django.contrib.sessions.backends.cached_db"),
+        ("", "django.contrib.sessions.backends.db"),
+    ],
+)
+def test_sessions_are_read_from_the_shared_cache_only_when_there_is_one(
+    tmp_path: Path, cache_url: str, engine: str
+) -> None:
+    # A memory cache is one per process: a session signed out in one web process would stay
+    # valid in the others' caches, so without CACHE_URL sessions are read from the database.
+    show = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        show,
+        env={"DEBUG": "1", "CACHE_URL": cache_url},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == engine
