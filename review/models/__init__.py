@@ -1,7 +1,8 @@
 """The review app's models, one module a concern; import them from here.
 
+- setup.py: how a project is reviewed: its task kinds and review settings.
 - work.py: what reviewers do: items, assignments, reviews and scores, pairwise judgments,
-  rewrites, revisions, adjudications and calibration waivers, with a project's review settings.
+  rewrites, revisions, adjudications and calibration waivers.
 - judges.py: LLM judge configurations, runs and their results, item signals, external ratings
   and agreement snapshots.
 - triage.py: the triage rank that orders a project's queue.
@@ -18,6 +19,7 @@ from review.models.judges import (
     JudgeResult,
     JudgeRun,
 )
+from review.models.setup import ReviewSettings, TaskKind
 from review.models.triage import TriageBand, TriageRank
 from review.models.work import (
     Adjudication,
@@ -29,10 +31,8 @@ from review.models.work import (
     Review,
     ReviewFlag,
     ReviewRevision,
-    ReviewSettings,
     Rewrite,
     Score,
-    TaskKind,
 )
 
 __all__ = [
