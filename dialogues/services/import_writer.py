@@ -23,7 +23,7 @@ from dialogues.models import (
     Turn,
 )
 from dialogues.normalize import content_hash
-from dialogues.screening import Hit, screen_text
+from dialogues.screening import Hit, screen_text, screen_texts
 from dialogues.services.flags import flag_values_for_hit
 from dialogues.services.rows import TableWriter
 
@@ -77,6 +77,11 @@ class Counts(Protocol):
 
 def screen(text: str) -> list[Hit]:
     return screen_text(text)
+
+
+def screen_many(texts: list[str]) -> list[list[Hit]]:
+    """The hits of each text of one session, as ``screen`` finds them one by one."""
+    return screen_texts(texts)
 
 
 class SessionWriter:
@@ -296,11 +301,15 @@ class SessionWriter:
         candidate_hits: list[tuple[int, int, str, Any]] = []
         for prepared in fresh:
             session_id = session_ids[prepared.content_hash]
-            for index, (speaker, text) in enumerate(prepared.turns):
+            turn_screened = screen_many([text for _speaker, text in prepared.turns])
+            for index, ((speaker, text), hits) in enumerate(
+                zip(prepared.turns, turn_screened, strict=True)
+            ):
                 turn_rows.append((session_id, index, speaker, text))
-                for hit in screen(text):
+                for hit in hits:
                     turn_hits.append((session_id, index, speaker, hit))
-            for candidate in prepared.candidates:
+            candidate_screened = screen_many([candidate.text for candidate in prepared.candidates])
+            for candidate, hits in zip(prepared.candidates, candidate_screened, strict=True):
                 candidate_rows.append(
                     self.candidates.row(
                         session_id=session_id,
@@ -314,7 +323,7 @@ class SessionWriter:
                         created_at=now,
                     )
                 )
-                for hit in screen(candidate.text):
+                for hit in hits:
                     candidate_hits.append((session_id, candidate.turn_index, candidate.key, hit))
         self.turns.write(turn_rows)
         self.candidates.write(candidate_rows)

@@ -366,7 +366,7 @@ def test_screening_hits_become_flags_on_their_turn_and_response(monkeypatch, pai
             return []
         return [imports_hit("crisis", "suicidal", start, start + 5, "alone")]
 
-    monkeypatch.setattr(import_writer, "screen", screen)
+    monkeypatch.setattr(import_writer, "screen_many", lambda texts: [screen(t) for t in texts])
     batch = run_import(
         ProjectFactory(), [("set.pairs", b"I feel alone.|You are not alone.|Cheer up.\n")]
     )
