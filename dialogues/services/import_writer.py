@@ -6,10 +6,13 @@ by natural keys) has one place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from django.db import connection
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from dialogues.importers.counselchat import upvote_preferences
@@ -25,7 +28,7 @@ from dialogues.models import (
 from dialogues.normalize import content_hash
 from dialogues.screening import Hit, screen_text, screen_texts
 from dialogues.services.flags import flag_values_for_hit
-from dialogues.services.rows import TableWriter
+from dialogues.services.rows import TableWriter, copy_text
 
 # An error or duplicate report is for people: past this many entries the rest are only counted.
 MAX_REPORTED = 5000
@@ -62,6 +65,11 @@ class PreparedSession:
     ratings: list[tuple[str, float, str, str | None]]
     preferences: list[tuple[str, str, str, dict[str, Any]]]
     content_hash: str
+    # Filled by session_screen while the session waits for its chunk's write: the hits of each
+    # turn and candidate response, and each turn's COPY line without its session id.
+    turn_hits: list[list[Hit]] | None = None
+    candidate_hits: list[list[Hit]] | None = None
+    turn_lines: list[str] | None = None
 
 
 class Counts(Protocol):
@@ -84,6 +92,76 @@ def screen_many(texts: list[str]) -> list[list[Hit]]:
     return screen_texts(texts)
 
 
+def session_screen(prepared: PreparedSession) -> None:
+    """Screen a prepared session and make its turns' COPY lines, ahead of its chunk's write.
+
+    The reading thread does this while the database writes the chunk before (WriteBehind), so
+    that the write, the longer of the two, does less.
+    """
+    prepared.turn_hits = screen_many([text for _speaker, text in prepared.turns])
+    prepared.candidate_hits = screen_many([candidate.text for candidate in prepared.candidates])
+    if connection.vendor == "postgresql":
+        prepared.turn_lines = [
+            f"\t{index}\t{speaker}\t{copy_text(text)}\n"
+            for index, (speaker, text) in enumerate(prepared.turns)
+        ]
+
+
+class WriteBehind:
+    """Runs the writes of one chunk while the caller prepares the next, on the same connection.
+
+    Reading, validating and screening are Python, writing is mostly the database's work, and
+    each waited for the other: with the writes in a thread of their own (it waits for the
+    database with the GIL released) both cores work. One write runs at a time, in order, in
+    the caller's transaction; the caller must not use the connection until :meth:`wait`, which
+    also raises what a write raised. On SQLite, or where job progress shares the connection,
+    writes run at once in the caller's thread.
+    """
+
+    def __init__(self) -> None:
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        progress = connections[settings.JOB_PROGRESS_DATABASE]
+        self.threaded = self.connection.vendor == "postgresql" and progress is not self.connection
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future[None] | None = None
+
+    def __enter__(self) -> WriteBehind:
+        if self.threaded:
+            self.connection.inc_thread_sharing()
+            self.pool = ThreadPoolExecutor(max_workers=1, initializer=self._share)
+        return self
+
+    def _share(self) -> None:
+        # The writes' thread uses the caller's connection, and so its transaction.
+        connections[DEFAULT_DB_ALIAS] = self.connection
+
+    def submit(self, write: Callable[[], None]) -> None:
+        if self.pool is None:
+            write()
+            return
+        self.wait()
+        self.pending = self.pool.submit(write)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.pool is None:
+            return
+        try:
+            if exc_info[0] is None:
+                self.wait()
+            elif self.pending is not None:
+                # Leaving with an error: the transaction is about to roll back, but not while
+                # a write still runs in it.
+                self.pending.exception()
+        finally:
+            self.pool.shutdown(wait=True)
+            self.connection.dec_thread_sharing()
+
+
 class SessionWriter:
     """Writes chunks of prepared sessions inside the caller's transaction."""
 
@@ -99,6 +177,11 @@ class SessionWriter:
         self.flags = TableWriter(Flag)
         # Turn rows are built as plain tuples (there are millions); their order is checked here.
         assert self.turns.columns == ["session_id", "index", "speaker", "text"]
+        if connection.vendor == "postgresql":
+            # Each row's foreign keys are checked as its chunk is written, while the next chunk
+            # is prepared (WriteBehind), not all at once when the import commits.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def _session_ids(self, hashes: list[str]) -> dict[str, int]:
         # Rows this batch wrote earlier are visible inside its own transaction, so this one query
@@ -295,21 +378,36 @@ class SessionWriter:
             ]
         )
         session_ids = self._session_ids([prepared.content_hash for prepared in fresh])
+        # COPY lines on PostgreSQL when every session has them ready (session_screen), rows else.
+        lines = connection.vendor == "postgresql" and all(p.turn_lines is not None for p in fresh)
+        turn_lines: list[str] = []
         turn_rows: list[tuple[Any, ...]] = []
+        turns_written = 0
         candidate_rows: list[tuple[Any, ...]] = []
         turn_hits: list[tuple[int, int, str, Any]] = []
         candidate_hits: list[tuple[int, int, str, Any]] = []
         for prepared in fresh:
             session_id = session_ids[prepared.content_hash]
-            turn_screened = screen_many([text for _speaker, text in prepared.turns])
-            for index, ((speaker, text), hits) in enumerate(
-                zip(prepared.turns, turn_screened, strict=True)
+            if prepared.turn_hits is None or prepared.candidate_hits is None:
+                session_screen(prepared)
+            assert prepared.turn_hits is not None
+            assert prepared.candidate_hits is not None
+            turns_written += len(prepared.turns)
+            if lines:
+                assert prepared.turn_lines is not None
+                # Each line starts with its tab: the session id joins them, in C.
+                turn_lines.append(str(session_id).join(["", *prepared.turn_lines]))
+            else:
+                turn_rows.extend(
+                    (session_id, index, speaker, text)
+                    for index, (speaker, text) in enumerate(prepared.turns)
+                )
+            for index, ((speaker, _text), hits) in enumerate(
+                zip(prepared.turns, prepared.turn_hits, strict=True)
             ):
-                turn_rows.append((session_id, index, speaker, text))
                 for hit in hits:
                     turn_hits.append((session_id, index, speaker, hit))
-            candidate_screened = screen_many([candidate.text for candidate in prepared.candidates])
-            for candidate, hits in zip(prepared.candidates, candidate_screened, strict=True):
+            for candidate, hits in zip(prepared.candidates, prepared.candidate_hits, strict=True):
                 candidate_rows.append(
                     self.candidates.row(
                         session_id=session_id,
@@ -325,7 +423,10 @@ class SessionWriter:
                 )
                 for hit in hits:
                     candidate_hits.append((session_id, candidate.turn_index, candidate.key, hit))
-        self.turns.write(turn_rows)
+        if lines:
+            self.turns.write_lines(turn_lines)
+        else:
+            self.turns.write(turn_rows)
         self.candidates.write(candidate_rows)
         flag_rows = self._turn_flags(turn_hits)
         if candidate_rows:
@@ -333,7 +434,7 @@ class SessionWriter:
         self.flags.write(flag_rows)
         counts = self.counts
         counts.sessions_created += len(fresh)
-        counts.turns_created += len(turn_rows)
+        counts.turns_created += turns_written
         counts.candidates_created += len(candidate_rows)
         counts.flags_created += len(flag_rows)
 

@@ -56,13 +56,12 @@ def search_documents_build(*, batch_id: int | None = None, project_id: int | Non
     outside a transaction, a large batch is built in IMPORT_SEARCH_BUILD_CONNECTIONS shares at
     once, each on a connection of its own.
     """
-    if batch_id is None and project_id is None:
+    if batch_id is not None:
+        where, params = "session.batch_id = %s", [batch_id]
+    elif project_id is not None:
+        where, params = "session.project_id = %s", [project_id]
+    else:
         raise TypeError("search_documents_build needs a batch_id or a project_id")
-    where, params = (
-        ("session.batch_id = %s", [batch_id])
-        if batch_id is not None
-        else ("session.project_id = %s", [project_id])
-    )
     shares = _shares(batch_id=batch_id)
     if shares == 1:
         return _build(where, params)
@@ -92,7 +91,7 @@ def _shares(*, batch_id: int | None) -> int:
     return shares
 
 
-def _build_on_own_connection(where: str, params: list[object]) -> int:
+def _build_on_own_connection(where: str, params: list[int]) -> int:
     # A thread has its own connection in Django; it is closed when the share is built.
     try:
         return _build(where, params)
@@ -100,7 +99,7 @@ def _build_on_own_connection(where: str, params: list[object]) -> int:
         connections.close_all()
 
 
-def _build(where: str, params: list[object]) -> int:
+def _build(where: str, params: list[int]) -> int:
     sql = (_POSTGRES if connection.vendor == "postgresql" else _SQLITE).format(where=where)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
