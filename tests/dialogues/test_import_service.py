@@ -31,7 +31,7 @@ from dialogues.models import (
     Turn,
 )
 from dialogues.screening import Hit
-from dialogues.services import import_writer, imports
+from dialogues.services import import_files, import_writer, imports
 from tests.dialogues.importing import EXAM, SLEEP, conversation, jsonl, run_import
 from tests.factories import ProjectFactory
 
@@ -324,8 +324,8 @@ class PairImporter(Importer):
 
 @pytest.fixture
 def pairs_format(monkeypatch):
-    monkeypatch.setattr(imports, "format_detect", lambda **kwargs: "pairs")
-    monkeypatch.setattr(imports, "importer_for", lambda name: PairImporter())
+    monkeypatch.setattr(import_files, "format_detect", lambda **kwargs: "pairs")
+    monkeypatch.setattr(import_files, "importer_for", lambda name: PairImporter())
 
 
 def test_candidates_ratings_and_preferences_are_kept_with_their_provenance(pairs_format) -> None:
