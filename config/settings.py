@@ -457,6 +457,9 @@ IMPORT_MAX_EXPANDED_BYTES = env_int("IMPORT_MAX_EXPANDED_BYTES", 20 * 1024**3)
 IMPORT_MAX_EXPANSION_RATIO = env_int("IMPORT_MAX_EXPANSION_RATIO", 100)
 # Days the stored files of a rejected batch are kept before manage.py imports_purge deletes them.
 IMPORT_REJECTED_RETENTION_DAYS = env_int("IMPORT_REJECTED_RETENTION_DAYS", 30)
+# Connections that build a large import's search documents at once, after it commits (the
+# database's cores they may use; 1 builds them in one statement).
+IMPORT_SEARCH_BUILD_CONNECTIONS = env_int("IMPORT_SEARCH_BUILD_CONNECTIONS", 2)
 
 # --- Background jobs --------------------------------------------------------------------------
 

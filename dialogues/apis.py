@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -146,10 +147,32 @@ class ImportDetailApi(APIView):
         return Response(ImportBatchDetailSerializer(batch).data)
 
 
+class SessionPagination(PageNumberPagination):
+    """Pages of sessions, saying whether the search index is still being built."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["search_index_building"] = {
+            "type": "boolean",
+            "description": (
+                "True while an import's sessions still wait for their search documents. "
+                "A search then reads those sessions' turns directly: the results are complete, "
+                "only slower."
+            ),
+        }
+        paginated["required"] = [*paginated.get("required", []), "search_index_building"]
+        return paginated
+
+
 class SessionListApi(generics.ListAPIView[Session]):
-    """The project's sessions, filtered like the session list page."""
+    """The project's sessions, filtered like the session list page.
+
+    ``search_index_building`` says, as the page does, that sessions imported moments ago have
+    no search document yet; they are searched all the same.
+    """
 
     serializer_class = SessionSerializer
+    pagination_class = SessionPagination
 
     def get_queryset(self) -> QuerySet[Session]:
         request: Request = self.request
@@ -162,7 +185,13 @@ class SessionListApi(generics.ListAPIView[Session]):
             request.query_params or None,
             choices=selectors.session_filter_choices(project=project),
         )
+        self.search_building = selectors.search_pending(project=project)
         return selectors.session_list(project=project, filters=form.filters())
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["search_index_building"] = self.search_building
+        return response
 
     @extend_schema(parameters=SESSION_FILTERS)
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:

@@ -53,7 +53,38 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+# The labels generated dialogues write, exactly so, at the start of every line.
+_PLAIN_LABELS = (("Counselor: ", "counselor"), ("Client: ", "client"))
+
+
+def _plain_turns(dialogue: str) -> list[TurnRecord] | None:
+    """The turns of a dialogue whose every line starts with a plain label (``Client: ``),
+    as the regular expressions below read it; None for any other dialogue.
+
+    Such a dialogue has no unknown label (every line starts with a known one) and no
+    continued line, so each line is a turn; reading it by lines is several times faster.
+    """
+    turns = []
+    for line in dialogue.split("\n"):
+        for label, speaker in _PLAIN_LABELS:
+            if line.startswith(label):
+                text = line[len(label) :].strip()
+                if text:
+                    turns.append(TurnRecord(speaker, text))
+                break
+        else:
+            return None
+    return turns or None
+
+
 def labelled_turns(dialogue: str, *, field: str) -> list[TurnRecord]:
+    plain = _plain_turns(dialogue)
+    if plain is not None:
+        return plain
+    return _labelled_turns_matched(dialogue, field=field)
+
+
+def _labelled_turns_matched(dialogue: str, *, field: str) -> list[TurnRecord]:
     unknown = UNKNOWN_LABEL.search(dialogue)
     if unknown:
         raise Invalid(

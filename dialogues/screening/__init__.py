@@ -4,7 +4,7 @@
 docs/screening.md for what is detected and how flags are handled.
 """
 
-from dialogues.screening.engine import DETECTOR, Hit, screen_text
+from dialogues.screening.engine import DETECTOR, Hit, screen_text, screen_texts
 from dialogues.screening.framing import NEGATED, QUESTION, STATEMENT, hit_framing
 from dialogues.screening.rules import CRISIS, CRISIS_CATEGORIES, PII, PII_CATEGORIES
 
@@ -20,4 +20,5 @@ __all__ = [
     "Hit",
     "hit_framing",
     "screen_text",
+    "screen_texts",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -137,3 +138,30 @@ def screen_text(text: str) -> list[Hit]:
     if not text:
         return []
     return _scanner().scan(text)
+
+
+# Joins the texts of one session for the pass that looks for anything to screen: no anchor and
+# no number gate can match across it (it is neither a letter, a digit nor a space).
+_TEXT_SEPARATOR = "\x00"
+
+
+def screen_texts(texts: Sequence[str]) -> list[list[Hit]]:
+    """``screen_text`` of each of ``texts`` (a session's turns), the same hits, found sooner.
+
+    Most sessions hold no anchor and no number at all: one pass over their texts joined shows
+    it, for a fraction of the cost of a pass per text. A session that holds one is screened
+    text by text, exactly as ``screen_text`` does.
+    """
+    if not texts:
+        return []
+    joined = _TEXT_SEPARATOR.join(texts)
+    # Lower-casing is per character, but for Greek's final sigma, which looks at its
+    # neighbours: other scripts are lower-cased text by text, as screen_text does.
+    lowered = (
+        joined.lower()
+        if joined.isascii()
+        else _TEXT_SEPARATOR.join([text.lower() for text in texts])
+    )
+    if _scanner().automaton.find_matches_as_indexes(lowered) or _NUMBER_GATE.search(joined):
+        return [screen_text(text) for text in texts]
+    return [[] for _text in texts]

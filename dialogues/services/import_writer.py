@@ -23,9 +23,9 @@ from dialogues.models import (
     Turn,
 )
 from dialogues.normalize import content_hash
-from dialogues.screening import Hit, screen_text
+from dialogues.screening import Hit, screen_text, screen_texts
 from dialogues.services.flags import flag_values_for_hit
-from dialogues.services.rows import TableWriter
+from dialogues.services.rows import TableWriter, copy_text
 
 # An error or duplicate report is for people: past this many entries the rest are only counted.
 MAX_REPORTED = 5000
@@ -62,6 +62,11 @@ class PreparedSession:
     ratings: list[tuple[str, float, str, str | None]]
     preferences: list[tuple[str, str, str, dict[str, Any]]]
     content_hash: str
+    # Filled by session_screen while the session waits for its chunk's write: the hits of each
+    # turn and candidate response, and each turn's COPY line without its session id.
+    turn_hits: list[list[Hit]] | None = None
+    candidate_hits: list[list[Hit]] | None = None
+    turn_lines: list[str] | None = None
 
 
 class Counts(Protocol):
@@ -79,6 +84,26 @@ def screen(text: str) -> list[Hit]:
     return screen_text(text)
 
 
+def screen_many(texts: list[str]) -> list[list[Hit]]:
+    """The hits of each text of one session, as ``screen`` finds them one by one."""
+    return screen_texts(texts)
+
+
+def session_screen(prepared: PreparedSession) -> None:
+    """Screen a prepared session and make its turns' COPY lines, ahead of its chunk's write.
+
+    The reading thread does this while the database writes the chunk before (WriteBehind), so
+    that the write, the longer of the two, does less.
+    """
+    prepared.turn_hits = screen_many([text for _speaker, text in prepared.turns])
+    prepared.candidate_hits = screen_many([candidate.text for candidate in prepared.candidates])
+    if connection.vendor == "postgresql":
+        prepared.turn_lines = [
+            f"\t{index}\t{speaker}\t{copy_text(text)}\n"
+            for index, (speaker, text) in enumerate(prepared.turns)
+        ]
+
+
 class SessionWriter:
     """Writes chunks of prepared sessions inside the caller's transaction."""
 
@@ -94,6 +119,11 @@ class SessionWriter:
         self.flags = TableWriter(Flag)
         # Turn rows are built as plain tuples (there are millions); their order is checked here.
         assert self.turns.columns == ["session_id", "index", "speaker", "text"]
+        if connection.vendor == "postgresql":
+            # Each row's foreign keys are checked as its chunk is written, while the next chunk
+            # is prepared (WriteBehind), not all at once when the import commits.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def _session_ids(self, hashes: list[str]) -> dict[str, int]:
         # Rows this batch wrote earlier are visible inside its own transaction, so this one query
@@ -290,17 +320,36 @@ class SessionWriter:
             ]
         )
         session_ids = self._session_ids([prepared.content_hash for prepared in fresh])
+        # COPY lines on PostgreSQL when every session has them ready (session_screen), rows else.
+        lines = connection.vendor == "postgresql" and all(p.turn_lines is not None for p in fresh)
+        turn_lines: list[str] = []
         turn_rows: list[tuple[Any, ...]] = []
+        turns_written = 0
         candidate_rows: list[tuple[Any, ...]] = []
         turn_hits: list[tuple[int, int, str, Any]] = []
         candidate_hits: list[tuple[int, int, str, Any]] = []
         for prepared in fresh:
             session_id = session_ids[prepared.content_hash]
-            for index, (speaker, text) in enumerate(prepared.turns):
-                turn_rows.append((session_id, index, speaker, text))
-                for hit in screen(text):
+            if prepared.turn_hits is None or prepared.candidate_hits is None:
+                session_screen(prepared)
+            assert prepared.turn_hits is not None
+            assert prepared.candidate_hits is not None
+            turns_written += len(prepared.turns)
+            if lines:
+                assert prepared.turn_lines is not None
+                # Each line starts with its tab: the session id joins them, in C.
+                turn_lines.append(str(session_id).join(["", *prepared.turn_lines]))
+            else:
+                turn_rows.extend(
+                    (session_id, index, speaker, text)
+                    for index, (speaker, text) in enumerate(prepared.turns)
+                )
+            for index, ((speaker, _text), hits) in enumerate(
+                zip(prepared.turns, prepared.turn_hits, strict=True)
+            ):
+                for hit in hits:
                     turn_hits.append((session_id, index, speaker, hit))
-            for candidate in prepared.candidates:
+            for candidate, hits in zip(prepared.candidates, prepared.candidate_hits, strict=True):
                 candidate_rows.append(
                     self.candidates.row(
                         session_id=session_id,
@@ -314,9 +363,12 @@ class SessionWriter:
                         created_at=now,
                     )
                 )
-                for hit in screen(candidate.text):
+                for hit in hits:
                     candidate_hits.append((session_id, candidate.turn_index, candidate.key, hit))
-        self.turns.write(turn_rows)
+        if lines:
+            self.turns.write_lines(turn_lines)
+        else:
+            self.turns.write(turn_rows)
         self.candidates.write(candidate_rows)
         flag_rows = self._turn_flags(turn_hits)
         if candidate_rows:
@@ -324,7 +376,7 @@ class SessionWriter:
         self.flags.write(flag_rows)
         counts = self.counts
         counts.sessions_created += len(fresh)
-        counts.turns_created += len(turn_rows)
+        counts.turns_created += turns_written
         counts.candidates_created += len(candidate_rows)
         counts.flags_created += len(flag_rows)
 

@@ -9,10 +9,20 @@ natural keys (a session's content hash, a candidate's session and key).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
+
+# What COPY's text format escapes in a value: the escape itself, and the row and column breaks.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value: str) -> str:
+    """A text value as COPY's text format writes it (``TableWriter.write_lines``)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
 
 
 class TableWriter:
@@ -50,3 +60,12 @@ class TableWriter:
             # Table and column names come from the model's Meta, never from input.
             sql = f"INSERT INTO {self._table_sql} ({self._column_sql}) VALUES ({placeholders})"  # noqa: S608
             cursor.executemany(sql, rows)
+
+    def write_lines(self, lines: Iterable[str]) -> None:
+        """Rows already in COPY's text format, every column in order, each ending with a line
+        break (PostgreSQL only; see ``copy_text``)."""
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(f"COPY {self._table_sql} ({self._column_sql}) FROM STDIN") as copy:
+                for block in lines:
+                    copy.write(block)

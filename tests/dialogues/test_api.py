@@ -110,6 +110,36 @@ def test_sessions_list_with_filters_and_detail_with_everything(project) -> None:
     assert detail["flags"][0]["matched_text"] == "alone"
 
 
+def test_the_sessions_list_says_while_the_search_index_is_building(project) -> None:
+    """Sessions an import has committed but not yet indexed are searched all the same, and the
+    answer says the index is building, as the page does; never silently partial."""
+    import io
+
+    from dialogues.services.imports import Upload, import_batch_create, import_batch_run
+    from dialogues.services.search import search_documents_build
+
+    client = _api(member(project, Role.LEAD))
+    run_import(project, [("a.jsonl", jsonl(EXAM))])
+    batch = import_batch_create(
+        project=project, user=None, uploads=[Upload("b.jsonl", io.BytesIO(jsonl(SLEEP)))]
+    )
+    import_batch_run(batch_id=batch.pk, build_search=False)
+
+    body = client.get("/api/projects/clinic/sessions/", {"q": "睡不着"}).json()
+    assert [s["source_id"] for s in body["results"]] == ["sleep-1"]
+    assert body["search_index_building"] is True
+
+    search_documents_build(batch_id=batch.pk)
+    body = client.get("/api/projects/clinic/sessions/", {"q": "睡不着"}).json()
+    assert [s["source_id"] for s in body["results"]] == ["sleep-1"]
+    assert body["search_index_building"] is False
+
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    listing = schema["components"]["schemas"]["PaginatedSessionList"]
+    assert listing["properties"]["search_index_building"]["type"] == "boolean"
+    assert "search_index_building" in listing["required"]
+
+
 # --- upload sizes -----------------------------------------------------------------------------
 
 

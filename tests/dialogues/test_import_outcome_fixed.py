@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from dialogues.models import Flag, ImportBatch, Session, Turn
+from dialogues.normalize import text_normalize
 from tests.dialogues.importing import conversation, jsonl, run_import
 from tests.factories import ProjectFactory
 
@@ -140,3 +141,19 @@ EXPECTED_FLAGS = [
     ("en-6-zh-crisis", 0, "client", "crisis", "suicidal", "不想活", "open"),
     ("zh-11-mixed-crisis", 0, "client", "crisis", "suicidal", "不想活", "open"),
 ]
+
+
+def test_turn_text_with_what_copy_escapes_is_stored_as_read() -> None:
+    texts = (
+        "A backslash \\ and \\N, a tab\there and \\t written out.",
+        "Two lines,\nthe second after a break, and a carriage return\r inside.",
+        "C:\\Users\\client\\notes.txt and a trailing backslash \\",
+    )
+    record = conversation(
+        ("client", texts[0]), ("counselor", texts[1]), ("client", texts[2]), id="escapes"
+    )
+    run_import(ProjectFactory(), [("escapes.jsonl", jsonl(record))])
+    stored = list(Turn.objects.order_by("index").values_list("text", flat=True))
+    assert stored == [text_normalize(text) for text in texts]
+    assert "\\N" in stored[0]
+    assert stored[2].endswith("\\")

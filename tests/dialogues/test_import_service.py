@@ -31,7 +31,7 @@ from dialogues.models import (
     Turn,
 )
 from dialogues.screening import Hit
-from dialogues.services import import_writer, imports
+from dialogues.services import import_files, import_writer, imports
 from tests.dialogues.importing import EXAM, SLEEP, conversation, jsonl, run_import
 from tests.factories import ProjectFactory
 
@@ -324,8 +324,8 @@ class PairImporter(Importer):
 
 @pytest.fixture
 def pairs_format(monkeypatch):
-    monkeypatch.setattr(imports, "format_detect", lambda **kwargs: "pairs")
-    monkeypatch.setattr(imports, "importer_for", lambda name: PairImporter())
+    monkeypatch.setattr(import_files, "format_detect", lambda **kwargs: "pairs")
+    monkeypatch.setattr(import_files, "importer_for", lambda name: PairImporter())
 
 
 def test_candidates_ratings_and_preferences_are_kept_with_their_provenance(pairs_format) -> None:
@@ -366,7 +366,7 @@ def test_screening_hits_become_flags_on_their_turn_and_response(monkeypatch, pai
             return []
         return [imports_hit("crisis", "suicidal", start, start + 5, "alone")]
 
-    monkeypatch.setattr(import_writer, "screen", screen)
+    monkeypatch.setattr(import_writer, "screen_many", lambda texts: [screen(t) for t in texts])
     batch = run_import(
         ProjectFactory(), [("set.pairs", b"I feel alone.|You are not alone.|Cheer up.\n")]
     )

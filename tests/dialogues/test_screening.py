@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from dialogues.screening import DETECTOR, NEGATED, QUESTION, STATEMENT, Hit, screen_text
+from dialogues.screening import (
+    DETECTOR,
+    NEGATED,
+    QUESTION,
+    STATEMENT,
+    Hit,
+    screen_text,
+    screen_texts,
+)
 from dialogues.screening.checks import cn_id_valid
 from dialogues.screening.rules import CRISIS_CATEGORIES, NUMBERS, PII_CATEGORIES, RULES
 
@@ -217,6 +225,17 @@ def test_plain_counseling_text_has_no_hits(language: str, text: str) -> None:
 
 def test_empty_text_has_no_hits() -> None:
     assert screen_text("") == []
+
+
+def test_a_session_screened_at_once_has_the_hits_of_its_texts_one_by_one() -> None:
+    texts = [text for _language, text, *_rest in FIXTURES] + [text for _language, text in PLAIN]
+    # Sessions of a few texts each, hits and plain text mixed, plus an empty text and an
+    # anchor or a number split across two texts, which must match in neither.
+    sessions = [texts[start : start + 3] for start in range(0, len(texts), 3)]
+    sessions += [["I want to", "kill myself"], ["call 555", "1234 now"], ["", "fine"], []]
+    sessions += [[text] for _language, text in PLAIN]
+    for session in sessions:
+        assert screen_texts(session) == [screen_text(text) for text in session], session
 
 
 @pytest.mark.parametrize(

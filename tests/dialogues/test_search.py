@@ -115,3 +115,31 @@ def test_running_a_finished_batch_again_builds_the_documents_it_lacks(lead) -> N
     import_batch_run(batch_id=batch.pk)
     assert SessionSearch.objects.count() == 1
     assert search_documents_build(batch_id=batch.pk) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_batch_builds_its_documents_on_several_connections(monkeypatch) -> None:
+    from django.db import connection
+
+    from dialogues.services import search
+
+    if connection.vendor != "postgresql":
+        pytest.skip("other connections see the committed sessions on PostgreSQL only")
+    monkeypatch.setattr(search, "PARALLEL_FROM", 2)
+    shares = []
+    real_build = search._build_on_own_connection
+
+    def counted(where: str, params: list[int]) -> int:
+        shares.append(params[-1])
+        return real_build(where, params)
+
+    monkeypatch.setattr(search, "_build_on_own_connection", counted)
+    project = ProjectFactory(slug="clinic", name="Clinic")
+    batch = _import(project, CALM, RARE, ANXIOUS, SLEEPLESS, APART, build_search=False)
+
+    assert search_documents_build(batch_id=batch.pk) == 5
+    assert sorted(shares) == [0, 1]
+    documents = dict(SessionSearch.objects.values_list("session__source_id", "document"))
+    assert documents["apart"] == "我很焦\n虑是什么意思？睡不着，觉得累。"
+    assert documents["rare"].startswith("I KEEP DREAMING ABOUT A XYLOPHONE")
+    assert search_documents_build(batch_id=batch.pk) == 0
