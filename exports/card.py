@@ -101,7 +101,7 @@ def _judge(judge: JudgeSource | None, report: dict[str, Any]) -> str:
     return (
         "## Labels from an LLM judge\n\n"
         f"{judge.items} of the {items} items were labelled by the LLM judge "
-        f"\"{configuration.get('name')}\" (model `{configuration.get('model')}`, prompt "
+        f'"{configuration.get("name")}" (model `{configuration.get("model")}`, prompt '
         f"{judge.prompt_version}) without a human review: items the judge was sure about "
         f"(uncertainty at most {judge.max_uncertainty}) and that no clinician reviewed. The "
         "other items were labelled by clinicians. Each provenance row says whose label it is "

@@ -52,7 +52,7 @@ def manifest_build(
     files: list[dict[str, Any]],
 ) -> dict[str, Any]:
     built_at = record.built_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    manifest = {
+    manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "name": spec.name,
         "kind": spec.kind.value,

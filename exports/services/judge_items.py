@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
@@ -48,7 +48,6 @@ from exports.services.curation import (
     CurationStats,
     _base,
     _checked,
-    _chunks,
     _count,
     _read_chunk,
     _RubricCache,
@@ -74,6 +73,8 @@ from review.selectors.judge_accepted import JudgeItemView, judge_item_views, jud
 from review.selectors.triage import in_control_slice
 from rubrics.scoring import ScoreError, rubric_score
 
+T = TypeVar("T")
+
 HUMAN = "human"
 JUDGE = "judge"
 
@@ -85,7 +86,7 @@ NOT_JUDGED = "judge: no signal in the judge's latest run"
 UNREADABLE = "judge: an answer could not be read, was refused or failed"
 DISAGREE = "judge: judges disagree"
 UNSURE = "judge: uncertainty above the maximum"
-NO_PASS = "judge: the judge's verdict does not pass"
+VERDICT_FAILS = "judge: the judge's verdict does not pass"
 NO_CHOICE = "judge: no choice both orders agree on"
 STALE = "judge: answered by an earlier configuration of the judge (run it again)"
 LANGUAGE = "language or source"
@@ -105,12 +106,30 @@ def _number(value: Decimal) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
+def _judge_of(specification: ExportSpecification) -> JudgeConfig:
+    config = specification.judge
+    if config is None:
+        raise ValueError("the specification names no judge")
+    return config
+
+
+def _rows_in_chunks(rows: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def judge_rules_dict(*, specification: ExportSpecification) -> dict[str, Any]:
     """The option as the manifest's curation records it; empty when it is off (so exports
     without judge items keep their manifest as it was)."""
     if specification.judge_id is None:
         return {}
-    config = specification.judge
+    config = _judge_of(specification)
     return {
         "judge_items": {
             "judge": config.pk,
@@ -137,8 +156,7 @@ def judge_rules_problem(
         return problems
     if judge.project_id not in set(project_ids):
         problems["judge"] = _(
-            "The judge %(name)s belongs to project %(project)s, which this export does not "
-            "draw on."
+            "The judge %(name)s belongs to project %(project)s, which this export does not draw on."
         ) % {"name": judge.name, "project": judge.project.slug}
     elif kind == "dpo" and DpoSource.PAIRWISE not in set(dpo_sources or ()):
         problems["judge"] = _(
@@ -171,7 +189,8 @@ def _settings_fingerprint(config: JudgeConfig) -> str:
         return config.settings().fingerprint()
     except JudgeConfigError as error:
         raise ExportRefused(
-            _("The judge %(name)s cannot be used: %(error)s") % {"name": config.name, "error": error}
+            _("The judge %(name)s cannot be used: %(error)s")
+            % {"name": config.name, "error": error}
         ) from error
 
 
@@ -181,7 +200,7 @@ def judge_source_for(
     """What the manifest and card say about the judge; None when the option is off."""
     if specification.judge_id is None:
         return None
-    config = specification.judge
+    config = _judge_of(specification)
     problems = judge_rules_problem(
         judge=config,
         project_ids=rules.project_ids,
@@ -197,7 +216,7 @@ def judge_source_for(
         template = template_load(
             kind=kind,
             version=config.prompt_version,
-            language=config.language,  # type: ignore[arg-type]
+            language=config.language,
         )
         prompt_hash = template.template_hash
     except PromptTemplateError:
@@ -247,17 +266,13 @@ def judge_candidates(*, specification: ExportSpecification, rules: CurationRules
     """How many items the judge path looks at (for the progress bar)."""
     if specification.judge_id is None:
         return 0
-    return _candidates(config=specification.judge, rules=rules).count()
+    return _candidates(config=_judge_of(specification), rules=rules).count()
 
 
 def _reviewed() -> Q:
     return (
         Q(status__in=[Item.Status.REVIEWED, Item.Status.NEEDS_ADJUDICATION, Item.Status.REJECTED])
-        | Q(
-            Exists(
-                Review.objects.filter(item_id=OuterRef("pk"), status=Review.Status.SUBMITTED)
-            )
-        )
+        | Q(Exists(Review.objects.filter(item_id=OuterRef("pk"), status=Review.Status.SUBMITTED)))
         | Q(
             Exists(
                 PairwiseJudgment.objects.filter(
@@ -283,7 +298,8 @@ def _judge_scores(
             if value is not None:
                 values[code].append(Decimal(str(value)))
     scores = {
-        code: (statistics.median(found) if found else None) for code, found in sorted(values.items())
+        code: (statistics.median(found) if found else None)
+        for code, found in sorted(values.items())
     }
     rubric = rubrics.get(rubric_id)
     try:
@@ -315,9 +331,9 @@ def _judge_problem(
         return UNSURE
     if kind == "sft":
         if has_cutoff and signal.verdict != "pass":
-            return NO_PASS
+            return VERDICT_FAILS
         if not has_cutoff and rules.min_total is None and not rules.min_scores:
-            return NO_PASS
+            return VERDICT_FAILS
         if not view.answers.get(""):
             return STALE
     else:
@@ -340,7 +356,7 @@ def judge_accepted_items(
     if specification.judge_id is None:
         return
     source = source or judge_source_for(specification=specification, rules=rules)
-    config: JudgeConfig = specification.judge
+    config = _judge_of(specification)
     if rules.kind == "dpo" and DpoSource.PAIRWISE not in rules.dpo_sources:
         return
     salt = salt or pseudonym_salt()
@@ -358,7 +374,9 @@ def judge_accepted_items(
     raised = set(_sessions_flagged_by_reviewers(items))
     items = items.annotate(
         reviewed=_reviewed(),
-        crisis=Exists(Flag.objects.filter(session_id=OuterRef("session_id"), kind=Flag.Kind.CRISIS)),
+        crisis=Exists(
+            Flag.objects.filter(session_id=OuterRef("session_id"), kind=Flag.Kind.CRISIS)
+        ),
         open_flag=Exists(
             Flag.objects.filter(session_id=OuterRef("session_id"), status=Flag.Status.OPEN)
         ),
@@ -374,14 +392,18 @@ def judge_accepted_items(
     fingerprint = source.settings_fingerprint if source else ""
     rubrics = _RubricCache()
     rubric_id = run.rubric_id if run is not None else None
-    has_cutoff = bool(rubric_id) and rubrics.get(rubric_id).cutoff is not None
+    has_cutoff = rubric_id is not None and rubrics.get(rubric_id).cutoff is not None
     pair_rubric = (
         ReviewSettings.objects.filter(project_id=config.project_id)
         .values_list("pair_rubric_id", flat=True)
         .first()
     )
-    rows = items.order_by("pk").values_list("pk", "session_id", "reviewed", "crisis", "open_flag")
-    for chunk_rows in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
+    rows: Iterable[tuple[int, int, bool, bool, bool]] = (
+        items.order_by("pk")
+        .values_list("pk", "session_id", "reviewed", "crisis", "open_flag")
+        .iterator(chunk_size=CHUNK)
+    )
+    for chunk_rows in _rows_in_chunks(rows):
         eligible = []
         for item_id, session_id, reviewed, crisis, open_flag in chunk_rows:
             if reviewed:
@@ -481,4 +503,3 @@ def judge_accepted_items(
             if source is not None:
                 source.items += 1
             yield item
-

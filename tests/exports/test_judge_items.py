@@ -36,7 +36,6 @@ from tests.exports.records import (
 )
 from tests.factories import MembershipFactory, ProjectFactory, member
 from tests.review.factories import PairItemFactory, SessionItemFactory
-from tests.rubrics.factories import RubricFactory
 
 TURNS = [
     ("client", "I have not slept properly since the move."),
@@ -359,7 +358,7 @@ def test_the_manifest_names_the_judge_its_prompt_run_and_examples(project, build
 
 
 def test_without_the_option_nothing_of_the_judge_appears(project, build, lead):
-    config, run = _judge(project)
+    _config, run = _judge(project)
     _scored(run, _pending(project))
     _finish(run)
 
@@ -469,7 +468,7 @@ def test_the_page_form_offers_the_projects_judges(project, lead):
 
 
 def test_the_command_exports_judge_items_when_asked(project, tmp_path):
-    config, run = _judge(project)
+    _config, run = _judge(project)
     accepted = _pending(project)
     _scored(run, accepted)
     _finish(run)
