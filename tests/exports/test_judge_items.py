@@ -494,3 +494,17 @@ def test_the_command_exports_judge_items_when_asked(project, tmp_path):
     assert manifest["judge"]["items"] == 1
     assert manifest["specification"]["curation"]["judge_items"]["max_uncertainty"] == "0.1"
     assert "Items labelled by the judge: 1" in out.getvalue()
+
+
+def test_the_schema_describes_the_judge_option(lead):
+    schema = client_for(lead).get(reverse("api_schema"), {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+
+    made = components["ExportSpecificationCreateRequest"]["properties"]
+    listed = components["ExportSpecification"]["properties"]
+
+    assert made["judge"]["type"] == "integer"
+    assert made["judge"]["nullable"] is True
+    assert "judge_max_uncertainty" in made
+    assert listed["judge"]["nullable"] is True
+    assert "judge_max_uncertainty" in listed
