@@ -464,7 +464,10 @@ def test_the_page_form_offers_the_projects_judges(project, lead):
 
     assert 'name="judge"' in page.content.decode()
     assert response.status_code == 302
-    assert ExportSpecification.objects.get().judge == config
+    specification = ExportSpecification.objects.get()
+    assert specification.judge == config
+    shown = client.get(reverse("exports:specification_detail", args=[specification.pk]))
+    assert "from judge (m-1), uncertainty at most 0" in shown.content.decode()
 
 
 def test_the_command_exports_judge_items_when_asked(project, tmp_path):
