@@ -6,6 +6,7 @@ import io
 import json
 from decimal import Decimal
 
+import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -15,7 +16,7 @@ from core.models import Role
 from dialogues.models import Flag
 from exports.models import ExportSpecification
 from exports.services.curation import CurationRules, CurationStats
-from exports.services.judge_items import judge_accepted_items
+from exports.services.judge_items import judge_accepted_items, judge_source_for
 from review.judges.prompts import template_load
 from review.models import (
     Item,
@@ -283,7 +284,11 @@ def test_dpo_takes_the_choice_both_orders_agree_on(project):
     specification.judge_max_uncertainty = Decimal("0.29")
 
     items, _stats = _curate(specification)
+    source = judge_source_for(specification=specification, rules=CurationRules.of(specification))
 
+    assert source.prompt_hash == (
+        template_load(kind="pairwise", version="v1", language="en").template_hash
+    )
     assert [i.item_id for i in items] == [f"pair-{agreed.pk}"]
     assert items[0].chosen == agreed.candidate_b.text
     assert items[0].rejected == agreed.candidate_a.text
@@ -298,7 +303,7 @@ def _versioned(project, config, build, lead, **kwargs):
         scores={"empathy": [4], "structure": [4]},
         turns=[("client", "My sister stopped calling me."), ("counselor", "How was that?")],
     )
-    specification = _spec(project, config, formats=["jsonl"], **kwargs)
+    specification = _spec(project, config, formats=["jsonl", "parquet"], **kwargs)
     return human, build(specification, lead)
 
 
@@ -348,6 +353,8 @@ def test_the_manifest_names_the_judge_its_prompt_run_and_examples(project, build
     sources = {row["item_id"]: row["label_source"] for row in rows}
     assert sources == {f"item-{human.pk}": "human", f"item-{accepted.pk}": "judge"}
     assert list(rows[0])[-2:] == ["label_source", "group_id"]
+    parquet = pq.read_table(version.path / "provenance/train.parquet")
+    assert parquet.column_names[-2:] == ["label_source", "group_id"]
     card = (version.path / "README.md").read_text()
     assert "1 of the 2 items" in card
     # The lead sees the count before approving.
