@@ -518,3 +518,33 @@ def test_the_schema_describes_the_judge_option(lead):
     assert "judge_max_uncertainty" in made
     assert listed["judge"]["nullable"] is True
     assert "judge_max_uncertainty" in listed
+
+
+def test_an_item_a_human_approved_keeps_the_human_outcome(project, build, lead):
+    config, run = _judge(project)
+    human = approved_session(
+        project=project,
+        rubric=_rubric(project),
+        people=reviewers(1),
+        scores={"empathy": [4], "structure": [4]},
+    )
+    # The judge would score it otherwise, and is sure of it.
+    _scored(run, human, scores={"empathy": 1, "structure": 1}, verdict="fail")
+    _finish(run)
+    specification = _spec(project, config, formats=["jsonl"])
+
+    version = build(specification, lead)
+
+    assert version.status == "built", version.error
+    rows = [
+        json.loads(line)
+        for split in ("train", "validation", "test")
+        if (version.path / f"provenance/{split}.jsonl").exists()
+        for line in (version.path / f"provenance/{split}.jsonl").read_text().splitlines()
+    ]
+    assert [(row["item_id"], row["label_source"]) for row in rows] == [
+        (f"item-{human.pk}", "human")
+    ]
+    assert {s["name"]: s["value"] for s in rows[0]["scores"]} == {"empathy": 4.0, "structure": 4.0}
+    assert len(rows[0]["reviewers"]) == 1
+    assert version.manifest["judge"]["items"] == 0
