@@ -201,6 +201,8 @@ def _form_data(data: dict[str, Any], led: QuerySet[Project]) -> dict[str, Any]:
         "test_ratio": text(data["test_ratio"]),
         "seed": text(data["seed"]),
         "formats": list(data["formats"]),
+        "judge": text(data.get("judge")),
+        "judge_max_uncertainty": text(data.get("judge_max_uncertainty")),
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from exports.items import ExportKind, SftStart
-from exports.spec import ExportSpec
+from exports.spec import ExportSpec, JudgeSource
 from exports.splitting import SPLITS
 from exports.writers import WrittenFile
 
@@ -92,6 +92,24 @@ def _agreement(agreement: Mapping[str, Any]) -> str:
     )
 
 
+def _judge(judge: JudgeSource | None, report: dict[str, Any]) -> str:
+    """How many items the judge labelled, and which judge; nothing without judge items."""
+    if judge is None:
+        return ""
+    items = sum(report["splits"][split]["items"] for split in SPLITS)
+    configuration = judge.configuration
+    return (
+        "## Labels from an LLM judge\n\n"
+        f"{judge.items} of the {items} items were labelled by the LLM judge "
+        f'"{configuration.get("name")}" (model `{configuration.get("model")}`, prompt '
+        f"{judge.prompt_version}) without a human review: items the judge was sure about "
+        f"(uncertainty at most {judge.max_uncertainty}) and that no clinician reviewed. The "
+        "other items were labelled by clinicians. Each provenance row says whose label it is "
+        "in `label_source` (`human` or `judge`); `manifest.json` names the judge, its prompt "
+        "hash, the run and its calibration examples under `judge`.\n\n"
+    )
+
+
 def card_render(
     *,
     spec: ExportSpec,
@@ -99,6 +117,7 @@ def card_render(
     report: dict[str, Any],
     languages: list[str],
     agreement: Mapping[str, Any] | None = None,
+    judge: JudgeSource | None = None,
 ) -> str:
     header = {
         "configs": card_configs(spec=spec, files=files),
@@ -130,6 +149,7 @@ def card_render(
         + "| split | rows | groups | target ratio | ratio |\n|---|---|---|---|---|\n"
         + f"{table}\n\n"
         + _agreement(agreement or {})
+        + _judge(judge, report)
         + "## Loading\n\n"
         + "```python\nfrom datasets import load_dataset\n\n"
         + 'data = load_dataset("path/to/this/folder")  # train, validation and test\n'

@@ -212,14 +212,22 @@ def _build(
         assignment = splits_assign(grouping=grouping, ratios=spec.ratios, seed=spec.seed)
         report = split_report_build(grouping=grouping, assignment=assignment, ratios=spec.ratios)
         spool.seek(0)
-        writers = [writer_class(name)(folder=folder, kind=spec.kind) for name in spec.formats]
+        writers = [
+            writer_class(name)(folder=folder, kind=spec.kind, label_source=spec.label_source)
+            for name in spec.formats
+        ]
         try:
             _route(spool=spool, grouping=grouping, assignment=assignment, writers=writers)
         finally:
             files = [written for writer in writers for written in writer.close()]
     languages = sorted({language for _, language in grouping.strata if language})
     card = card_render(
-        spec=spec, files=files, report=report, languages=languages, agreement=record.agreement
+        spec=spec,
+        files=files,
+        report=report,
+        languages=languages,
+        agreement=record.agreement,
+        judge=record.judge,
     )
     (folder / CARD_NAME).write_text(card, encoding="utf-8", newline="\n")
     manifest = manifest_build(

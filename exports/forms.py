@@ -15,6 +15,7 @@ from exports.models import DpoSource, ExportSpecification, SftStartChoice
 from exports.selectors import projects_criterion_codes
 from exports.services.agreement import PAIR_ITEM_SOURCES
 from exports.services.curation_rules import rules_problem
+from exports.services.judge_items import judge_configs_for_specification, judge_rules_problem
 from exports.writers import WRITERS
 
 
@@ -108,6 +109,8 @@ class SpecificationForm(forms.ModelForm):
             "validation_ratio",
             "test_ratio",
             "seed",
+            "judge",
+            "judge_max_uncertainty",
         ]
         widgets = {
             "projects": forms.CheckboxSelectMultiple,
@@ -118,11 +121,29 @@ class SpecificationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         projects = self.fields["projects"]
         projects.queryset = led if led is not None else Project.objects.none()  # type: ignore[attr-defined]
+        judge = self.fields["judge"]
+        judge.queryset = judge_configs_for_specification(led=led)  # type: ignore[attr-defined]
+        judge.required = False
+        judge.label_from_instance = lambda config: (  # type: ignore[attr-defined]
+            f"{config.name} ({config.project.slug}, {config.model})"
+        )
+        judge.help_text = _(
+            "Also export items nobody reviewed that this judge is sure about, marked as the "
+            "judge's in the provenance. Empty: only items a lead approved."
+        )
+        self.fields["judge_max_uncertainty"].required = False
+        self.fields["judge_max_uncertainty"].help_text = _(
+            "0 (strict): every answer of the judge agrees. Up to 0.29; from 0.3 items go to humans."
+        )
         # Older clients and scripts post no start rule: the source's opening is kept.
         self.fields["sft_start"].required = False
         if not self.is_bound:
             self.initial.setdefault("formats", ["parquet", "jsonl"])
             self.initial.setdefault("dpo_sources", [DpoSource.PAIRWISE, DpoSource.REWRITES])
+
+    def clean_judge_max_uncertainty(self) -> Decimal:
+        value = self.cleaned_data.get("judge_max_uncertainty")
+        return Decimal(0) if value is None else value
 
     def clean_sft_start(self) -> str:
         return self.cleaned_data.get("sft_start") or SftStartChoice.KEEP
@@ -165,6 +186,14 @@ class SpecificationForm(forms.ModelForm):
             self.add_error(field, problem)
         if data.get("projects"):
             self._check_codes(data)
+            for name, message in judge_rules_problem(
+                judge=data.get("judge"),
+                project_ids=[project.pk for project in data["projects"]],
+                kind=data.get("kind", ""),
+                dpo_sources=data.get("dpo_sources") or (),
+                max_uncertainty=data.get("judge_max_uncertainty"),
+            ).items():
+                self.add_error(name, message)
         return data
 
     def _check_codes(self, data: dict[str, Any]) -> None:

@@ -68,6 +68,9 @@ class ExportItem:
     agreement: float | None = None
     reviewers: tuple[str, ...] = ()
     system_prompt: str | None = None
+    # Where the item's label came from, "human" or "judge", in exports that take judge-accepted
+    # items; None elsewhere, and then provenance has no such column (those files stay as before).
+    label_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,7 +135,7 @@ def _provenance(item: ExportItem, *, example_id: str, turn_index: int | None) ->
         "scores": [{"name": name, "value": float(item.scores[name])} for name in item.scores],
         "agreement": item.agreement,
         "reviewers": list(item.reviewers),
-    }
+    } | ({"label_source": item.label_source} if item.label_source is not None else {})
 
 
 def _opening_dropped(turns: Sequence[Turn]) -> int:

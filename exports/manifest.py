@@ -52,7 +52,7 @@ def manifest_build(
     files: list[dict[str, Any]],
 ) -> dict[str, Any]:
     built_at = record.built_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return {
+    manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "name": spec.name,
         "kind": spec.kind.value,
@@ -66,9 +66,13 @@ def manifest_build(
         "rubric_versions": sorted(rubric_versions),
         "agreement": dict(record.agreement),
         "item_approvers": list(record.item_approvers),
-        "split_report": report,
-        "files": files,
     }
+    if record.judge is not None:
+        # Only exports with judge-accepted items have the key: the others stay as they were.
+        manifest["judge"] = record.judge.as_dict()
+    manifest["split_report"] = report
+    manifest["files"] = files
+    return manifest
 
 
 def manifest_write(*, folder: Path, manifest: dict[str, Any]) -> Path:

@@ -57,6 +57,11 @@ class TiePolicy(models.TextChoices):
     SKIP = "skip", _("Ignore tie votes and decide by the remaining votes")
 
 
+# Judge-accepted items are those the judge is sure about; the triage queue sends everything
+# from this uncertainty up to humans, so no specification may accept it from the judge.
+JUDGE_UNCERTAINTY_LIMIT = Decimal("0.29")
+
+
 def default_formats() -> list[str]:
     return ["parquet", "jsonl"]
 
@@ -131,6 +136,23 @@ class ExportSpecification(models.Model):
     )
     seed = models.PositiveIntegerField(_("seed"), default=0)
     formats = models.JSONField(_("formats"), default=default_formats)
+    # Judge-accepted items (off when empty): items of the judge's project that no human
+    # reviewed, labelled by the judge's latest run where it is sure (exports.services.judge_items).
+    judge = models.ForeignKey(
+        "review.JudgeConfig",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("judge-accepted items from"),
+    )
+    judge_max_uncertainty = models.DecimalField(
+        _("judge's maximum uncertainty"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(JUDGE_UNCERTAINTY_LIMIT)],
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -48,6 +48,8 @@ class ExportSpecificationSerializer(serializers.ModelSerializer[ExportSpecificat
             "test_ratio",
             "seed",
             "formats",
+            "judge",
+            "judge_max_uncertainty",
             "created_at",
         ]
 
@@ -145,6 +147,22 @@ class ExportSpecificationCreateSerializer(serializers.Serializer[Any]):
         child=serializers.ChoiceField(choices=sorted(WRITERS)),
         required=False,
         default=["parquet", "jsonl"],
+    )
+    judge = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "id of a judge configuration of one of the projects: also export the items nobody "
+            "reviewed that this judge is sure about (label_source 'judge' in provenance)"
+        ),
+    )
+    judge_max_uncertainty = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        required=False,
+        default=Decimal(0),
+        help_text="the highest uncertainty accepted from the judge, 0 (strict) to 0.29",
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,9 @@ class ExportSpec:
     # The curation rules as the export service applied them, recorded verbatim.
     curation: Mapping[str, Any] = field(default_factory=dict)
     license: str = "other"
+    # Judge-accepted items are taken, so every provenance row says whose label it is. Recorded
+    # in the manifest through ``curation`` (its ``judge_items``), not as a key of its own.
+    label_source: bool = False
 
     def __post_init__(self) -> None:
         if not self.formats or len(set(self.formats)) != len(self.formats):
@@ -48,6 +51,41 @@ class ExportSpec:
         }
 
 
+@dataclass
+class JudgeSource:
+    """The judge whose answers labelled some of an export's items, for the manifest and card.
+
+    ``items`` is counted while the items are read, so it is complete once the files are
+    written, which is when the manifest and the card are made.
+    """
+
+    configuration: Mapping[str, Any]
+    prompt_version: str
+    prompt_language: str
+    prompt_hash: str
+    settings_fingerprint: str
+    runs: Sequence[Mapping[str, Any]]
+    max_uncertainty: str
+    items: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        examples = sorted(
+            {example for run in self.runs for example in run.get("examples", ())},
+            key=lambda text: (len(text), text),
+        )
+        return {
+            "configuration": dict(self.configuration),
+            "prompt_version": self.prompt_version,
+            "prompt_language": self.prompt_language,
+            "prompt_hash": self.prompt_hash,
+            "settings_fingerprint": self.settings_fingerprint,
+            "runs": [dict(run) for run in self.runs],
+            "examples": examples,
+            "max_uncertainty": self.max_uncertainty,
+            "items": self.items,
+        }
+
+
 @dataclass(frozen=True)
 class ExportRecord:
     """Facts about one build that are not in the data; the build time is passed in, never read
@@ -60,6 +98,9 @@ class ExportRecord:
     item_approvers: tuple[str, ...] = ()
     # Agreement statistics at export time, as the agreement app reports them.
     agreement: Mapping[str, Any] = field(default_factory=dict)
+    # The judge of judge-accepted items; None for an export of human-reviewed items only,
+    # whose manifest then has no ``judge`` key at all.
+    judge: JudgeSource | None = None
 
     def __post_init__(self) -> None:
         if self.built_at.tzinfo is None:

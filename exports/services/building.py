@@ -37,6 +37,13 @@ from exports.services.agreement import (
 )
 from exports.services.curation import curated_items, curation_candidates
 from exports.services.curation_rules import CurationRules, CurationStats, rules_problem
+from exports.services.judge_items import (
+    human_labelled,
+    judge_accepted_items,
+    judge_candidates,
+    judge_rules_dict,
+    judge_source_for,
+)
 from exports.spec import ExportRecord, ExportSpec
 from exports.splitting import SPLITS, SplitRatios
 
@@ -58,7 +65,8 @@ def export_spec_build(*, specification: ExportSpecification, rules: CurationRule
         sft_mode=SftMode(specification.sft_mode),
         sft_start=SftStart(specification.sft_start),
         formats=tuple(specification.formats),
-        curation=rules.as_dict(),
+        curation=rules.as_dict() | judge_rules_dict(specification=specification),
+        label_source=specification.judge_id is not None,
     )
 
 
@@ -139,19 +147,30 @@ def export_build(
         )
     agreement_check(agreement=agreement)
     spec = export_spec_build(specification=specification, rules=rules)
+    judge = judge_source_for(specification=specification, rules=rules)
     record = ExportRecord(
         built_at=built_at,
         rapport_version=settings.RAPPORT_VERSION,
         item_approvers=_item_approvers(rules.project_ids),
         agreement=agreement_by_criterion(agreement=agreement),
+        judge=judge,
     )
     stats = CurationStats()
-    total = curation_candidates(rules=rules)
+    total = curation_candidates(rules=rules) + judge_candidates(
+        specification=specification, rules=rules
+    )
     if progress is not None:
         progress(0, total=total, message=_("Reading approved items"), force=True)
-    items = _with_progress(
-        curated_items(rules=rules, stats=stats), stats=stats, total=total, progress=progress
-    )
+    curated: Iterator[ExportItem] = curated_items(rules=rules, stats=stats)
+    if judge is not None:
+        # Human-reviewed items first, as always; then what the judge labels on its own.
+        curated = itertools.chain(
+            human_labelled(curated),
+            judge_accepted_items(
+                specification=specification, rules=rules, stats=stats, source=judge
+            ),
+        )
+    items = _with_progress(curated, stats=stats, total=total, progress=progress)
     try:
         result = export_folder_write(spec=spec, items=items, folder=folder, record=record)
     except ValueError as error:

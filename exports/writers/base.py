@@ -43,6 +43,8 @@ PROVENANCE_COLUMNS = (
     # Last, because it is known only once all items were seen (see example_with_group).
     "group_id",
 )
+# Exports that take judge-accepted items say, per row, whose label it is ("human" or "judge").
+LABEL_SOURCE_COLUMN = "label_source"
 
 
 # The byte format of every JSON line: UTF-8 with Chinese left readable (no \\u escapes),
@@ -134,9 +136,11 @@ class ExportWriter(ABC):
     name: ClassVar[str]
     extension: ClassVar[str]
 
-    def __init__(self, *, folder: Path, kind: ExportKind) -> None:
+    def __init__(self, *, folder: Path, kind: ExportKind, label_source: bool = False) -> None:
         self.folder = folder
         self.kind = kind
+        # Provenance rows carry ``label_source`` (exports with judge-accepted items).
+        self.label_source = label_source
 
     def relative_path(self, *, role: str, split: str) -> str:
         folder = DATA_FOLDER if role == "data" else PROVENANCE_FOLDER

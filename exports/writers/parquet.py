@@ -49,6 +49,12 @@ PROVENANCE_SCHEMA = pa.schema(
 )
 
 
+# With judge-accepted items: the same columns, ``label_source`` before the group.
+LABELLED_PROVENANCE_SCHEMA = PROVENANCE_SCHEMA.insert(
+    PROVENANCE_SCHEMA.get_field_index("group_id"), pa.field("label_source", pa.string())
+)
+
+
 def data_schema(kind: ExportKind) -> pa.Schema:
     return pa.schema([(column, MESSAGES) for column in DATA_COLUMNS[kind]])
 
@@ -71,7 +77,8 @@ class ParquetWriter(ExportWriter):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._schemas = {"data": data_schema(self.kind), "provenance": PROVENANCE_SCHEMA}
+        provenance = LABELLED_PROVENANCE_SCHEMA if self.label_source else PROVENANCE_SCHEMA
+        self._schemas = {"data": data_schema(self.kind), "provenance": provenance}
         # Touched only by the writing thread until close() has waited for it.
         self._writers: dict[tuple[str, str], pq.ParquetWriter] = {}
         self._pending: dict[tuple[str, str], list[bytes]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from exports.models import (
 )
 from exports.services.agreement import ExportRefused
 from exports.services.building import export_build
+from review.models import JudgeConfig
 
 
 class Command(BaseCommand):
@@ -42,6 +44,17 @@ class Command(BaseCommand):
             help="first_client: drop counselor turns before the client's first words",
         )
         parser.add_argument("--name", default=None, help="dataset name in the card")
+        parser.add_argument(
+            "--judge",
+            default=None,
+            help="name of a judge of --project: also export the items nobody reviewed that "
+            "it is sure about (label_source 'judge' in provenance)",
+        )
+        parser.add_argument(
+            "--judge-max-uncertainty",
+            default="0",
+            help="with --judge: the highest uncertainty accepted from it, 0 (strict) to 0.29",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def _specification(self, options: dict[str, Any]) -> tuple[ExportSpecification, list[int]]:
@@ -64,6 +77,18 @@ class Command(BaseCommand):
             sft_start=options["sft_start"],
             seed=options["seed"] or 0,
         )
+        if options["judge"]:
+            specification.judge = JudgeConfig.objects.filter(
+                project=project, name=options["judge"]
+            ).first()
+            if specification.judge is None:
+                raise CommandError(f"--judge {options['judge']}: no such judge in {project.slug}")
+            try:
+                specification.judge_max_uncertainty = Decimal(options["judge_max_uncertainty"])
+            except InvalidOperation:
+                raise CommandError(
+                    f"--judge-max-uncertainty {options['judge_max_uncertainty']}: not a number"
+                ) from None
         return specification, [project.pk]
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -86,6 +111,9 @@ class Command(BaseCommand):
         counts = outcome.result.manifest["counts"]
         summary = ", ".join(f"{split} {c['rows']} rows" for split, c in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Export written to {folder}: {summary}"))
+        judged = outcome.result.manifest.get("judge")
+        if judged is not None:
+            self.stdout.write(f"Items labelled by the judge: {judged['items']}")
         left_out = outcome.stats.left_out
         if left_out:
             reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(left_out.items()))
