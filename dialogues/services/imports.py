@@ -33,6 +33,7 @@ from core import storage
 from core.audit import AuditAction, audit_record
 from core.locks import project_work_lock
 from core.models import Project
+from core.uploads import StoredUpload
 from dialogues.importers import (
     FormatError,
     RecordIssue,
@@ -146,10 +147,14 @@ def import_batch_create(
     try:
         for upload in uploads:
             relative = _safe_relative(upload.name).as_posix()
-            # Streamed into storage as it is read, hashed on the way (core.storage).
-            sha256, size = storage.stream_save(
-                uploads_storage, f"{prefix}/{relative}", upload.stream
-            )
+            key = f"{prefix}/{relative}"
+            if isinstance(upload.stream, StoredUpload):
+                # Already stored while the request was read (core.uploads): it only moves.
+                storage.move(uploads_storage, upload.stream.stored_key, key)
+                sha256, size = upload.stream.sha256, upload.stream.size
+            else:
+                # Streamed into storage as it is read, hashed on the way (core.storage).
+                sha256, size = storage.stream_save(uploads_storage, key, upload.stream)
             files.append({"name": relative, "sha256": sha256, "size": size})
         if not files:
             raise ImportRequestError(_("Choose at least one file to import."))
