@@ -25,6 +25,7 @@ from typing import IO, Any, Protocol
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -208,9 +209,11 @@ def import_batch_settle(job: Any) -> None:
     the batch says failed too, not pending or running beside it, with the job's reason (a
     worker killed mid-import is reaped hours later; the batch must not stay "running"). A
     retry runs it again."""
+    # A batch its job body already marked failed takes the job's reason too.
+    unfinished = Q(status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING])
     ImportBatch.objects.filter(
+        unfinished | Q(status=ImportBatch.Status.FAILED, failure=""),
         pk=job.params.get("batch_id"),
-        status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING],
     ).update(
         status=ImportBatch.Status.FAILED,
         finished_at=timezone.now(),
