@@ -21,12 +21,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.files import temp as django_temp
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from core import jobs, storage
 from core.models import Role
 from core.tokens import api_token_create
 from dialogues.models import ImportBatch, Session
 from dialogues.services.imports import import_batch_run
+from tests.conftest import client_for
 from tests.dialogues.importing import EXAM, SLEEP, jsonl
 from tests.factories import ProjectFactory, member
 
@@ -142,3 +145,23 @@ def test_an_upload_refused_by_the_view_leaves_nothing_in_storage(
     assert ImportBatch.objects.count() == 0
     assert spooled() == 0
     assert storage.keys_under(storage.uploads_storage(), "imports") == []
+
+
+def test_the_import_page_streams_a_large_upload_into_storage_too(spooled, monkeypatch) -> None:
+    project = ProjectFactory(slug="clinic")
+    lead = member(project, Role.LEAD, "lead")
+    big = jsonl(EXAM) + (b" " * (8 * MB) + b"\n") * 2
+    monkeypatch.setattr(jobs, "_send", lambda job: None)  # only the upload matters here
+    answer = client_for(lead).post(
+        reverse("dialogues:import_upload") + "?project=clinic",
+        {"files": SimpleUploadedFile("big.jsonl", big)},
+    )
+
+    assert answer.status_code == 302
+    assert spooled() == 0
+    batch = ImportBatch.objects.get()
+    assert batch.files == [
+        {"name": "big.jsonl", "sha256": hashlib.sha256(big).hexdigest(), "size": len(big)}
+    ]
+    uploads = storage.uploads_storage()
+    assert storage.keys_under(uploads, "imports") == [f"{batch.upload_path}/big.jsonl"]

@@ -152,6 +152,9 @@ def test_the_page_and_the_command_copy_a_version(
     assert answer.status_code == 302
     job = Job.objects.get(kind="exports.to_bucket", started_by=people["lead"])
     assert answer["Location"] == reverse("core:job_detail", args=[job.pk])
+    job_page = page.get(answer["Location"]).content.decode()
+    assert "Copy to a bucket" in job_page
+    assert job.status == Job.Status.SUCCEEDED
     _verify(training, "exports/page/Clinic-SFT-v1/", approved)
     _verify(training, "exports/cli/Clinic-SFT-v1/", approved)
     assert out.getvalue().strip() == f"s3://{training.name}/exports/cli/Clinic-SFT-v1/"
