@@ -15,6 +15,13 @@ own, it times:
 - ``COPY (SELECT ...) TO STDOUT`` of the same rows (the turns, the scores or judgments), the
   floor any export from this database has to stand on.
 
+With ``--storage s3`` the export is run twice, each in a fresh process: into the local disk,
+and into a bucket of an S3 server on loopback (moto's standalone server, as the tests use),
+where the built files are uploaded to the exports storage as ``export_version_build`` does
+with STORAGE_BACKEND=s3 (data files first, the manifest last). Both are reported, with the
+ratio of their wall and CPU times. The moto server runs in its own process, so its CPU is not
+in the figures; on a real service the upload waits on the network instead.
+
 It drops the database at the end unless ``--keep`` is given.
 """
 
@@ -382,9 +389,12 @@ def _rss_mb() -> float:
 
 def measure_export(kind: str, min_agreement: float | None) -> dict[str, Any]:
     _setup_django()
+    from django.conf import settings
+
+    from core import storage
     from core.models import Project
     from exports.models import ExportSpecification
-    from exports.services.building import export_build
+    from exports.services.building import export_build, folder_publish
 
     project = Project.objects.get(slug="bench")
     specification = ExportSpecification(
@@ -405,6 +415,18 @@ def measure_export(kind: str, min_agreement: float | None) -> dict[str, Any]:
             built_at=datetime.now(UTC),
             project_ids=[project.pk],
         )
+        built_wall = time.perf_counter() - started
+        upload_wall = 0.0
+        if settings.STORAGE_BACKEND == "s3":
+            # Into the bucket as a build on STORAGE_BACKEND=s3 puts it (manifest last).
+            uploading = time.perf_counter()
+            folder_publish(
+                folder=Path(folder) / "export",
+                target=storage.exports_storage(),
+                prefix="bench/v1",
+                manifest=outcome.result.manifest,
+            )
+            upload_wall = time.perf_counter() - uploading
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu
         size = sum(f["bytes"] for f in outcome.result.manifest["files"])
@@ -412,6 +434,9 @@ def measure_export(kind: str, min_agreement: float | None) -> dict[str, Any]:
     return {
         "wall": wall,
         "cpu": cpu,
+        "storage": settings.STORAGE_BACKEND,
+        "upload_wall": upload_wall,
+        "build_wall": built_wall,
         "rss_before_mb": before,
         "peak_rss_mb": _rss_mb(),
         "rows": report["rows"],
@@ -457,14 +482,68 @@ def measure_copy(kind: str) -> dict[str, Any]:
     return {"wall": time.perf_counter() - started, "bytes": size}
 
 
-def _phase(args: argparse.Namespace, phase: str, url: str) -> dict[str, Any]:
+def _phase(
+    args: argparse.Namespace, phase: str, url: str, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
     command = [sys.executable, __file__, "--phase", phase, "--kind", args.kind]
     command += ["--items", str(args.items)]
     if args.min_agreement is not None:
         command += ["--min-agreement", str(args.min_agreement)]
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": url, "STORAGE_BACKEND": "local", **(extra_env or {})}
     done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _s3_export(args: argparse.Namespace, url: str) -> dict[str, Any]:
+    """The export phase with its exports storage in a fresh bucket of a moto server."""
+    import boto3
+
+    from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY, _free_port
+
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client.create_bucket(Bucket="rapport-bench")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        return _phase(
+            args,
+            "export",
+            url,
+            {
+                "STORAGE_BACKEND": "s3",
+                "S3_ENDPOINT_URL": endpoint,
+                "S3_REGION": REGION,
+                "S3_ACCESS_KEY_ID": ACCESS_KEY,
+                "S3_SECRET_ACCESS_KEY": SECRET_KEY,
+                "S3_ADDRESSING_STYLE": "path",
+                "S3_BUCKET": "rapport-bench",
+                "S3_PREFIX": "rapport",
+            },
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def main() -> None:
@@ -473,6 +552,12 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--min-agreement", type=float, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--storage",
+        choices=["local", "s3"],
+        default="local",
+        help="s3: also export into an S3 server on loopback, beside the local disk",
+    )
     parser.add_argument("--phase", choices=["generate", "export", "copy"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase == "generate":
@@ -494,6 +579,7 @@ def main() -> None:
         generated = _phase(args, "generate", url)
         copied = _phase(args, "copy", url)
         export = _phase(args, "export", url)
+        in_bucket = _s3_export(args, url) if args.storage == "s3" else None
     finally:
         if not args.keep:
             _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -516,6 +602,24 @@ def main() -> None:
     print(
         f"ratio export / COPY: {ratio:.1f}x; cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}"
     )
+    if in_bucket is not None:
+        print(
+            f"into the S3 server (moto on loopback): {in_bucket['wall']:.1f} s wall "
+            f"(build {in_bucket['build_wall']:.1f} s, upload {in_bucket['upload_wall']:.1f} s), "
+            f"{in_bucket['cpu']:.1f} s CPU, peak RSS {in_bucket['peak_rss_mb']:.0f} MB"
+        )
+        print(
+            f"ratio S3 / local disk: {in_bucket['wall'] / export['wall']:.2f}x wall, "
+            f"{in_bucket['cpu'] / export['cpu']:.2f}x CPU; load {os.getloadavg()[0]:.1f}"
+        )
+        # The second process finds PostgreSQL's cache warm, so its build may well be the faster
+        # one; the upload on top of the same build is the cost of the bucket.
+        with_upload = (export["wall"] + in_bucket["upload_wall"]) / export["wall"]
+        print(
+            f"the upload alone: {in_bucket['upload_wall']:.1f} s for "
+            f"{export['bytes'] / 1e6:.1f} MB; local build plus upload / local build: "
+            f"{with_upload:.2f}x"
+        )
     over = export["wall"] > TIME_TARGET or export["peak_rss_mb"] > RSS_TARGET_MB
     if over:
         print(f"OVER TARGET ({TIME_TARGET:.0f} s, {RSS_TARGET_MB:.0f} MB)")

@@ -14,12 +14,14 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core.jobs import QueueUnavailable
+from core.uploads import StorageUploadHandler, route_streams_uploads
 
 logger = logging.getLogger(__name__)
 
@@ -58,25 +60,40 @@ class UploadLimitsMiddleware:
     DATA_UPLOAD_MAX_NUMBER_FILES (or _FIELDS) gets a page or an API error that says what to do:
     upload the files as one archive. Django raises these limits while parsing, which happens in
     the CSRF middleware for a form and in DRF's parser for the API; neither lets a view answer.
-    The body is parsed once either way: Django keeps the parsed form on the request.
+    The body is parsed once either way: Django keeps the parsed form on the request. On the
+    import routes, files are parsed into the uploads storage as they arrive (core.uploads), and
+    what no batch took is deleted once the view has answered.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and request.content_type == "multipart/form-data":
-            try:
-                request.POST  # noqa: B018 - parsing is the point
-            except (TooManyFilesSent, TooManyFieldsSent):
-                return self._refused(request)
-            except MultiPartParserError:
-                # A page gets Django's own 400; an API client gets JSON it can read.
-                if not request.path.startswith("/api/"):
-                    raise
-                return JsonResponse(
-                    {"detail": _("The request body is not a valid multipart form.")}, status=400
-                )
+        if request.method != "POST" or request.content_type != "multipart/form-data":
+            return self.get_response(request)
+        stored: StorageUploadHandler | None = None
+        if route_streams_uploads(request):
+            # Large files go to the uploads storage as they arrive (core.uploads).
+            stored = StorageUploadHandler(request)
+            request.upload_handlers = [MemoryFileUploadHandler(request), stored]
+        try:
+            return self._parsed(request)
+        finally:
+            if stored is not None:
+                stored.forget()
+
+    def _parsed(self, request: HttpRequest) -> HttpResponse:
+        try:
+            request.POST  # noqa: B018 - parsing is the point
+        except (TooManyFilesSent, TooManyFieldsSent):
+            return self._refused(request)
+        except MultiPartParserError:
+            # A page gets Django's own 400; an API client gets JSON it can read.
+            if not request.path.startswith("/api/"):
+                raise
+            return JsonResponse(
+                {"detail": _("The request body is not a valid multipart form.")}, status=400
+            )
         return self.get_response(request)
 
     def _refused(self, request: HttpRequest) -> HttpResponse:

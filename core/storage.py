@@ -121,6 +121,116 @@ def stream_save(storage: Storage, key: str, stream: IO[bytes]) -> tuple[str, int
     return reader.digest.hexdigest(), reader.size
 
 
+# A bucket's multipart upload takes parts of at least 5 MiB (but the last); each is sent as
+# soon as it is full, so a writer holds one part at most.
+PART = 8 * BLOCK
+
+
+class StoredWriter:
+    """A file written into storage a chunk at a time, as its bytes arrive (an upload read off
+    the wire); hashed on the way. Nothing is visible under ``key`` before :meth:`close`: on the
+    local disk the bytes go to a hidden partial file renamed at the end, in a bucket to a
+    multipart upload that is completed at the end (or aborted)."""
+
+    def __init__(self, storage: Storage, key: str) -> None:
+        self.storage = storage
+        self.key = key
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self._path = local_path(storage, key)
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self._parts: list[dict[str, Any]] = []
+        self._upload_id: str | None = None
+        self._handle: IO[bytes] | None = None
+        if self._path is not None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._partial = self._path.with_name(f".{self._path.name}.partial")
+            self._handle = self._partial.open("wb")
+
+    def write(self, chunk: bytes) -> None:
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        if self._handle is not None:
+            self._handle.write(chunk)
+            return
+        self._buffer.append(chunk)
+        self._buffered += len(chunk)
+        if self._buffered >= PART:
+            self._send_part()
+
+    def _client(self) -> Any:
+        return self.storage.connection.meta.client  # type: ignore[attr-defined]
+
+    def _send_part(self) -> None:
+        client, bucket = self._client(), self.storage.bucket_name  # type: ignore[attr-defined]
+        if self._upload_id is None:
+            self._upload_id = client.create_multipart_upload(
+                Bucket=bucket, Key=_s3_key(self.storage, self.key)
+            )["UploadId"]
+        number = len(self._parts) + 1
+        body, self._buffer, self._buffered = b"".join(self._buffer), [], 0
+        answer = client.upload_part(
+            Bucket=bucket,
+            Key=_s3_key(self.storage, self.key),
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=body,
+        )
+        self._parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+
+    def close(self) -> tuple[str, int]:
+        """Make the file visible under its key; its sha256 and size."""
+        if self._handle is not None and self._path is not None:
+            self._handle.close()
+            os.replace(self._partial, self._path)
+        else:
+            client, bucket = self._client(), self.storage.bucket_name  # type: ignore[attr-defined]
+            full = _s3_key(self.storage, self.key)
+            if self._upload_id is None:
+                client.put_object(Bucket=bucket, Key=full, Body=b"".join(self._buffer))
+            else:
+                if self._buffer:
+                    self._send_part()
+                client.complete_multipart_upload(
+                    Bucket=bucket,
+                    Key=full,
+                    UploadId=self._upload_id,
+                    MultipartUpload={"Parts": self._parts},
+                )
+            self._buffer, self._buffered = [], 0
+        return self.digest.hexdigest(), self.size
+
+    def abort(self) -> None:
+        """Forget what was written; nothing appears under the key."""
+        if self._handle is not None:
+            self._handle.close()
+            self._partial.unlink(missing_ok=True)
+        elif self._upload_id is not None:
+            self._client().abort_multipart_upload(
+                Bucket=self.storage.bucket_name,  # type: ignore[attr-defined]
+                Key=_s3_key(self.storage, self.key),
+                UploadId=self._upload_id,
+            )
+        self._buffer, self._buffered = [], 0
+
+
+def move(storage: Storage, source: str, target: str) -> None:
+    """Give a stored file another key (a rename on disk; a copy inside the bucket, never
+    through this host, then the old key deleted)."""
+    path = local_path(storage, source)
+    if path is not None:
+        destination = Path(storage.path(target))
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, destination)
+        return
+    client, bucket = storage.connection.meta.client, storage.bucket_name  # type: ignore[attr-defined]
+    client.copy(
+        {"Bucket": bucket, "Key": _s3_key(storage, source)}, bucket, _s3_key(storage, target)
+    )
+    client.delete_object(Bucket=bucket, Key=_s3_key(storage, source))
+
+
 def blocks(storage: Storage, key: str, *, size: int = BLOCK) -> Iterator[bytes]:
     """The stored file's bytes, a block at a time."""
     path = local_path(storage, key)

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from core.http import AuthedRequest
 from core.models import Role
 from core.selectors import project_get_for_user
+from core.uploads import streams_uploads
 from dialogues import selectors
 from dialogues.forms import SessionFilterForm
 from dialogues.models import ImportBatch, Session
@@ -70,6 +71,7 @@ def _import_request_data(request: Request) -> dict[str, Any]:
     return data
 
 
+@streams_uploads
 class ImportListApi(generics.ListAPIView[ImportBatch]):
     """The project's import batches (GET), or start an import of uploaded files (POST)."""
 

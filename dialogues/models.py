@@ -67,6 +67,8 @@ class ImportBatch(models.Model):
     # Where the uploaded files wait for the worker: a key prefix of the "uploads" storage
     # (relative to MEDIA_ROOT on the local backend).
     upload_path = models.CharField(_("upload path"), max_length=500, blank=True)
+    # s3://bucket/prefix/ for a batch whose files the job copies from a bucket first.
+    source_location = models.CharField(_("bucket location"), max_length=1000, blank=True)
     format = models.CharField(_("format"), max_length=40, blank=True)
     format_override = models.BooleanField(_("format chosen by hand"), default=False)
     skip_invalid = models.BooleanField(_("skip invalid records"), default=False)

@@ -15,10 +15,15 @@ __all__ = ["IMPORT_KIND", "import_job_body", "import_sessions"]
 
 def import_job_body(job: Job, progress: JobProgress | Any) -> dict[str, Any]:
     """Run the batch named in the job; a rejected batch fails the job with its first errors."""
+    from dialogues.services.bucket_imports import bucket_batch_fetch
     from dialogues.services.imports import import_batch_run
 
     batch_id = int(job.params["batch_id"])
     try:
+        batch = ImportBatch.objects.select_related("project", "created_by").get(pk=batch_id)
+        if batch.source_location and not batch.files:
+            # A bucket import copies its files first; a retry after a failure copies them again.
+            bucket_batch_fetch(batch=batch, progress=progress)
         outcome = import_batch_run(batch_id=batch_id, progress=progress)
     except JobCancelled:
         _mark_failed(batch_id)

@@ -16,6 +16,7 @@ from core.http import AuthedHttpRequest
 from core.models import Project, Role
 from core.selectors import project_get_for_user, projects_for_user
 from core.spreadsheets import csv_response
+from core.uploads import streams_uploads
 from dialogues import selectors
 from dialogues.forms import BucketImportForm, ImportForm, SessionFilterForm
 from dialogues.models import ImportBatch
@@ -164,6 +165,7 @@ def import_from_bucket(request: AuthedHttpRequest) -> HttpResponse:
     return _import_page(request, project, led, ImportForm(), bucket_form)
 
 
+@streams_uploads
 @require_http_methods(["GET", "POST"])
 def import_upload(request: AuthedHttpRequest) -> HttpResponse:
     project, led = _lead_project(request)

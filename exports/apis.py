@@ -50,7 +50,7 @@ from exports.services.downloads import (
     export_file_key,
     export_file_response,
 )
-from exports.services.pushes import export_version_to_bucket
+from exports.services.pushes import export_version_to_bucket_start
 from exports.services.specifications import specification_create
 
 BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="the file, streamed")
@@ -127,11 +127,12 @@ class ExportApproveApi(APIView):
 
 
 class ExportToBucketApi(APIView):
-    """Copy an approved version under a bucket prefix the operator allows (leads)."""
+    """Copy an approved version under a bucket prefix the operator allows (leads), as a job."""
 
     @extend_schema(
         request=ExportToBucketRequestSerializer,
-        responses={200: ExportToBucketSerializer, 400: None, 409: None},
+        # 503: the background queue is unavailable; the job is kept as failed, to retry.
+        responses={202: ExportToBucketSerializer, 400: None, 409: None, 503: None},
     )
     def post(self, request: AuthedRequest, version_id: int) -> Response:
         version, _manages = version_get_for_user(
@@ -140,14 +141,16 @@ class ExportToBucketApi(APIView):
         form = ExportToBucketRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            uri = export_version_to_bucket(
+            uri, job = export_version_to_bucket_start(
                 version=version, user=request.user, location=form.validated_data["location"]
             )
         except BucketRefused as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
         except ExportRefused as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
-        return Response({"location": uri})
+        job.refresh_from_db()
+        body = ExportToBucketSerializer({"location": uri, "job": job}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 # Form fields that the API names after the model's fields.

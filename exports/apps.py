@@ -12,6 +12,7 @@ class ExportsConfig(AppConfig):
         from exports.models import EXPORT_BUILD_KIND
         from exports.services.building import export_version_requeue, export_version_settle
 
+        register_job_kind("exports.to_bucket", _("Copy to a bucket"))
         register_job_kind(
             EXPORT_BUILD_KIND,
             _("Export build"),

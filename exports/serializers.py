@@ -5,6 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.serializers import JobSerializer
 from dialogues.models import Language
 from exports.models import (
     DpoSource,
@@ -174,4 +175,5 @@ class ExportToBucketRequestSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class ExportToBucketSerializer(serializers.Serializer[dict[str, Any]]):
-    location = serializers.CharField(help_text="where the version's folder now is")
+    location = serializers.CharField(help_text="where the version's folder goes")
+    job = JobSerializer(help_text="the copy; its status, progress and any failure's reason")

@@ -40,7 +40,7 @@ from exports.services.downloads import (
     export_file_names,
     export_file_response,
 )
-from exports.services.pushes import export_version_to_bucket
+from exports.services.pushes import export_version_to_bucket_start
 
 
 @require_GET
@@ -189,7 +189,7 @@ def version_approve(request: AuthedHttpRequest, version_id: int) -> HttpResponse
 def version_to_bucket(request: AuthedHttpRequest, version_id: int) -> HttpResponse:
     version, _manages = version_get_for_user(version_id=version_id, user=request.user, manage=True)
     try:
-        uri = export_version_to_bucket(
+        uri, job = export_version_to_bucket_start(
             version=version, user=request.user, location=request.POST.get("location", "")
         )
     except (BucketRefused, ExportRefused) as refusal:
@@ -197,8 +197,10 @@ def version_to_bucket(request: AuthedHttpRequest, version_id: int) -> HttpRespon
     else:
         messages.success(
             request,
-            _("Version %(n)d was copied to %(location)s.") % {"n": version.number, "location": uri},
+            _("Version %(n)d is being copied to %(location)s.")
+            % {"n": version.number, "location": uri},
         )
+        return redirect("core:job_detail", job_id=job.pk)
     return redirect("exports:version_detail", version_id=version.pk)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,3 +59,24 @@ def as_user():
 
 # The S3 test server and a bucket per test (tests/s3.py), for any test that asks for them.
 from tests.s3 import s3_bucket, s3_server  # noqa: E402, F401
+
+# Storage on both backends. A test that touches stored files (imports, exports, downloads)
+# says so with @pytest.mark.usefixtures("storage_backend") and runs twice: on the local disk and
+# on a bucket of the S3 test server. TEST_STORAGE_BACKEND=local or =s3 keeps one of the two
+# (CI runs both in one pass; a developer may want the quicker one).
+STORAGE_BACKENDS = [
+    name for name in ("local", "s3") if os.environ.get("TEST_STORAGE_BACKEND", "") in ("", name)
+]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "storage_backend" in metafunc.fixturenames:
+        metafunc.parametrize("storage_backend", STORAGE_BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def storage_backend(request: pytest.FixtureRequest) -> str:
+    """The backend this run of the test stores its files on ("local" or "s3")."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_bucket")
+    return str(request.param)

@@ -14,11 +14,13 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import storage
 from core.models import Project
+from core.uploads import StoredUpload
 from dialogues.importers import (
     UnknownFormat,
     importer_for,
@@ -86,10 +88,14 @@ def import_batch_create(
     try:
         for upload in uploads:
             relative = _safe_relative(upload.name).as_posix()
-            # Streamed into storage as it is read, hashed on the way (core.storage).
-            sha256, size = storage.stream_save(
-                uploads_storage, f"{prefix}/{relative}", upload.stream
-            )
+            key = f"{prefix}/{relative}"
+            if isinstance(upload.stream, StoredUpload):
+                # Already stored while the request was read (core.uploads): it only moves.
+                storage.move(uploads_storage, upload.stream.stored_key, key)
+                sha256, size = upload.stream.sha256, upload.stream.size
+            else:
+                # Streamed into storage as it is read, hashed on the way (core.storage).
+                sha256, size = storage.stream_save(uploads_storage, key, upload.stream)
             files.append({"name": relative, "sha256": sha256, "size": size})
         if not files:
             raise ImportRequestError(_("Choose at least one file to import."))
@@ -143,9 +149,11 @@ def import_batch_settle(job: Any) -> None:
     the batch says failed too, not pending or running beside it, with the job's reason (a
     worker killed mid-import is reaped hours later; the batch must not stay "running"). A
     retry runs it again."""
+    # A batch its job body already marked failed takes the job's reason too.
+    unfinished = Q(status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING])
     ImportBatch.objects.filter(
+        unfinished | Q(status=ImportBatch.Status.FAILED, failure=""),
         pk=job.params.get("batch_id"),
-        status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING],
     ).update(
         status=ImportBatch.Status.FAILED,
         finished_at=timezone.now(),

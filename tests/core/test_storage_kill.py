@@ -24,6 +24,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import Role
 from dialogues.models import ImportBatch, Session
@@ -65,7 +66,7 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _child(code: str, bucket, marker: Path) -> subprocess.Popen[bytes]:
+def _child(code: str, bucket, marker: Path, extra: dict | None = None) -> subprocess.Popen[bytes]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         **s3_settings(bucket),
@@ -75,6 +76,7 @@ def _child(code: str, bucket, marker: Path) -> subprocess.Popen[bytes]:
         # Another host: its own MEDIA_ROOT under var/, never this process's.
         "PYTEST_XDIST_WORKER": f"killed-{os.getpid()}",
         "MARKER": str(marker),
+        **(extra or {}),
     }
     prelude = textwrap.dedent(
         """
@@ -237,3 +239,79 @@ def test_an_export_build_killed_mid_upload_serves_nothing_and_its_retry_is_whole
     assert stored == {e["path"] for e in version.manifest["files"]} | {"manifest.json"}
     for entry in version.manifest["files"]:
         assert hashlib.sha256(s3_bucket.read(prefix + entry["path"])).hexdigest() == entry["sha256"]
+
+
+def test_a_copy_to_a_bucket_killed_mid_upload_leaves_no_manifest_and_its_retry_is_whole(
+    s3_bucket, tmp_path, settings
+) -> None:
+    from core.jobs import job_retry
+    from core.models import Job
+    from exports.services.building import export_version_approve
+    from exports.services.pushes import export_version_to_bucket_start
+    from tests.s3 import new_bucket
+
+    project = ProjectFactory(slug="clinic")
+    lead = member(project, Role.LEAD, "lead")
+    rubric = published_rubric()
+    for n in range(6):
+        approved_session(
+            project=project,
+            rubric=rubric,
+            people=reviewers(),
+            scores={"empathy": [n % 4, 3], "structure": [3, 3]},
+            turns=[("client", f"Worry number {n} keeps me awake."), ("counselor", f"Reply {n}.")],
+        )
+    specification = ExportSpecificationFactory(projects=[project], name="Clinic SFT")
+    version = ExportVersion.objects.create(
+        specification=specification, number=1, folder=f"spec-{specification.pk}/v1", created_by=lead
+    )
+    export_version_build(version=version)
+    version.refresh_from_db()
+    export_version_approve(version=version, user=lead)
+    version.refresh_from_db()
+    training = new_bucket(s3_bucket.endpoint)
+    settings.BUCKETS_ALLOWED = [f"{training.name}/exports"]
+    _uri, job = export_version_to_bucket_start(
+        version=version, user=lead, location=f"s3://{training.name}/exports/", queue=False
+    )
+    marker = tmp_path / "reached"
+    # The worker dies once two files are in the training bucket, before the manifest.
+    child = _child(
+        f"""
+        from core import buckets
+        from core.jobs import run_job
+        from exports.services import pushes
+        from exports.tasks import export_to_bucket_body
+
+        write, count = buckets.bucket_write, []
+        def slow(**kwargs):
+            if len(count) == 2:
+                reached()
+            count.append(kwargs["name"])
+            return write(**kwargs)
+        pushes.bucket_write = slow
+        run_job({job.pk}, export_to_bucket_body)
+        """,
+        s3_bucket,
+        marker,
+        extra={"BUCKETS_ALLOWED": f"{training.name}/exports"},
+    )
+    _kill_when_reached(child, marker)
+
+    prefix = "exports/Clinic-SFT-v1/"
+    left = training.keys(prefix)
+    assert len(left) == 2
+    assert prefix + "manifest.json" not in left
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING
+
+    # Its heartbeat goes stale; the retry (here, inline) copies every file, the manifest last.
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    job_retry(job=job)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    stored = {key[len(prefix) :] for key in training.keys(prefix)}
+    assert stored == {e["path"] for e in version.manifest["files"]} | {"manifest.json"}
+    for entry in version.manifest["files"]:
+        assert hashlib.sha256(training.read(prefix + entry["path"])).hexdigest() == entry["sha256"]

@@ -116,12 +116,18 @@ def _rabbitmq() -> str:
 
 @contextmanager
 def worker(
-    broker_url: str, broker_env: dict[str, str], queue: str, *, pool: str = "solo"
+    broker_url: str,
+    broker_env: dict[str, str],
+    queue: str,
+    *,
+    pool: str = "solo",
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[subprocess.Popen[str]]:
     """A `celery worker` process on ``queue``; stopped (and its output kept) on the way out."""
     env = {
         **os.environ,
         **broker_env,
+        **(extra_env or {}),
         "DJANGO_SETTINGS_MODULE": "tests.core.worker_settings",
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": broker_url,

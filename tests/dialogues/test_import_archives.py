@@ -10,13 +10,15 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from core import storage
 from dialogues.models import ImportBatch, Session
 from dialogues.services.archives import ArchiveError, archive_expand
-from dialogues.services.imports import batch_dir
-from tests.dialogues.importing import EXAM, jsonl, run_import, stored_upload
+from dialogues.services.imports import batch_dir, upload_prefix
+from tests.dialogues.importing import EXAM, jsonl, run_import
 from tests.factories import ProjectFactory
 
-pytestmark = pytest.mark.django_db
+# Stored files on both backends (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("storage_backend")]
 
 MB = 1024 * 1024
 
@@ -96,9 +98,14 @@ def test_rejected_uploads_are_deleted_after_the_retention(settings) -> None:
 
     call_command("imports_purge", stdout=out)
 
-    assert not stored_upload(old).exists()
-    assert (stored_upload(recent) / "recent.jsonl").exists()
-    assert (stored_upload(imported) / "good.jsonl").exists()
+    uploads = storage.uploads_storage()
+    assert storage.keys_under(uploads, upload_prefix(old)) == []
+    assert storage.keys_under(uploads, upload_prefix(recent)) == [
+        f"{upload_prefix(recent)}/recent.jsonl"
+    ]
+    assert storage.keys_under(uploads, upload_prefix(imported)) == [
+        f"{upload_prefix(imported)}/good.jsonl"
+    ]
     old.refresh_from_db()
     assert old.status == ImportBatch.Status.REJECTED
     assert old.errors  # the report stays

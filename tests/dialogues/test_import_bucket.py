@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from core.models import AuditEvent, Role
+from core.models import AuditEvent, Job, Role
 from core.tokens import api_token_create
 from dialogues.models import ImportBatch, Session
 from tests.conftest import client_for
@@ -147,3 +147,36 @@ def test_the_command_imports_a_bucket_prefix(datasets, lead) -> None:
 
     assert '"created": 2' in out.getvalue().splitlines()[-1]
     assert Session.objects.count() == 2
+
+
+def test_a_bucket_import_runs_as_a_job_whose_failure_says_why_and_whose_retry_imports(
+    datasets, lead, django_capture_on_commit_callbacks
+) -> None:
+    client = _api(lead)
+    location = f"s3://{datasets.name}/incoming/later/"
+
+    # Nothing there yet: the request is taken (the worker lists the prefix), the job says why.
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            "/api/projects/clinic/imports/bucket/", {"location": location}, format="json"
+        )
+    assert answer.status_code == 202, answer.content
+    job = Job.objects.get(pk=answer.json()["job"]["id"])
+    batch = ImportBatch.objects.get(pk=answer.json()["batch"]["id"])
+    assert job.kind == "dialogues.import"
+    assert job.status == Job.Status.FAILED
+    assert f"{location} holds no files" in job.error_report
+    assert batch.status == ImportBatch.Status.FAILED
+    assert f"{location} holds no files" in batch.failure
+
+    # The files arrive; the same job, retried, copies them and imports.
+    datasets.put("incoming/later/exam.jsonl", jsonl(EXAM))
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = client.post(f"/api/jobs/{job.pk}/retry/")
+    assert retried.status_code == 202
+    job.refresh_from_db()
+    batch.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    assert batch.status == ImportBatch.Status.IMPORTED
+    assert [entry["name"] for entry in batch.files] == ["exam.jsonl"]
+    assert Session.objects.filter(batch=batch).count() == 1

@@ -59,10 +59,10 @@ def _zip(files: dict[str, bytes], *, links: dict[str, str] | None = None) -> byt
     return buffer.getvalue()
 
 
-@pytest.fixture(params=["local", "s3"])
-def backend(request):
-    """Each test here runs on the local disk and on the S3 test server."""
-    if request.param == "s3":
+@pytest.fixture
+def backend(storage_backend, request):
+    """Each test here runs on the local disk and on the S3 test server (the bucket, or None)."""
+    if storage_backend == "s3":
         return request.getfixturevalue("s3_bucket")
     return None
 

@@ -1,5 +1,6 @@
 """Who may see and download exports, and that every download lands in the audit log."""
 
+import hashlib
 import io
 import zipfile
 
@@ -7,11 +8,12 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core import storage
 from core.models import AuditEvent, Role
 from core.tokens import api_token_create
-from exports.manifest import file_sha256
 from exports.models import ExportVersion
 from exports.services.building import export_version_approve
+from exports.services.downloads import export_file_key
 from tests.conftest import client_for
 from tests.exports.records import (
     ExportSpecificationFactory,
@@ -20,6 +22,9 @@ from tests.exports.records import (
     reviewers,
 )
 from tests.factories import ProjectFactory, member
+
+# Stored files on both backends (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("storage_backend")
 
 
 @pytest.fixture
@@ -54,6 +59,12 @@ def versions(people, build):
     pending = build(specification, people["lead"])
     approved.refresh_from_db()
     return approved, pending
+
+
+def _stored(version, name: str) -> bytes:
+    """A file of the version as stored, on the local disk or in the bucket."""
+    key = export_file_key(version=version, name=name)
+    return b"".join(storage.blocks(storage.exports_storage(), key))
 
 
 def _api(user):
@@ -133,8 +144,8 @@ def test_archive_holds_every_file_with_the_manifest_checksums_and_is_audited(peo
     names = {name.split("/", 1)[1]: name for name in archive.namelist()}
     for entry in approved.manifest["files"]:
         data = archive.read(names[entry["path"]])
-        assert data == (approved.path / entry["path"]).read_bytes()
-        assert file_sha256(approved.path / entry["path"]) == entry["sha256"]
+        assert data == _stored(approved, entry["path"])
+        assert hashlib.sha256(_stored(approved, entry["path"])).hexdigest() == entry["sha256"]
     assert "manifest.json" in names
     event = AuditEvent.objects.get(action="exports.download")
     assert event.actor == people["trainer"]
@@ -150,8 +161,8 @@ def test_files_download_one_by_one_in_the_browser_and_the_api(people, versions):
     api = _api(people["trainer"]).get(f"/api/exports/{approved.pk}/files/manifest.json")
     outside = _api(people["trainer"]).get(f"/api/exports/{approved.pk}/files/../../etc/passwd")
 
-    assert b"".join(browser.streaming_content) == (approved.path / "data/train.jsonl").read_bytes()
-    assert b"".join(api.streaming_content) == (approved.path / "manifest.json").read_bytes()
+    assert b"".join(browser.streaming_content) == _stored(approved, "data/train.jsonl")
+    assert b"".join(api.streaming_content) == _stored(approved, "manifest.json")
     assert outside.status_code == 404
     files = list(
         AuditEvent.objects.filter(action="exports.download")
@@ -199,7 +210,7 @@ def test_a_trainer_downloads_the_archive_through_the_api_and_it_is_audited(peopl
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = {name.split("/", 1)[1]: name for name in archive.namelist()}
     for entry in approved.manifest["files"]:
-        assert archive.read(names[entry["path"]]) == (approved.path / entry["path"]).read_bytes()
+        assert archive.read(names[entry["path"]]) == _stored(approved, entry["path"])
     assert hidden.status_code == 404
     event = AuditEvent.objects.get(action="exports.download")
     assert event.actor == people["trainer"]

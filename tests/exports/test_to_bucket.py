@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from core.models import AuditEvent, Role
+from core.models import AuditEvent, Job, Role
 from core.tokens import api_token_create
 from exports.models import ExportVersion
 from exports.services.building import export_version_approve
@@ -79,18 +79,20 @@ def _verify(bucket, prefix: str, version: ExportVersion) -> None:
 
 
 def test_a_lead_copies_an_approved_version_to_a_bucket_through_the_api(
-    training, versions, people
+    training, versions, people, django_capture_on_commit_callbacks
 ) -> None:
     approved, _pending = versions
 
-    answer = _api(people["lead"]).post(
-        f"/api/exports/{approved.pk}/to-bucket/",
-        {"location": f"s3://{training.name}/exports/clinic/"},
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _api(people["lead"]).post(
+            f"/api/exports/{approved.pk}/to-bucket/",
+            {"location": f"s3://{training.name}/exports/clinic/"},
+            format="json",
+        )
 
-    assert answer.status_code == 200, answer.content
-    assert answer.json() == {"location": f"s3://{training.name}/exports/clinic/Clinic-SFT-v1/"}
+    assert answer.status_code == 202, answer.content
+    assert answer.json()["location"] == f"s3://{training.name}/exports/clinic/Clinic-SFT-v1/"
+    assert Job.objects.get(pk=answer.json()["job"]["id"]).status == Job.Status.SUCCEEDED
     _verify(training, "exports/clinic/Clinic-SFT-v1/", approved)
     event = AuditEvent.objects.get(action="exports.version.to_bucket")
     assert event.actor == people["lead"]
@@ -129,22 +131,65 @@ def test_an_unapproved_version_or_a_location_outside_the_allow_list_is_refused(
     assert not AuditEvent.objects.filter(action="exports.version.to_bucket").exists()
 
 
-def test_the_page_and_the_command_copy_a_version(training, versions, people) -> None:
+def test_the_page_and_the_command_copy_a_version(
+    training, versions, people, django_capture_on_commit_callbacks
+) -> None:
     approved, _pending = versions
     page = client_for(people["lead"])
     detail = page.get(reverse("exports:version_detail", args=[approved.pk])).content.decode()
     assert reverse("exports:version_to_bucket", args=[approved.pk]) in detail
 
-    answer = page.post(
-        reverse("exports:version_to_bucket", args=[approved.pk]),
-        {"location": f"s3://{training.name}/exports/page/"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = page.post(
+            reverse("exports:version_to_bucket", args=[approved.pk]),
+            {"location": f"s3://{training.name}/exports/page/"},
+        )
     out = io.StringIO()
     call_command(
         "export_to_bucket", str(approved.pk), f"s3://{training.name}/exports/cli", stdout=out
     )
 
     assert answer.status_code == 302
+    job = Job.objects.get(kind="exports.to_bucket", started_by=people["lead"])
+    assert answer["Location"] == reverse("core:job_detail", args=[job.pk])
+    job_page = page.get(answer["Location"]).content.decode()
+    assert "Copy to a bucket" in job_page
+    assert job.status == Job.Status.SUCCEEDED
     _verify(training, "exports/page/Clinic-SFT-v1/", approved)
     _verify(training, "exports/cli/Clinic-SFT-v1/", approved)
     assert out.getvalue().strip() == f"s3://{training.name}/exports/cli/Clinic-SFT-v1/"
+
+
+def test_a_copy_to_a_bucket_is_a_job_whose_failure_says_why_and_whose_retry_copies(
+    training, versions, people, settings, django_capture_on_commit_callbacks
+) -> None:
+    approved, _pending = versions
+    missing = new_bucket(training.endpoint)
+    missing.client.delete_bucket(Bucket=missing.name)
+    settings.BUCKETS_ALLOWED = [*settings.BUCKETS_ALLOWED, f"{missing.name}/exports"]
+    client = _api(people["lead"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            f"/api/exports/{approved.pk}/to-bucket/",
+            {"location": f"s3://{missing.name}/exports/"},
+            format="json",
+        )
+
+    assert answer.status_code == 202, answer.content
+    job = Job.objects.get(pk=answer.json()["job"]["id"])
+    assert job.kind == "exports.to_bucket"
+    assert job.status == Job.Status.FAILED
+    assert f"s3://{missing.name}/exports/Clinic-SFT-v1/" in job.error_report
+    assert not AuditEvent.objects.filter(action="exports.version.to_bucket").exists()
+
+    # The operator creates the bucket; the job, retried, copies the version whole.
+    missing.client.create_bucket(Bucket=missing.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = client.post(f"/api/jobs/{job.pk}/retry/")
+    assert retried.status_code == 202
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    assert job.progress_done == job.progress_total == len(approved.manifest["files"]) + 1
+    _verify(missing, "exports/Clinic-SFT-v1/", approved)
+    assert AuditEvent.objects.filter(action="exports.version.to_bucket").count() == 1

@@ -9,9 +9,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.buckets import BucketRefused
+from core.jobs import run_job
+from core.models import Job
 from exports.models import ExportVersion
 from exports.services.agreement import ExportRefused
-from exports.services.pushes import export_version_to_bucket
+from exports.services.pushes import export_version_to_bucket_start
+from exports.tasks import export_to_bucket_body
 
 
 class Command(BaseCommand):
@@ -39,7 +42,15 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"no user named {options['user']!r}")
         try:
-            uri = export_version_to_bucket(version=version, user=user, location=options["location"])
+            uri, job = export_version_to_bucket_start(
+                version=version, user=user, location=options["location"], queue=False
+            )
         except (BucketRefused, ExportRefused) as refusal:
             raise CommandError(str(refusal)) from None
+        # Run here, as a job like the page's and the API's: a failure is recorded with its
+        # reason, and the job can be retried from the jobs page.
+        run_job(job.pk, export_to_bucket_body)
+        job.refresh_from_db()
+        if job.status != Job.Status.SUCCEEDED:
+            raise CommandError(f"job {job.pk}: {job.error_report or job.message}")
         self.stdout.write(uri)
