@@ -28,7 +28,7 @@ def _api_answers_match_the_schema(request, monkeypatch):  # type: ignore[no-unty
     marker = request.node.get_closest_marker("openapi_unchecked")
     if marker is not None:
         if not marker.args or not str(marker.args[0]).strip():
-            pytest.fail("openapi_unchecked needs a reason: openapi_unchecked(\"why\")")
+            pytest.fail('openapi_unchecked needs a reason: openapi_unchecked("why")')
         return
     sent = test_client.Client.request
 
