@@ -336,6 +336,7 @@ def job_cancel(*, job: Job) -> Job:
 
     A running job whose worker stopped will make no report: it is cancelled at once too.
     """
+    cancelled = None
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
         if locked.status == Job.Status.QUEUED or locked.is_stale:
@@ -345,11 +346,15 @@ def job_cancel(*, job: Job) -> Job:
             locked.message = _("Cancelled") if started else _("Cancelled before it started")
             locked.cancel_requested = True
             locked.save()
-            transaction.on_commit(lambda: job_settle(job=locked))
+            cancelled = locked
         elif locked.status == Job.Status.RUNNING:
             locked.cancel_requested = True
             locked.message = _("Cancelling…")
             locked.save(update_fields=["cancel_requested", "message", "updated_at"])
+    if cancelled is not None:
+        # Now, in the cancelling request, so what the job was making is cancelled with it and
+        # no later read has to notice.
+        job_settle(job=cancelled)
     job.refresh_from_db()
     return job
 
@@ -381,21 +386,29 @@ def _claim(job_id: int) -> Job | Busy | None:
         if job.status == Job.Status.RUNNING and not job.is_stale:
             stale_at = job.updated_at + timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
             return Busy(max(1.0, (stale_at - timezone.now()).total_seconds() + 1))
-        if job.cancel_requested:
-            job.status = Job.Status.CANCELLED
-            job.finished_at = timezone.now()
-            job.save()
-            return None
-        job.status = Job.Status.RUNNING
-        job.started_at = timezone.now()
-        job.finished_at = None
-        job.attempts += 1
-        job.progress_done = 0
-        job.message = _("Started")
-        job.error_report = ""
-        job.error_detail = ""
+        if not job.cancel_requested:
+            return _claimed(job)
+        job.status = Job.Status.CANCELLED
+        job.finished_at = timezone.now()
         job.save()
-        return job
+    # The cancel was asked of a worker that died before it could answer: what the job was
+    # making is cancelled here, once the job row says so.
+    job_settle(job=job)
+    return None
+
+
+def _claimed(job: Job) -> Job:
+    """The locked job, now RUNNING for this delivery's attempt."""
+    job.status = Job.Status.RUNNING
+    job.started_at = timezone.now()
+    job.finished_at = None
+    job.attempts += 1
+    job.progress_done = 0
+    job.message = _("Started")
+    job.error_report = ""
+    job.error_detail = ""
+    job.save()
+    return job
 
 
 def _finish(

@@ -56,7 +56,7 @@ class ProjectDetailSerializer(ProjectSerializer):
 
 class JobSerializer(serializers.ModelSerializer[Job]):
     project: serializers.SlugRelatedField[Project] = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True
+        slug_field="slug", read_only=True, allow_null=True
     )
     started_by = serializers.CharField(
         source="started_by.username", read_only=True, allow_null=True, default=None

@@ -15,6 +15,7 @@ from dialogues.models import (
     Session,
     SourcePreference,
     SourceRating,
+    Speaker,
     Turn,
 )
 
@@ -157,6 +158,13 @@ class SourcePreferenceSerializer(serializers.ModelSerializer[SourcePreference]):
 
 
 class FlagSerializer(serializers.ModelSerializer[Flag]):
+    speaker = serializers.ChoiceField(
+        choices=Speaker.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Who spoke the flagged text; empty when the flag names no speaker.",
+    )
+
     class Meta:
         model = Flag
         fields = [

@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.test import client as test_client
 from django.utils import translation
 
 from core.models import Job, Project, Role
 from tests.factories import JobFactory, ProjectFactory, member
+from tests.openapi import response_check
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +20,25 @@ def _english_by_default():  # type: ignore[no-untyped-def]
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _api_answers_match_the_schema(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """Every answer a test client gets from /api/ is checked against the OpenAPI schema
+    (tests/openapi.py), unless the test is marked openapi_unchecked with its reason."""
+    marker = request.node.get_closest_marker("openapi_unchecked")
+    if marker is not None:
+        if not marker.args or not str(marker.args[0]).strip():
+            pytest.fail('openapi_unchecked needs a reason: openapi_unchecked("why")')
+        return
+    sent = test_client.Client.request
+
+    def checked(self, **kwargs):  # type: ignore[no-untyped-def]
+        response = sent(self, **kwargs)
+        response_check(response)
+        return response
+
+    monkeypatch.setattr(test_client.Client, "request", checked)
 
 
 @dataclass

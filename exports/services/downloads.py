@@ -60,7 +60,14 @@ def export_file_response(*, version: ExportVersion, name: str, key: str) -> Http
             return HttpResponseRedirect(url)
     path = storage.local_path(exports, key)
     if path is not None:
-        return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
+        # The same media type as from a bucket below (and as the API schema says), whatever
+        # the file's name would make Django guess.
+        return FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            filename=filename,
+            content_type="application/octet-stream",
+        )
     response = StreamingHttpResponse(
         storage.blocks(exports, key, size=BLOCK), content_type="application/octet-stream"
     )

@@ -40,7 +40,6 @@ from review.services.judging import (
     JudgeRunBusy,
     JudgeRunError,
     judge_run_start,
-    judge_runs_settle,
 )
 
 LEADS = [Role.LEAD]
@@ -126,7 +125,7 @@ class JudgeRunSerializer(serializers.ModelSerializer[JudgeRun]):
 
 
 class JudgeConfigSerializer(serializers.ModelSerializer[JudgeConfig]):
-    rubric: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
+    rubric: serializers.StringRelatedField[Any] = serializers.StringRelatedField(allow_null=True)
     latest_run = serializers.SerializerMethodField()
 
     class Meta:
@@ -239,8 +238,6 @@ class JudgeListApi(APIView):
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project = _lead_project(request, slug)
         configs = JudgeConfig.objects.filter(project=project).select_related("rubric")
-        for config in configs:
-            judge_runs_settle(config=config)
         return Response(JudgeConfigSerializer(configs, many=True).data)
 
 
@@ -279,8 +276,6 @@ class JudgeRunApi(APIView):
         run = get_object_or_404(
             JudgeRun.objects.select_related("config"), pk=run_id, config__project=project
         )
-        judge_runs_settle(config=run.config)
-        run.refresh_from_db()
         return Response(JudgeRunSerializer(run).data)
 
 

@@ -30,6 +30,7 @@ from review.models import (
 )
 from review.outcome import Disagreement, item_disagreement
 from review.selectors.access import judgments_visible_to, review_settings_for, reviews_visible_to
+from review.selectors.status import ReviewCount, project_review_count
 
 
 @dataclass(frozen=True)
@@ -142,15 +143,20 @@ class ProjectProgress:
     total: int
     by_status: dict[str, int]
     by_kind: dict[str, int]
-    reviews_needed: int
-    reviews_submitted: int
+    count: ReviewCount  # the project's one count of reviews (selectors/status.py)
     reviewers: list[ReviewerProgress] = field(default_factory=list)
 
     @property
+    def reviews_needed(self) -> int:
+        return self.count.slots
+
+    @property
+    def reviews_submitted(self) -> int:
+        return self.count.submitted
+
+    @property
     def percent(self) -> int:
-        if not self.reviews_needed:
-            return 0
-        return min(100, round(100 * self.reviews_submitted / self.reviews_needed))
+        return self.count.percent
 
 
 def project_progress(*, project: Project) -> ProjectProgress:
@@ -198,18 +204,11 @@ def project_progress(*, project: Project) -> ProjectProgress:
                 calibration_waived=uid in waived,
             )
         )
-    submitted = sum(r.submitted for r in reviewers) + sum(
-        n
-        for (uid, status), n in counts.items()
-        if status == Assignment.Status.SUBMITTED
-        and uid not in {r.membership.user_id for r in reviewers}
-    )
     return ProjectProgress(
         total=total,
         by_status={status: by_status.get(status, 0) for status in Item.Status.values},
         by_kind={kind: by_kind.get(kind, 0) for kind in Item.Kind.values},
-        reviews_needed=total * settings.overlap,
-        reviews_submitted=submitted,
+        count=project_review_count(project=project),
         reviewers=reviewers,
     )
 

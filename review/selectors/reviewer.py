@@ -32,7 +32,8 @@ from review.selectors.access import (
     review_settings_for,
 )
 from review.selectors.rubric import rubric_parts_of, rubric_with_parts
-from review.selectors.status import project_overdue
+from review.selectors.status import ReviewCount as ProjectProgress
+from review.selectors.status import project_overdue, project_review_count
 from review.services.assignment import assignment_candidates, assignment_current
 from review.services.calibration import calibration_passed
 from rubrics.models import Rubric
@@ -45,18 +46,6 @@ class ReviewerProgress:
     reserved: int
     # Items that still want a reviewer and that this reviewer could take.
     available: int
-
-
-@dataclass(frozen=True)
-class ProjectProgress:
-    items: int
-    slots: int
-    submitted: int
-    by_status: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.submitted / self.slots) if self.slots else 0
 
 
 @dataclass(frozen=True)
@@ -73,23 +62,7 @@ class ProjectCard:
 
 
 def project_progress(*, project: Project) -> ProjectProgress:
-    settings = review_settings_for(project=project)
-    statuses = dict(
-        Item.objects.filter(project=project)
-        .values_list("status")
-        .annotate(count=Count("pk"))
-        .values_list("status", "count")
-    )
-    items = sum(statuses.values())
-    submitted = Assignment.objects.filter(
-        item__project=project, status=Assignment.Status.SUBMITTED
-    ).count()
-    return ProjectProgress(
-        items=items,
-        slots=items * settings.overlap,
-        submitted=min(submitted, items * settings.overlap),
-        by_status=statuses,
-    )
+    return project_review_count(project=project)
 
 
 def reviewer_progress(*, project: Project, reviewer: Any) -> ReviewerProgress:

@@ -17,6 +17,49 @@ from review.selectors.access import review_settings_for
 
 
 @dataclass(frozen=True)
+class ReviewCount:
+    """How far a project's reviewing is: the one count behind the lead's overview, the status
+    API and the dashboard card."""
+
+    items: int
+    slots: int  # items x reviewers per item
+    submitted: int  # submitted reviews, at most one per slot
+    by_status: dict[str, int]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.submitted / self.slots) if self.slots else 0
+
+
+def project_review_count(*, project: Project) -> ReviewCount:
+    """Each item's submitted reviews count at most k times (k = the overlap): reviews beyond k
+    on one item (the overlap was lowered, a lead reopened it) fill no other item's slot."""
+    overlap = review_settings_for(project=project).overlap
+    by_status = dict(
+        Item.objects.filter(project=project)
+        .values("status")
+        .annotate(count=Count("pk"))
+        .values_list("status", "count")
+    )
+    items = sum(by_status.values())
+    submitted = Assignment.objects.filter(
+        item__project=project, status=Assignment.Status.SUBMITTED
+    ).count()
+    beyond = (
+        Item.objects.filter(project=project)
+        .annotate(n=Count("assignments", filter=Q(assignments__status=Assignment.Status.SUBMITTED)))
+        .filter(n__gt=overlap)
+        .values_list("n", flat=True)
+    )
+    return ReviewCount(
+        items=items,
+        slots=items * overlap,
+        submitted=submitted - sum(n - overlap for n in beyond),
+        by_status=by_status,
+    )
+
+
+@dataclass(frozen=True)
 class ReviewerCounts:
     reviewer: str
     submitted: int
@@ -52,13 +95,8 @@ class ProjectStatus:
 def project_review_status(*, project: Project) -> ProjectStatus:
     """Everything in a handful of queries, plus two per item awaiting adjudication."""
     settings = review_settings_for(project=project)
-    counts = dict(
-        Item.objects.filter(project=project)
-        .values("status")
-        .annotate(count=Count("pk"))
-        .values_list("status", "count")
-    )
-    items = sum(counts.values())
+    progress = project_review_count(project=project)
+    counts, items = progress.by_status, progress.items
     now = timezone.now()
     per_reviewer: dict[str, dict[str, int]] = {
         row["reviewer__username"]: {key: row[key] for key in ("submitted", "reserved", "skipped")}
@@ -101,15 +139,14 @@ def project_review_status(*, project: Project) -> ProjectStatus:
             )
         )
     needs.sort(key=lambda need: (-need.share, -need.spread, need.id))
-    submitted = sum(row.submitted for row in reviewers)
     return ProjectStatus(
         project=project.slug,
         overlap=settings.overlap,
         due_date=settings.due_date,
         overdue=project_overdue(settings=settings, unfinished=items - counts_done(counts)),
         items=items,
-        slots=items * settings.overlap,
-        submitted=min(submitted, items * settings.overlap),
+        slots=progress.slots,
+        submitted=progress.submitted,
         by_status=[
             {"status": status, "count": counts.get(status, 0)} for status in Item.Status.values
         ],

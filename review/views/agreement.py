@@ -46,7 +46,6 @@ from review.services.judging import (
     judge_config_save,
     judge_result_score,
     judge_run_start,
-    judge_runs_settle,
 )
 from review.views.agreement_charts import bias_chart, interval_chart
 from rubrics.models import Measurement, Rubric, text_in
@@ -184,7 +183,6 @@ def _refresh_job(project: Project) -> Job | None:
 def _judge_rows(project: Project) -> list[dict[str, Any]]:
     rows = []
     for config in JudgeConfig.objects.filter(project=project).select_related("rubric"):
-        judge_runs_settle(config=config)
         run = config.runs.select_related("job").first()
         rows.append({"config": config, "run": run})
     return rows
@@ -408,7 +406,6 @@ def judge_detail(request: AuthedHttpRequest, slug: str, judge_id: int) -> HttpRe
         judge_config_save(project=project, config=config, fields=fields, actor=request.user)
         messages.success(request, _("Judge %(name)s saved.") % {"name": config.name})
         return redirect("review:judge_detail", slug=slug, judge_id=config.pk)
-    judge_runs_settle(config=config)
     faults = JudgeResult.objects.filter(config=config).exclude(status=JudgeResult.Status.OK)
     scored = (
         JudgeResult.objects.filter(
