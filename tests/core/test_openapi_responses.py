@@ -89,3 +89,25 @@ def test_the_marker_lets_a_deliberately_wrong_answer_through(lead_client, monkey
     monkeypatch.setattr(JobSerializer, "to_representation", lambda self, instance: {})
 
     assert client.get(f"/api/jobs/{job.pk}/").json() == {}
+
+
+def test_a_method_the_path_does_not_offer_may_be_refused(lead_client) -> None:
+    client, lead = lead_client
+    job = JobFactory(project=lead.memberships.get().project, started_by=lead)
+
+    # The schema has GET only for a job; a POST is refused, and the refusal is not a mismatch.
+    assert client.post(f"/api/jobs/{job.pk}/").status_code == 405
+    assert APIClient().post(f"/api/jobs/{job.pk}/").status_code in (401, 403)
+
+
+def test_a_method_the_path_does_not_offer_that_succeeds_fails(lead_client, monkeypatch) -> None:
+    client, lead = lead_client
+    job = JobFactory(project=lead.memberships.get().project, started_by=lead)
+
+    def accepted(self, request, job_id):  # type: ignore[no-untyped-def]
+        return JsonResponse({}, status=200)
+
+    monkeypatch.setattr(apis.JobDetailApi, "post", accepted, raising=False)
+
+    with pytest.raises(OpenAPIMismatch, match="no such operation on this path"):
+        client.post(f"/api/jobs/{job.pk}/")
