@@ -6,9 +6,9 @@ fields in ``curation_items`` and the DPO pairs in ``curation_pairs``.
 
 Items are read in primary-key order, a chunk at a time (ids through ``.iterator()``, then one
 query per related table for the chunk), so memory stays bounded whatever the project's size and
-the same data always yields the same items in the same order. Final scores are
-review.outcome's rule (``final_scores`` over ``latest_adjudications``), fed here from rows read
-a chunk at a time because the per-item selectors would cost several queries an item.
+the same data always yields the same items in the same order. Final scores are the rule of
+review.selectors.item_outcome (``final_scores`` over ``latest_adjudications``), fed here from rows
+read a chunk at a time because the per-item selectors would cost several queries an item.
 """
 
 from __future__ import annotations

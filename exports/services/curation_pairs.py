@@ -32,7 +32,7 @@ from review.models import (
     ReviewSettings,
     Rewrite,
 )
-from review.outcome import latest_adjudications
+from review.selectors.item_outcome import latest_adjudications
 
 VETO = "veto"
 

@@ -36,7 +36,7 @@ from review.models import (
     Review,
     Score,
 )
-from review.outcome import final_scores, latest_adjudications
+from review.selectors.item_outcome import final_scores, latest_adjudications
 
 T = TypeVar("T")
 

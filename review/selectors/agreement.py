@@ -37,8 +37,8 @@ from review.models import (
     Review,
     Score,
 )
-from review.outcome import latest_adjudications
 from review.selectors.access import review_settings_for
+from review.selectors.item_outcome import latest_adjudications
 from rubrics.models import Criterion, Rubric
 
 RATING_COLUMNS = ["item", "rater", "criterion", "value", "created_at"]

@@ -28,8 +28,8 @@ from review.models import (
     ReviewRevision,
     Rewrite,
 )
-from review.outcome import Disagreement, item_disagreement
 from review.selectors.access import judgments_visible_to, review_settings_for, reviews_visible_to
+from review.selectors.item_outcome import Disagreement, item_disagreement
 from review.selectors.status import ReviewCount, project_review_count
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from core.models import Membership, Project, Role
 from review.models import Assignment, Item, ReviewSettings
-from review.outcome import item_disagreement
 from review.selectors.access import review_settings_for
+from review.selectors.item_outcome import item_disagreement
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from dialogues.models import Flag
 from review.judges.signals import UNSURE_FROM, ItemSignal, judges_disagree
 from review.models import Item, JudgeItemSignal, JudgeRun
 from review.models.triage import TriageBand
-from review.outcome import FINAL_STATUSES
 from review.selectors.access import review_settings_for
+from review.selectors.item_outcome import FINAL_STATUSES
 
 
 @dataclass(frozen=True)

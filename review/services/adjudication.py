@@ -1,8 +1,8 @@
 """A lead's final word on an item whose reviewers disagree (or on any reviewed item).
 
-The adjudication is a new row each time; the latest counts (review.outcome.item_final_scores)
-and earlier ones stay on record. The reason is required: a final score that overrides
-clinicians' scores must say why.
+The adjudication is a new row each time; the latest counts
+(review.selectors.item_outcome.item_final_scores) and earlier ones stay on record. The reason is
+required: a final score that overrides clinicians' scores must say why.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from core.audit import AuditAction, audit_record
 from core.limits import text_too_long
 from review.models import Adjudication, Choice, Item, Review
-from review.outcome import item_final_choice, item_final_scores, item_status_refresh
 from review.selectors.access import review_settings_for
+from review.selectors.item_outcome import item_final_choice, item_final_scores
+from review.services.item_status import item_status_refresh
 from rubrics.models import Rubric
 from rubrics.scoring import ScoreError, rubric_score
 

@@ -23,7 +23,6 @@ from core.audit import AuditAction, audit_record
 from core.locks import project_work_lock
 from core.models import Job, Project
 from review.models import AgreementSnapshot, Item
-from review.outcome import item_status_refresh
 from review.selectors.agreement import (
     JudgeRatings,
     adjudicated_scores,
@@ -36,6 +35,7 @@ from review.selectors.agreement import (
     rubric_criteria,
     rubric_for_agreement,
 )
+from review.services.item_status import item_status_refresh
 from review.stats import (
     AlphaResult,
     Caution,
@@ -568,7 +568,7 @@ def item_send_back(*, item: Item, actor: Any, reason: str) -> Item:
     """Put a reviewed item back into review so it gets one more independent review.
 
     The item gains one extra reviewer slot beyond the project's overlap; its status follows
-    from that through review.outcome (in review until the extra review is in).
+    from that through review.services.item_status (in review until the extra review is in).
     """
     if not reason.strip():
         raise SendBackRefused(_("A reason is required to send an item back to review."))

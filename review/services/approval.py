@@ -20,7 +20,7 @@ from core.limits import text_too_long
 from core.models import Project
 from dialogues.models import Flag
 from review.models import Choice, Item, Review
-from review.outcome import (
+from review.selectors.item_outcome import (
     FINAL_STATUSES,
     item_adjudication_outcome,
     item_final_choice,

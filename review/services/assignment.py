@@ -42,10 +42,11 @@ from core.locks import member_work_lock
 from core.models import Project
 from review.models import Assignment, Item, ReviewSettings
 from review.models.triage import TriageBand
-from review.outcome import FINAL_STATUSES, item_status_refresh
 from review.selectors.access import review_settings_for
+from review.selectors.item_outcome import FINAL_STATUSES
 from review.selectors.triage import open_crisis_flag
 from review.services.calibration import calibration_passed
+from review.services.item_status import item_status_refresh
 
 # How many candidate items one call tries before concluding that nothing is free. Losing a race
 # moves on to the next one; a few dozen covers any realistic crowd on one project.

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from core.audit import AuditAction, audit_record
 from core.limits import text_problems
 from review.models import Assignment, Choice, PairwiseJudgment, ReviewRevision, TaskKind
-from review.outcome import item_status_refresh
 from review.selectors.access import review_settings_for
 from review.services.assignment import assignment_check_open, assignment_extend, assignment_lock
+from review.services.item_status import item_status_refresh
 from review.services.reviewing import ReviewError
 
 SIDES = ("left", "right")

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from core.audit import AuditAction, audit_record
 from core.limits import text_problems, text_too_long
 from review.models import Assignment, Item, Review, ReviewFlag, ReviewRevision, Score
-from review.outcome import item_status_refresh
 from review.selectors.access import review_settings_for
 from review.selectors.rubric import rubric_parts_of
 from review.services.assignment import assignment_check_open, assignment_extend, assignment_lock
+from review.services.item_status import item_status_refresh
 from rubrics.files import number_out
 from rubrics.models import Criterion, Rubric
 from rubrics.scoring import ScoreError, rubric_score

@@ -18,9 +18,9 @@ from core.audit import AuditAction, audit_record
 from core.limits import rewrite_max_chars, text_problems
 from dialogues.models import Candidate, Speaker, Turn
 from review.models import Assignment, Item, Rewrite, TaskKind
-from review.outcome import item_status_refresh
 from review.selectors.access import review_settings_for
 from review.services.assignment import assignment_check_open, assignment_lock
+from review.services.item_status import item_status_refresh
 from review.services.reviewing import ReviewError
 
 

@@ -35,9 +35,9 @@ from review.forms import (
     SettingsForm,
 )
 from review.models import Item, ReviewSettings
-from review.outcome import item_disagreement, item_final_choice, item_final_scores
 from review.selectors import lead as selectors
 from review.selectors.access import review_settings_for
+from review.selectors.item_outcome import item_disagreement, item_final_choice, item_final_scores
 from review.selectors.status import project_overdue
 from review.selectors.triage import triage_band_counts
 from review.services import adjudication as adjudication_services

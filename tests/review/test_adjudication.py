@@ -8,9 +8,10 @@ import pytest
 
 from core.models import AuditEvent
 from review.models import Adjudication, Item
-from review.outcome import item_final_choice, item_final_scores, item_status_refresh
+from review.selectors.item_outcome import item_final_choice, item_final_scores
 from review.selectors.lead import adjudication_queue
 from review.services.adjudication import AdjudicationError, item_adjudicate
+from review.services.item_status import item_status_refresh
 from tests.review.factories import PairItemFactory, SessionItemFactory
 from tests.review.lead_fixtures import (
     published_rubric,

@@ -6,7 +6,6 @@ import pytest
 
 from core.models import AuditEvent, Membership, Role
 from review.models import Item, JudgeConfig, PairwiseJudgment
-from review.outcome import item_status_refresh
 from review.services.agreement import (
     agreement_cached,
     agreement_refresh,
@@ -14,6 +13,7 @@ from review.services.agreement import (
     project_agreement,
 )
 from review.services.assignment import assignment_next
+from review.services.item_status import item_status_refresh
 from tests.factories import ProjectFactory, UserFactory
 from tests.review.agreement_fixtures import reviewed_item
 from tests.review.agreement_judges import (

@@ -8,7 +8,6 @@ import pytest
 
 from core.models import AuditEvent
 from review.models import Item
-from review.outcome import item_status_refresh
 from review.services.approval import (
     ApprovalError,
     ApprovalRule,
@@ -17,6 +16,7 @@ from review.services.approval import (
     item_reject,
     items_approve_by_rule,
 )
+from review.services.item_status import item_status_refresh
 from tests.dialogues.factories import FlagFactory
 from tests.review.factories import PairItemFactory, SessionItemFactory
 from tests.review.lead_fixtures import (

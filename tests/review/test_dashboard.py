@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent, Job, Membership, Role
 from review.models import AgreementSnapshot, Item, JudgeConfig
-from review.outcome import item_status_refresh
+from review.services.item_status import item_status_refresh
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.review.test_agreement_service import lenient_judge, scored_project

@@ -11,8 +11,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from review.models import Item, ReviewSettings
-from review.outcome import item_disagreement, item_status_refresh
+from review.selectors.item_outcome import item_disagreement
 from review.selectors.lead import adjudication_queue
+from review.services.item_status import item_status_refresh
 from tests.conftest import client_for
 from tests.review.factories import PairItemFactory, SessionItemFactory
 from tests.review.lead_fixtures import scoring_settings, submit_judgment, submit_review

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent, Membership, Role
 from review.models import Adjudication, Item, ReviewSettings
-from review.outcome import item_status_refresh
+from review.services.item_status import item_status_refresh
 from tests.conftest import client_for
 from tests.dialogues.factories import SessionFactory
 from tests.factories import UserFactory

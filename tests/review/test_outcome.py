@@ -8,12 +8,8 @@ import pytest
 
 from core.models import AuditEvent
 from review.models import Adjudication, Assignment, Item, PairwiseJudgment, Review
-from review.outcome import (
-    item_disagreement,
-    item_final_choice,
-    item_final_scores,
-    item_status_refresh,
-)
+from review.selectors.item_outcome import item_disagreement, item_final_choice, item_final_scores
+from review.services.item_status import item_status_refresh
 from rubrics.models import Rubric
 from tests.factories import UserFactory
 from tests.review.factories import (

@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from core.limits import TEXT_MAX_CHARS
 from review.models import Adjudication, Assignment, Item, Review, ReviewRevision, Rewrite
-from review.outcome import item_status_refresh
 from review.services.adjudication import AdjudicationError, item_adjudicate
 from review.services.approval import ApprovalError, item_reject
 from review.services.assignment import AssignmentError, assignment_next, assignment_skip
+from review.services.item_status import item_status_refresh
 from review.services.pairwise import judgment_edit, judgment_input_from_form, judgment_submit
 from review.services.reviewing import (
     ReviewError,

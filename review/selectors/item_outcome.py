@@ -1,9 +1,9 @@
-"""What the reviews of an item add up to: disagreement, status, final scores and choice.
+"""What the reviews of an item add up to: disagreement, final scores and final choice.
 
-Used by every service that changes reviews (to move the item's status), by the adjudication
-queue (worst disagreement first), by the lead's item page, by agreement (adjudicated scores) and
-by exports (final scores: the latest adjudication where there is one, else the median of the
-submitted reviews).
+Read by the services that move an item's status (review.services.item_status), by the
+adjudication queue (worst disagreement first), by the lead's item page, by agreement
+(adjudicated scores) and by exports (final scores: the latest adjudication where there is one,
+else the median of the submitted reviews).
 
 The final-score rule lives here once, as ``final_scores`` over rows already read, and
 ``latest_adjudications`` picks the adjudication that counts for any number of items: the
@@ -20,12 +20,9 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
-from core.audit import AuditAction, audit_record
-from review.models import Adjudication, Assignment, Item, PairwiseJudgment, Review, ReviewSettings
-from review.selectors.access import review_settings_of_item
+from review.models import Adjudication, Item, PairwiseJudgment, Review
 
 FINAL_STATUSES = (Item.Status.APPROVED, Item.Status.REJECTED)
 
@@ -114,49 +111,6 @@ def _share(spread: Decimal, criterion: Any) -> Decimal:
     if scale <= 0:
         return Decimal(0)
     return min(Decimal(1), spread / scale)
-
-
-def _status_for(item: Item, settings: ReviewSettings) -> str:
-    slots = Assignment.objects.filter(item=item).aggregate(
-        submitted=Count("pk", filter=Q(status=Assignment.Status.SUBMITTED)),
-        reserved=Count("pk", filter=Q(status=Assignment.Status.RESERVED)),
-    )
-    submitted = slots["submitted"]
-    if submitted == 0:
-        return Item.Status.IN_REVIEW if slots["reserved"] else Item.Status.PENDING
-    if submitted < settings.overlap + item.extra_slots:
-        return Item.Status.IN_REVIEW
-    if item.adjudications.exists():
-        return Item.Status.REVIEWED
-    disagreement = item_disagreement(item=item)
-    if disagreement.needs_adjudication(threshold=settings.adjudication_spread, kind=item.kind):
-        return Item.Status.NEEDS_ADJUDICATION
-    return Item.Status.REVIEWED
-
-
-def item_status_refresh(*, item: Item, actor: Any = None, reason: str = "") -> Item:
-    """Move an item to the status its reviews imply; approved and rejected items stay put.
-
-    Call it inside the transaction that changed the item's reviews or assignments.
-    """
-    if item.status in FINAL_STATUSES:
-        return item
-    status = _status_for(item, review_settings_of_item(item=item))
-    if status != item.status:
-        with transaction.atomic():
-            before = item.status
-            Item.objects.filter(pk=item.pk).update(status=status)
-            item.status = status
-            audit_record(
-                actor=actor,
-                action=AuditAction.ITEM_STATUS,
-                obj=item,
-                project=item.project,
-                before={"status": before},
-                after={"status": status},
-                reason=reason,
-            )
-    return item
 
 
 # An item's adjudications, the one that counts first: the latest, and of two recorded at the
