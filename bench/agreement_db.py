@@ -52,7 +52,7 @@ from review.models import (  # noqa: E402
     ReviewSettings,
     Score,
 )
-from review.services.agreement import agreement_cached, agreement_refresh  # noqa: E402
+from review.services.agreement_cache import agreement_cached, agreement_refresh  # noqa: E402
 from review.services.judging import judge_run_execute  # noqa: E402
 from tests.factories import ProjectFactory, UserFactory  # noqa: E402
 from tests.review.factories import SessionItemFactory  # noqa: E402

@@ -62,7 +62,7 @@ def judge_run_task(job: Job, progress: JobProgress) -> dict[str, Any]:
 
 @job_task("review.agreement_refresh")
 def agreement_refresh_task(job: Job, progress: JobProgress) -> dict[str, Any]:
-    from review.services.agreement import agreement_refresh
+    from review.services.agreement_cache import agreement_refresh
     from rubrics.models import Rubric
 
     params = job.params

@@ -35,7 +35,7 @@ from review.models import JudgeConfig, JudgeItemSignal, JudgeRun
 from review.selectors.agreement import rubric_for_agreement, rubrics_rated
 from review.selectors.judge_prompt_history import judge_prompt_history
 from review.selectors.judge_signals import judge_run_signals
-from review.services.agreement import agreement_inline, agreement_refresh_enqueue
+from review.services.agreement_cache import agreement_inline, agreement_refresh_enqueue
 from review.services.judging import (
     JudgeRunBusy,
     JudgeRunError,

@@ -8,34 +8,24 @@ levels of measurement from the rubric.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
 
 import pandas as pd
-from django.db import transaction
-from django.utils.translation import gettext as _
 
-from core.audit import AuditAction, audit_record
-from core.locks import project_work_lock
-from core.models import Job, Project
-from review.models import AgreementSnapshot, Item
+from core.models import Project
 from review.selectors.agreement import (
     JudgeRatings,
     adjudicated_scores,
-    agreement_data_version,
     criterion_values,
     human_ratings,
-    human_ratings_count,
     judges_for_agreement,
     pairwise_choices,
     rubric_criteria,
     rubric_for_agreement,
 )
-from review.services.item_status import item_status_refresh
 from review.stats import (
     AlphaResult,
     Caution,
@@ -54,8 +44,6 @@ from rubrics.scoring import NA_RULE, ScoreError, rubric_score
 DEFAULT_BOOT = 1000
 WEEK_BOOT = 200
 TOP = 20
-# Above this many ratings the dashboard computes in a background job instead of the request.
-INLINE_LIMIT = 10_000
 
 
 def _clean(value: Any) -> Any:
@@ -449,145 +437,3 @@ def _judge_section(
     if not section["criteria"] and section["pairwise"] is None and section["position"] is None:
         return None
     return section
-
-
-# -- cached reports ---------------------------------------------------------------------------
-
-
-# Raised whenever the report gains or changes a section, so that reports stored before are
-# computed again rather than shown without it (2: judges' pairwise disagreements; 3: resample
-# counts, thin-data warnings, clamped bounds, imported raters' namespace, one-order pairs).
-REPORT_FORMAT = 3
-
-
-def agreement_cache_key(
-    *, project: Project, rubric: Rubric | None, since: datetime | None, until: datetime | None
-) -> str:
-    material = {
-        "format": REPORT_FORMAT,
-        "rubric": rubric.pk if rubric else None,
-        "since": since.isoformat() if since else None,
-        "until": until.isoformat() if until else None,
-        "data": agreement_data_version(project=project),
-    }
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
-
-
-def agreement_cached(
-    *, project: Project, rubric: Rubric | None, since: datetime | None, until: datetime | None
-) -> dict[str, Any] | None:
-    """The stored report for these filters, when nothing it read has changed since."""
-    key = agreement_cache_key(project=project, rubric=rubric, since=since, until=until)
-    snapshot = AgreementSnapshot.objects.filter(project=project, key=key).first()
-    return snapshot.data if snapshot is not None else None
-
-
-def agreement_refresh(
-    *,
-    project: Project,
-    rubric: Rubric | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> dict[str, Any]:
-    """Compute the report and store it under its cache key; older snapshots are dropped."""
-    key = agreement_cache_key(project=project, rubric=rubric, since=since, until=until)
-    data = project_agreement(project=project, rubric=rubric, since=since, until=until)
-    with transaction.atomic():
-        AgreementSnapshot.objects.update_or_create(
-            project=project, key=key, defaults={"data": data}
-        )
-    return data
-
-
-def agreement_refresh_job(*, project: Project) -> Job | None:
-    """The project's agreement refresh that is queued or running, if there is one."""
-    return (
-        Job.objects.filter(project=project, kind="review.agreement_refresh")
-        .exclude(status__in=Job.FINISHED)
-        .first()
-    )
-
-
-def agreement_refresh_enqueue(
-    *,
-    project: Project,
-    rubric: Rubric | None,
-    since: datetime | None,
-    until: datetime | None,
-    user: Any,
-) -> Job:
-    """Queue a background computation of this report, or answer the one already under way
-    (one refresh per project at a time: two would compute the same numbers)."""
-    from core.jobs import job_enqueue
-    from review.tasks import agreement_refresh_task
-
-    with transaction.atomic():
-        project_work_lock(project_id=project.pk, purpose="review.agreement_refresh")
-        running = agreement_refresh_job(project=project)
-        if running is not None:
-            return running
-        return job_enqueue(
-            kind="review.agreement_refresh",
-            task=agreement_refresh_task,
-            params={
-                "rubric_id": rubric.pk if rubric else None,
-                "since": since.isoformat() if since else None,
-                "until": until.isoformat() if until else None,
-            },
-            user=user,
-            project=project,
-        )
-
-
-def agreement_inline(
-    *, project: Project, rubric: Rubric | None, since: datetime | None, until: datetime | None
-) -> dict[str, Any] | None:
-    """The report if it is cached or small enough to compute now; None means it needs a
-    background job (more than INLINE_LIMIT ratings)."""
-    report = agreement_cached(project=project, rubric=rubric, since=since, until=until)
-    if report is None and agreement_size(project=project, rubric=rubric) <= INLINE_LIMIT:
-        report = agreement_refresh(project=project, rubric=rubric, since=since, until=until)
-    return report
-
-
-def agreement_size(*, project: Project, rubric: Rubric | None) -> int:
-    """How many ratings a report reads: decides between computing now and in the background."""
-    if rubric is None:
-        return 0
-    return human_ratings_count(project=project, rubric=rubric)
-
-
-# -- sending an item back ---------------------------------------------------------------------
-
-
-class SendBackRefused(ValueError):
-    """Why an item cannot go back to review, worded for the lead who asked."""
-
-
-def item_send_back(*, item: Item, actor: Any, reason: str) -> Item:
-    """Put a reviewed item back into review so it gets one more independent review.
-
-    The item gains one extra reviewer slot beyond the project's overlap; its status follows
-    from that through review.services.item_status (in review until the extra review is in).
-    """
-    if not reason.strip():
-        raise SendBackRefused(_("A reason is required to send an item back to review."))
-    with transaction.atomic():
-        locked = Item.objects.select_for_update().get(pk=item.pk)
-        before = {"status": locked.status, "extra_slots": locked.extra_slots}
-        if locked.status in (Item.Status.APPROVED, Item.Status.REJECTED):
-            raise SendBackRefused(_("An approved or rejected item cannot be sent back to review."))
-        locked.extra_slots += 1
-        locked.save(update_fields=["extra_slots", "updated_at"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.ITEM_SENT_BACK,
-            obj=locked,
-            project=locked.project,
-            before=before,
-            after={"extra_slots": locked.extra_slots},
-            reason=reason,
-        )
-        item_status_refresh(item=locked, actor=actor, reason=reason)
-    item.refresh_from_db()
-    return item

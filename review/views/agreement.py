@@ -34,12 +34,10 @@ from review.selectors.agreement import (
     rubrics_rated,
 )
 from review.selectors.judge_prompt_history import judge_prompt_history
-from review.services.agreement import (
-    SendBackRefused,
+from review.services.agreement_cache import (
     agreement_inline,
     agreement_refresh_enqueue,
     agreement_refresh_job,
-    item_send_back,
 )
 from review.services.judging import (
     JudgeRunError,
@@ -47,6 +45,7 @@ from review.services.judging import (
     judge_result_score,
     judge_run_start,
 )
+from review.services.send_back import SendBackRefused, item_send_back
 from review.views.agreement_charts import bias_chart, interval_chart
 from rubrics.models import Measurement, Rubric, text_in
 

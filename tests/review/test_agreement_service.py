@@ -6,14 +6,11 @@ import pytest
 
 from core.models import AuditEvent, Membership, Role
 from review.models import Item, JudgeConfig, PairwiseJudgment
-from review.services.agreement import (
-    agreement_cached,
-    agreement_refresh,
-    item_send_back,
-    project_agreement,
-)
+from review.services.agreement import project_agreement
+from review.services.agreement_cache import agreement_cached, agreement_refresh
 from review.services.assignment import assignment_next
 from review.services.item_status import item_status_refresh
+from review.services.send_back import item_send_back
 from tests.factories import ProjectFactory, UserFactory
 from tests.review.agreement_fixtures import reviewed_item
 from tests.review.agreement_judges import (

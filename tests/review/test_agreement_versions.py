@@ -11,7 +11,8 @@ import pytest
 
 from dialogues.models import SourceRating
 from review.models import JudgeConfig, JudgeResult, JudgeRun
-from review.services.agreement import agreement_cache_key, agreement_refresh, project_agreement
+from review.services.agreement import project_agreement
+from review.services.agreement_cache import agreement_cache_key, agreement_refresh
 from review.services.judging import judge_run_start
 from review.services.ratings import ratings_import
 from tests.factories import ProjectFactory, member

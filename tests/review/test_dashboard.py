@@ -171,7 +171,7 @@ def test_the_home_lists_only_projects_the_user_leads(dashboard):
 def test_a_large_project_is_computed_in_the_background_then_shown(
     dashboard, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("review.services.agreement.INLINE_LIMIT", 0)
+    monkeypatch.setattr("review.services.agreement_cache.INLINE_LIMIT", 0)
     client = client_for(dashboard["lead"])
     url = reverse("review:agreement_project", args=["clinic"])
 
@@ -191,7 +191,7 @@ def test_a_large_project_is_computed_in_the_background_then_shown(
 
 
 def test_a_large_reports_csv_waits_for_the_background_job(dashboard, monkeypatch):
-    monkeypatch.setattr("review.services.agreement.INLINE_LIMIT", 0)
+    monkeypatch.setattr("review.services.agreement_cache.INLINE_LIMIT", 0)
     client = client_for(dashboard["lead"])
 
     response = client.get(reverse("review:agreement_download", args=["clinic"]), follow=True)

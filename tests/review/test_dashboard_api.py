@@ -101,7 +101,7 @@ def test_a_run_without_its_key_is_refused_with_the_reason(clinic, settings):
 def test_a_large_report_is_queued_not_computed_in_the_request(
     clinic, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("review.services.agreement.INLINE_LIMIT", 0)
+    monkeypatch.setattr("review.services.agreement_cache.INLINE_LIMIT", 0)
     api = api_for(clinic["lead"])
     url = reverse("api_agreement", args=["clinic"])
 
@@ -117,7 +117,7 @@ def test_a_large_report_is_queued_not_computed_in_the_request(
 def test_the_recompute_endpoint_queues_the_job_and_then_the_report_is_there(
     clinic, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("review.services.agreement.INLINE_LIMIT", 0)
+    monkeypatch.setattr("review.services.agreement_cache.INLINE_LIMIT", 0)
     api = api_for(clinic["lead"])
 
     with django_capture_on_commit_callbacks(execute=True):
