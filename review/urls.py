@@ -5,7 +5,7 @@ The API's routes are in review/api/urls.py.
 
 from django.urls import URLPattern, URLResolver, path
 
-from review.views import agreement, judge_signals, lead, reviewer
+from review.views import agreement, judge_signals, lead, lead_team, reviewer
 
 app_name = "review"
 
@@ -30,10 +30,10 @@ lead_urls: list[URLPattern | URLResolver] = [
     path("new/", lead.project_create, name="project_create"),
     path(P, lead.project_overview, name="lead_project"),
     path(f"{P}settings/", lead.project_settings, name="lead_settings"),
-    path(f"{P}members/", lead.project_members_view, name="lead_members"),
+    path(f"{P}members/", lead_team.project_members_view, name="lead_members"),
     path(
         f"{P}members/<int:user_id>/remove/",
-        lead.project_member_remove,
+        lead_team.project_member_remove,
         name="lead_member_remove",
     ),
     path(f"{P}items/", lead.item_list, name="lead_items"),
@@ -45,13 +45,13 @@ lead_urls: list[URLPattern | URLResolver] = [
     path(f"{P}adjudication/", lead.adjudication_queue, name="lead_adjudication"),
     path(f"{P}adjudication/<int:item_id>/", lead.adjudicate, name="lead_adjudicate"),
     path(f"{P}approval/", lead.approval, name="lead_approval"),
-    path(f"{P}calibration/", lead.calibration, name="lead_calibration"),
+    path(f"{P}calibration/", lead_team.calibration, name="lead_calibration"),
     path(
         f"{P}calibration/<int:user_id>/",
-        lead.calibration_decide,
+        lead_team.calibration_decide,
         name="lead_calibration_decide",
     ),
-    path(f"{P}reviewers/<int:user_id>/", lead.reviewer_detail, name="lead_reviewer"),
+    path(f"{P}reviewers/<int:user_id>/", lead_team.reviewer_detail, name="lead_reviewer"),
 ]
 
 base = "<slug:slug>/agreement/"

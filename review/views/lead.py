@@ -1,6 +1,6 @@
 """Views of the review app: the lead part.
 
-Every view starts with ``_lead_project``: the caller must lead the project (404 for outsiders,
+Every view starts with ``lead_project``: the caller must lead the project (404 for outsiders,
 403 for other roles). Items are then reached only through the project
 (``item_get_for_lead``), and reviews only through ``review.selectors.access``.
 """
@@ -23,11 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.http import AuthedHttpRequest, redirect_target
 from core.markdown import guidelines_render
 from core.models import Project, Role
-from core.selectors import project_get_for_user, project_members
+from core.selectors import project_get_for_user
 from review.forms import (
     AddItemsForm,
     ApprovalRuleForm,
-    MemberForm,
     PairChoiceForm,
     ProjectCreateForm,
     ReasonForm,
@@ -42,32 +41,31 @@ from review.selectors.status import project_overdue
 from review.selectors.triage import triage_band_counts
 from review.services import adjudication as adjudication_services
 from review.services import approval as approval_services
-from review.services import calibration as calibration_services
 from review.services import items as item_services
 from review.services import projects as project_services
-from review.services.calibration import calibration_result
 
 SESSIONS_SHOWN = 100
 
 
-def _lead_project(request: AuthedHttpRequest, slug: str) -> Project:
+def lead_project(request: AuthedHttpRequest, slug: str) -> Project:
+    """The project of the URL, for its leads only (404 outside it, 403 for other roles)."""
     project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])
     return project
 
 
-def _query_without_page(request: AuthedHttpRequest) -> str:
+def query_without_page(request: AuthedHttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
 
 
-def _page(request: AuthedHttpRequest, queryset: Any, per_page: int = 50) -> Any:
+def page_of(request: AuthedHttpRequest, queryset: Any, per_page: int = 50) -> Any:
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 @require_GET
 def project_overview(request: AuthedHttpRequest, slug: str) -> HttpResponse:
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     settings = review_settings_for(project=project)
     return render(
         request,
@@ -115,7 +113,7 @@ def project_create(request: AuthedHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def project_settings(request: AuthedHttpRequest, slug: str) -> HttpResponse:
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     settings = review_settings_for(project=project)
     form = SettingsForm(request.POST or None, instance=settings)
     if request.method == "POST" and form.is_valid():
@@ -145,56 +143,9 @@ def project_settings(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-def project_members_view(request: AuthedHttpRequest, slug: str) -> HttpResponse:
-    project = _lead_project(request, slug)
-    form = MemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            project_services.project_member_set(
-                project=project,
-                username=form.cleaned_data["username"],
-                role=form.cleaned_data["role"],
-                actor=request.user,
-            )
-        except project_services.ProjectSetupError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-        else:
-            messages.success(request, _("Member saved."))
-            return redirect("review:lead_members", slug=project.slug)
-    return render(
-        request,
-        "review/lead/members.html",
-        {
-            "project": project,
-            "form": form,
-            "members": project_members(project=project),
-            "roles": Role.choices,
-        },
-    )
-
-
-@require_POST
-def project_member_remove(request: AuthedHttpRequest, slug: str, user_id: int) -> HttpResponse:
-    project = _lead_project(request, slug)
-    membership = selectors.reviewer_membership_get(project=project, user_id=user_id)
-    try:
-        project_services.project_member_remove(
-            project=project, membership=membership, actor=request.user
-        )
-    except project_services.ProjectSetupError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            _("%(name)s is no longer a member.") % {"name": membership.user.get_username()},
-        )
-    return redirect("review:lead_members", slug=project.slug)
-
-
 @require_GET
 def item_list(request: AuthedHttpRequest, slug: str) -> HttpResponse:
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
     items = selectors.items_for_lead(
@@ -207,13 +158,13 @@ def item_list(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         "review/lead/items.html",
         {
             "project": project,
-            "page": _page(request, items),
+            "page": page_of(request, items),
             "status": status,
             "kind": kind,
             "statuses": Item.Status.choices,
             "kinds": Item.Kind.choices,
             "overlap": review_settings_for(project=project).overlap,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -234,7 +185,7 @@ def _session_filter(form: SessionFilterForm) -> selectors.SessionFilter:
 @require_http_methods(["GET", "POST"])
 def item_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Pick sessions by filter (the filter travels in the query string) and add them."""
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     options = selectors.session_filter_options(project=project)
     filter_form = SessionFilterForm(request.GET or None, options=options)
     sessions = selectors.sessions_matching(
@@ -324,7 +275,7 @@ AUDIT_ALL = 1000
 
 @require_GET
 def item_detail(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     item = selectors.item_get_for_lead(project=project, item_id=item_id)
     context = _item_context(request, project, item)
     events = selectors.item_audit_events(item=item)
@@ -340,7 +291,7 @@ def item_detail(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResp
 @require_GET
 def item_audit(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
     """The item's whole audit trail: the fragment its page opens on demand (htmx), or a page."""
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     item = selectors.item_get_for_lead(project=project, item_id=item_id)
     template = (
         "review/lead/_audit.html"
@@ -367,7 +318,7 @@ def _posted_scores(request: AuthedHttpRequest, prefix: str, criteria: list[Any])
 
 @require_POST
 def item_gold(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     item = selectors.item_get_for_lead(project=project, item_id=item_id)
     try:
         if request.POST.get("action") == "clear":
@@ -392,7 +343,7 @@ def item_gold(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpRespon
 
 @require_POST
 def item_decide(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     item = selectors.item_get_for_lead(project=project, item_id=item_id)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -414,7 +365,7 @@ def item_decide(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResp
 
 @require_GET
 def adjudication_queue(request: AuthedHttpRequest, slug: str) -> HttpResponse:
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     return render(
         request,
         "review/lead/adjudication_queue.html",
@@ -424,7 +375,7 @@ def adjudication_queue(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def adjudicate(request: AuthedHttpRequest, slug: str, item_id: int) -> HttpResponse:
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     item = selectors.item_get_for_lead(project=project, item_id=item_id)
     context = _item_context(request, project, item)
     problems: list[str] = []
@@ -472,7 +423,7 @@ def _numbers(posted: dict[str, Any]) -> dict[str, Decimal | None]:
 @require_http_methods(["GET", "POST"])
 def approval(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Bulk approval by rule: GET previews what the rule takes, POST approves exactly that."""
-    project = _lead_project(request, slug)
+    project = lead_project(request, slug)
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = ApprovalRuleForm(data)
     candidates: list[Item] = []
@@ -497,84 +448,5 @@ def approval(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "candidates": candidates,
             "reviewed": Item.objects.filter(project=project, status=Item.Status.REVIEWED).count(),
-        },
-    )
-
-
-@require_GET
-def calibration(request: AuthedHttpRequest, slug: str) -> HttpResponse:
-    project = _lead_project(request, slug)
-    settings = review_settings_for(project=project)
-    reviewers = [
-        (membership, calibration_result(project=project, reviewer=membership.user))
-        for membership in project_members(project=project).filter(role=Role.REVIEWER)
-    ]
-    gold = Item.objects.filter(project=project, is_gold=True).select_related("session")
-    return render(
-        request,
-        "review/lead/calibration.html",
-        {
-            "project": project,
-            "settings": settings,
-            "reviewers": reviewers,
-            "gold": gold,
-            "waived": selectors.calibration_waived_ids(project=project),
-        },
-    )
-
-
-@require_POST
-def calibration_decide(request: AuthedHttpRequest, slug: str, user_id: int) -> HttpResponse:
-    """Clear a reviewer's calibration (a waiver with a reason), or withdraw the waiver."""
-    project = _lead_project(request, slug)
-    membership = selectors.reviewer_membership_get(project=project, user_id=user_id)
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    decision = request.POST.get("decision", "")
-    name = membership.user.get_username()
-    try:
-        if decision == "waive":
-            calibration_services.calibration_waive(
-                project=project, reviewer=membership.user, reason=reason, actor=request.user
-            )
-            messages.success(request, _("%(name)s may start live work.") % {"name": name})
-        elif decision == "withdraw":
-            calibration_services.calibration_waiver_withdraw(
-                project=project, reviewer=membership.user, reason=reason, actor=request.user
-            )
-            messages.success(
-                request, _("%(name)s needs to pass calibration again.") % {"name": name}
-            )
-        else:
-            messages.error(request, _("Choose to clear the calibration or to withdraw it."))
-    except calibration_services.CalibrationError as exc:
-        messages.error(request, str(exc))
-    return redirect("review:lead_calibration", slug=project.slug)
-
-
-@require_GET
-def reviewer_detail(request: AuthedHttpRequest, slug: str, user_id: int) -> HttpResponse:
-    project = _lead_project(request, slug)
-    membership = selectors.reviewer_membership_get(project=project, user_id=user_id)
-    progress = next(
-        (
-            row
-            for row in selectors.project_progress(project=project).reviewers
-            if row.membership.pk == membership.pk
-        ),
-        None,
-    )
-    return render(
-        request,
-        "review/lead/reviewer.html",
-        {
-            "project": project,
-            "membership": membership,
-            "progress": progress,
-            "calibration": calibration_result(project=project, reviewer=membership.user),
-            "page": _page(
-                request, selectors.reviewer_audit_events(project=project, user=membership.user)
-            ),
-            "query": _query_without_page(request),
         },
     )
