@@ -11,7 +11,7 @@ from review.models import JudgeConfig, JudgeResult, PairwiseJudgment
 def judge_scores(config: JudgeConfig, scores_by_item: dict, *, rubric=None) -> None:
     """Ok answers of a scoring judge: {item: {code: value}}, on ``rubric`` (by default the
     version a run would score on: the judge's, else the project's)."""
-    from review.services.judging import judge_scoring_rubric
+    from review.selectors.judge_questions import judge_scoring_rubric
 
     current = config.settings().fingerprint()
     rubric = rubric or judge_scoring_rubric(config=config)

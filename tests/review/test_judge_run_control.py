@@ -12,8 +12,9 @@ from rest_framework.test import APIClient
 
 from core.models import Job
 from review.models import JudgeResult, JudgeRun
+from review.selectors.judge_questions import judge_questions
 from review.services import judging
-from review.services.judging import JudgeRunBusy, judge_questions, judge_run_start
+from review.services.judging import JudgeRunBusy, judge_run_start
 from tests.conftest import client_for
 from tests.factories import ProjectFactory, member
 from tests.review.judge_fixtures import judge_config, judged_project
