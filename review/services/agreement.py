@@ -17,15 +17,14 @@ import pandas as pd
 
 from core.models import Project
 from review.selectors.agreement import (
-    JudgeRatings,
     adjudicated_scores,
     criterion_values,
     human_ratings,
-    judges_for_agreement,
     pairwise_choices,
     rubric_criteria,
     rubric_for_agreement,
 )
+from review.selectors.judge_ratings import JudgeRatings, judges_for_agreement
 from review.stats import (
     AlphaResult,
     Caution,
