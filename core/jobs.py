@@ -9,13 +9,14 @@ A job whose worker was killed comes back: the broker delivers the message again,
 delivery waits until the job's heartbeat is older than JOB_STALE_AFTER_SECONDS, then takes the
 job over. Its starter or a lead may also retry such a job, and ``manage.py jobs_reap`` marks
 stale jobs failed with a message saying so.
+
+What a running body reports (progress, cancel requests, the heartbeat) is core.job_progress's;
+a task still imports all it needs from here.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,12 +25,13 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
-from django.db.models import Q, QuerySet
+from django.db import transaction
+from django.db.models import Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
+from core.job_progress import JobCancelled, JobHeartbeat, JobProgress, JobSuperseded, this_run
 from core.models import JOB_KINDS, Job, Project
 
 logger = logging.getLogger(__name__)
@@ -61,111 +63,7 @@ def queue_unavailable_message() -> str:
     return _("The background queue is unavailable right now; please try again in a few minutes.")
 
 
-class JobCancelled(Exception):
-    """Raised inside a job body when a user asked for the job to stop."""
-
-
-class JobSuperseded(Exception):
-    """Raised inside a job body whose run was given up: retried, taken over or reaped.
-
-    The run that raises it writes nothing more; the job belongs to whoever took it.
-    """
-
-
-class JobProgress:
-    """Reports progress to the Job row, at most every ``interval`` seconds.
-
-    Each report also looks for a cancel request, so a cancelled job stops at its next report.
-    """
-
-    def __init__(self, job: Job, *, interval: float = 0.5) -> None:
-        self.job = job
-        self.interval = interval
-        self._last_write = 0.0
-        self.done = job.progress_done
-        self.total = job.progress_total
-        self.message = job.message
-
-    def __call__(
-        self,
-        done: int | None = None,
-        *,
-        total: int | None = None,
-        message: str | None = None,
-        force: bool = False,
-    ) -> None:
-        if done is not None:
-            self.done = done
-        if total is not None:
-            self.total = total
-        if message is not None:
-            self.message = message[:500]
-        now = time.monotonic()
-        if not force and now - self._last_write < self.interval:
-            return
-        self._last_write = now
-        self._write()
-
-    def _write(self) -> None:
-        jobs = _this_run(self.job).using(settings.JOB_PROGRESS_DATABASE)
-        try:
-            state = jobs.values_list("cancel_requested", flat=True).first()
-            if state is None:
-                raise JobSuperseded
-            if state:
-                raise JobCancelled
-            jobs.update(
-                progress_done=self.done,
-                progress_total=self.total,
-                message=self.message,
-                updated_at=timezone.now(),
-            )
-        except DatabaseError:
-            # SQLite allows one writer; while the job's own transaction holds the lock a progress
-            # write is skipped. The final status is written after that transaction ends.
-            logger.debug("progress write for job %s skipped", self.job.pk, exc_info=True)
-
-
 JobBody = Callable[[Job, JobProgress], dict[str, Any] | None]
-
-
-class JobHeartbeat:
-    """Keeps the job's heartbeat fresh from a thread of its own while the body runs.
-
-    Progress reports are the body's heartbeat, but a body can wait without reporting: for a lock,
-    for a long final commit, for a slow file. Without this a healthy job waiting that long looked
-    dead to ``jobs_reap`` and to a redelivery. The thread dies with its process, so a killed
-    worker still goes stale. It touches only ``updated_at`` and only while the run is this one's.
-    """
-
-    def __init__(self, job: Job, *, interval: float | None = None) -> None:
-        self.job = job
-        self.interval = interval if interval is not None else settings.JOB_HEARTBEAT_SECONDS
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._beat, name=f"job-{job.pk}-heartbeat", daemon=True
-        )
-
-    def __enter__(self) -> JobHeartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        try:
-            while not self._stop.wait(self.interval):
-                try:
-                    _this_run(self.job).using(settings.JOB_PROGRESS_DATABASE).update(
-                        updated_at=timezone.now()
-                    )
-                except DatabaseError:
-                    # SQLite's single writer may be busy; the next beat tries again.
-                    logger.debug("heartbeat for job %s skipped", self.job.pk, exc_info=True)
-        finally:
-            connections.close_all()
 
 
 def job_enqueue(
@@ -248,11 +146,6 @@ def job_settle(*, job: Job) -> None:
         kind.on_failed(job)
     except Exception:
         logger.exception("settling the objects of job %s (%s) failed", job.pk, job.kind)
-
-
-def _this_run(job: Job) -> QuerySet[Job]:
-    """The job's row while it is still running as this run claimed it (same attempt)."""
-    return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts)
 
 
 _UNSUCCESSFUL = (Job.Status.FAILED, Job.Status.CANCELLED)
@@ -421,7 +314,7 @@ def _finish(
     result: Any,
 ) -> None:
     # Only while the job is still this run's: a retried, taken-over or reaped job is not touched.
-    _this_run(job).update(
+    this_run(job).update(
         status=status,
         message=message[:500],
         error_report=error_report,
@@ -474,9 +367,9 @@ def _run_claimed(job: Job, body: JobBody) -> None:
             result={},
         )
     else:
-        _this_run(job).update(progress_done=progress.done)
+        this_run(job).update(progress_done=progress.done)
         if progress.total is not None:
-            _this_run(job).update(progress_total=progress.total)
+            this_run(job).update(progress_total=progress.total)
         _finish(job, status=Job.Status.SUCCEEDED, message=_("Done"), result=result)
         return
     job.refresh_from_db()
