@@ -1,4 +1,8 @@
-"""Rapport's one settings module, driven by environment variables.
+"""Rapport's settings, driven by environment variables (DJANGO_SETTINGS_MODULE=config.settings).
+
+This module is the one place settings are decided; it imports a few helpers so that it stays
+readable: reading typed values and the secret key (config/env.py), the S3 storages
+(config/storages.py) and the API schema's settings (config/api_schema.py).
 
 Development and the demo run with no configuration at all: SQLite under ``var/``, a generated
 secret key, and a broker-less Celery transport. Production sets ``DEBUG=0`` (the default), a
@@ -8,7 +12,6 @@ secret key, and a broker-less Celery transport. Production sets ``DEBUG=0`` (the
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -17,36 +20,11 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config import api_schema
+from config.env import env_bool, env_int, env_list, secret_key
+from config.storages import s3_storages
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from exc
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 # Everything the running app writes for itself (SQLite file, dev secret key, the broker-less
@@ -59,57 +37,7 @@ DEBUG = env_bool("DEBUG", False)
 # (`make demo` turns it on: demo users are not developers).
 OWN_ERROR_PAGES = env_bool("OWN_ERROR_PAGES", False)
 
-
-# Words of keys copied from tutorials, templates and generated settings files.
-_PLACEHOLDER_WORDS = (
-    "changeme",
-    "secretkey",
-    "yoursecret",
-    "placeholder",
-    "insecure",
-    "example",
-    "dummy",
-    "notsecret",
-)
-SECRET_KEY_MIN_LENGTH = 50
-
-
-def _weak_secret_key(key: str) -> bool:
-    plain = "".join(ch for ch in key.lower() if ch.isalnum())
-    return (
-        len(key) < SECRET_KEY_MIN_LENGTH
-        or len(set(key)) < 5
-        or any(word in plain for word in _PLACEHOLDER_WORDS)
-    )
-
-
-def _secret_key() -> str:
-    key = os.environ.get("SECRET_KEY", "").strip()
-    if key and not DEBUG and _weak_secret_key(key):
-        # The key itself is never printed: it may be real, just weak.
-        raise ImproperlyConfigured(
-            f"SECRET_KEY is too weak for production (DEBUG off): it must be at least "
-            f"{SECRET_KEY_MIN_LENGTH} random characters and not a well-known placeholder. "
-            "Make one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'."
-        )
-    if key:
-        return key
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Production (DEBUG off) needs a long random SECRET_KEY in the "
-            "environment, for example: export SECRET_KEY=\"$(python -c 'import secrets; "
-            "print(secrets.token_urlsafe(64))')\". For development set DEBUG=1 and a key is "
-            "generated under var/."
-        )
-    # A per-machine development key: never committed, never shared between installations.
-    key_file = VAR_DIR / "dev_secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(64))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
+SECRET_KEY = secret_key(configured=os.environ.get("SECRET_KEY", ""), debug=DEBUG, var_dir=VAR_DIR)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -375,45 +303,6 @@ EXPORT_PRESIGNED_SECONDS = env_int("EXPORT_PRESIGNED_SECONDS", 300)
 BUCKETS_ALLOWED = env_list("BUCKETS_ALLOWED", [])
 
 
-def s3_storages(
-    *,
-    bucket: str,
-    prefix: str,
-    endpoint_url: str | None,
-    region: str | None,
-    access_key: str | None,
-    secret_key: str | None,
-    addressing_style: str | None,
-    presigned_seconds: int,
-) -> dict[str, dict[str, object]]:
-    """The "uploads" and "exports" storages in one bucket (django-storages' S3Storage)."""
-
-    def options(location: str) -> dict[str, object]:
-        return {
-            "bucket_name": bucket,
-            "location": location,
-            "endpoint_url": endpoint_url,
-            "region_name": region,
-            "access_key": access_key,
-            "secret_key": secret_key,
-            "addressing_style": addressing_style,
-            "signature_version": "s3v4",
-            # Keys are chosen by Rapport (batch and version ids); one never renames another.
-            "file_overwrite": True,
-            "default_acl": None,
-            "querystring_expire": presigned_seconds,
-        }
-
-    backend = "storages.backends.s3.S3Storage"
-    return {
-        "uploads": {"BACKEND": backend, "OPTIONS": options(prefix)},
-        "exports": {
-            "BACKEND": backend,
-            "OPTIONS": options("/".join(part for part in (prefix, "exports") if part)),
-        },
-    }
-
-
 # MEDIA_ROOT and EXPORTS_ROOT, read when used (tests move them).
 LOCAL_STORAGES: dict[str, dict[str, object]] = {
     "uploads": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -556,41 +445,7 @@ REST_FRAMEWORK = {
     # so rotating the header would get round every throttle.
     "NUM_PROXIES": NUM_PROXIES,
 }
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Rapport API",
-    "DESCRIPTION": (
-        "Clinical review of synthetic counseling dialogues. Authenticate with a session cookie "
-        "or with `Authorization: Token <key>` (obtain one at /api/auth/token/ or on the API "
-        "tokens page). Tokens expire (API_TOKEN_TTL_DAYS, 30 days by default) and a password "
-        "change revokes them."
-    ),
-    "VERSION": "0.1.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
-    # Several models have a "status"; each gets its own enum name in the schema.
-    "ENUM_NAME_OVERRIDES": {
-        "JobStatusEnum": "core.models.Job.Status",
-        "RubricStatusEnum": "rubrics.models.Rubric.Status",
-        "ImportBatchStatusEnum": "dialogues.models.ImportBatch.Status",
-        "FlagStatusEnum": "dialogues.models.Flag.Status",
-        "FlagKindEnum": "dialogues.models.Flag.Kind",
-        "ItemStatusEnum": "review.models.Item.Status",
-        "AssignmentStatusEnum": "review.models.Assignment.Status",
-        "ReviewStatusEnum": "review.models.Review.Status",
-        "PairChoiceEnum": "review.models.Choice",
-        "ScreenChoiceEnum": "review.api.serializers.SIDE_CHOICES",
-        "ItemKindEnum": "review.models.Item.Kind",
-        "ExportKindEnum": "exports.models.ExportKindChoice",
-        "ExportVersionStatusEnum": "exports.models.ExportVersion.Status",
-        "SessionLanguageEnum": "dialogues.models.Language",
-        "JudgeLanguageEnum": "review.models.judges.JudgeLanguage",
-    },
-}
-
+SPECTACULAR_SETTINGS = api_schema.SPECTACULAR_SETTINGS
 # --- Logging ----------------------------------------------------------------------------------
 
 LOGGING = {

@@ -21,7 +21,8 @@ from typing import Any
 import boto3
 import pytest
 
-from config.settings import LOCAL_STORAGES, s3_storages
+from config.settings import LOCAL_STORAGES
+from config.storages import s3_storages
 
 ACCESS_KEY = "rapport-test-key"
 SECRET_KEY = "rapport-test-secret"
