@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from core.markdown import guidelines_render
-from dialogues.models import Speaker
+from dialogues.models import Speaker, Turn
 from review.models import Assignment, Choice, Item, PairwiseJudgment, Review, ReviewFlag, TaskKind
 from review.selectors.reviewer import ItemPage
 from review.services.pairwise import JudgmentInput, side_from_choice
@@ -35,6 +35,15 @@ def _guidelines(text: str) -> SafeString:
     Markdown plus nh3 cost about a millisecond each time. Keyed by the text, so a lead's edit
     shows at once."""
     return guidelines_render(text=text)
+
+
+def _label_speakers(turns: list[Turn]) -> None:
+    """Give each turn its speaker's label, looked up once per page: Django's
+    ``get_speaker_display`` rebuilds the field's choices on every call (about 30 microseconds,
+    once per turn). ``_turns.html`` shows ``speaker_label`` when it is set."""
+    labels = {value: str(label) for value, label in Speaker.choices}
+    for turn in turns:
+        turn.speaker_label = labels.get(turn.speaker, turn.speaker)  # type: ignore[attr-defined]
 
 
 def _language(request: HttpRequest) -> str:
@@ -143,6 +152,7 @@ def session_render(
     status: int = 200,
 ) -> HttpResponse:
     lang = _language(request)
+    _label_speakers(page.turns)
     if data is None:
         data = review_input_from_review(review=page.review)
     errors = errors or {}
@@ -195,6 +205,7 @@ def pair_render(
     status: int = 200,
 ) -> HttpResponse:
     lang = _language(request)
+    _label_speakers(page.turns)
     errors = errors or {}
     assignment = page.assignment
     item = assignment.item

@@ -83,10 +83,15 @@ def _reviewer(project, username: str):
     return member(project, Role.REVIEWER, username=username)
 
 
+# The parts both item pages show, written once (the skip form, the submit confirmation).
+SHARED_PARTS = {"review/reviewer/_skip.html", "review/reviewer/_confirm_submit.html"}
+
+
 def _page(client, project, item, language: str) -> str:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     response = client.get(reverse("review:item", args=[project.slug, item.pk]))
     assert response.status_code == 200
+    assert {template.name for template in response.templates} >= SHARED_PARTS
     return response.content.decode()
 
 
