@@ -42,6 +42,14 @@ class _EditorForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def _name_fields() -> tuple[forms.CharField, forms.CharField]:
+    """A rubric's name in both languages, as its editor and the copy form both ask for it."""
+    return (
+        forms.CharField(label=_("Name (English)"), max_length=300, required=False),
+        forms.CharField(label=_("Name (Simplified Chinese)"), max_length=300, required=False),
+    )
+
+
 class RubricForm(_EditorForm):
     slug = forms.SlugField(
         label=_("Slug"),
@@ -50,10 +58,7 @@ class RubricForm(_EditorForm):
             "Lower-case letters, digits and hyphens; it names the rubric in files and the API."
         ),
     )
-    name_en = forms.CharField(label=_("Name (English)"), max_length=300, required=False)
-    name_zh_hans = forms.CharField(
-        label=_("Name (Simplified Chinese)"), max_length=300, required=False
-    )
+    name_en, name_zh_hans = _name_fields()
     description_en = forms.CharField(
         label=_("Description (English)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -372,10 +377,7 @@ class DeriveForm(_EditorForm):
             "Lower-case letters, digits and hyphens; it names your copy in files and the API."
         ),
     )
-    name_en = forms.CharField(label=_("Name (English)"), max_length=300, required=False)
-    name_zh_hans = forms.CharField(
-        label=_("Name (Simplified Chinese)"), max_length=300, required=False
-    )
+    name_en, name_zh_hans = _name_fields()
 
     def __init__(self, *args: Any, rubric: Rubric, suffix: str, **kwargs: Any) -> None:
         kwargs.setdefault(
