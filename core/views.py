@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from core import jobs, throttle
 from core.audit import audit_events_for_project
 from core.forms import ThrottledAuthenticationForm
 from core.http import AuthedHttpRequest
-from core.models import Role
+from core.models import Job, Role
 from core.selectors import (
     job_get_for_user,
     jobs_for_user,
@@ -156,26 +157,47 @@ def job_progress(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
     return render(request, "core/job_detail.html#job-progress", {"job": job, "embedded": embedded})
 
 
+def _job_step(
+    request: AuthedHttpRequest,
+    *,
+    job_id: int,
+    allowed: Callable[[Job], bool],
+    step: Callable[..., object],
+    success: str,
+    refusal: str,
+) -> HttpResponse:
+    """Retry and cancel: the step is taken only when the job's state allows it, then its page."""
+    job = job_get_for_user(job_id=job_id, user=request.user)
+    if allowed(job):
+        step(job=job)
+        messages.success(request, success)
+    else:
+        messages.error(request, refusal)
+    return redirect("core:job_detail", job_id=job.pk)
+
+
 @require_POST
 def job_retry(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
-    job = job_get_for_user(job_id=job_id, user=request.user)
-    if job.can_retry:
-        jobs.job_retry(job=job)
-        messages.success(request, _("The job was queued again."))
-    else:
-        messages.error(request, _("Only a failed or cancelled job can be retried."))
-    return redirect("core:job_detail", job_id=job.pk)
+    return _job_step(
+        request,
+        job_id=job_id,
+        allowed=lambda job: job.can_retry,
+        step=jobs.job_retry,
+        success=_("The job was queued again."),
+        refusal=_("Only a failed or cancelled job can be retried."),
+    )
 
 
 @require_POST
 def job_cancel(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
-    job = job_get_for_user(job_id=job_id, user=request.user)
-    if job.can_cancel:
-        jobs.job_cancel(job=job)
-        messages.success(request, _("The job will stop at its next step."))
-    else:
-        messages.error(request, _("This job has already ended."))
-    return redirect("core:job_detail", job_id=job.pk)
+    return _job_step(
+        request,
+        job_id=job_id,
+        allowed=lambda job: job.can_cancel,
+        step=jobs.job_cancel,
+        success=_("The job will stop at its next step."),
+        refusal=_("This job has already ended."),
+    )
 
 
 @require_http_methods(["GET", "POST"])

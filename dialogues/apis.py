@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -55,6 +55,23 @@ SESSION_FILTERS = [
 ]
 
 
+def _import_started(request: AuthedRequest, create: Callable[[], ImportBatch]) -> Response:
+    """Make the batch (a refused request is a 400 with the reason) and queue its job: a 202.
+
+    Uploads and bucket imports differ only in how the batch is made; what the caller is
+    answered is one rule.
+    """
+    try:
+        batch = create()
+    except ImportRequestError as error:
+        return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+    job = import_batch_start(batch=batch, user=request.user)
+    batch.refresh_from_db()
+    job.refresh_from_db()
+    body = ImportStartedSerializer({"batch": batch, "job": job}).data
+    return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
 def _import_request_data(request: Request) -> dict[str, Any]:
     """The fields of an import request, each file once.
 
@@ -95,21 +112,16 @@ class ImportListApi(generics.ListAPIView[ImportBatch]):
         project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])
         form = ImportRequestSerializer(data=_import_request_data(request))
         form.is_valid(raise_exception=True)
-        try:
-            batch = import_batch_create(
+        return _import_started(
+            request,
+            lambda: import_batch_create(
                 project=project,
                 user=request.user,
                 uploads=[Upload(f.name or "upload", f) for f in form.validated_data["files"]],
                 format_name=form.validated_data["format"],
                 skip_invalid=form.validated_data["skip_invalid"],
-            )
-        except ImportRequestError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        job = import_batch_start(batch=batch, user=request.user)
-        batch.refresh_from_db()
-        job.refresh_from_db()
-        body = ImportStartedSerializer({"batch": batch, "job": job}).data
-        return Response(body, status=status.HTTP_202_ACCEPTED)
+            ),
+        )
 
 
 class ImportFromBucketApi(APIView):
@@ -123,21 +135,16 @@ class ImportFromBucketApi(APIView):
         project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])
         form = BucketImportRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            batch = import_batch_create_from_bucket(
+        return _import_started(
+            request,
+            lambda: import_batch_create_from_bucket(
                 project=project,
                 user=request.user,
                 location=form.validated_data["location"],
                 format_name=form.validated_data["format"],
                 skip_invalid=form.validated_data["skip_invalid"],
-            )
-        except ImportRequestError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        job = import_batch_start(batch=batch, user=request.user)
-        batch.refresh_from_db()
-        job.refresh_from_db()
-        body = ImportStartedSerializer({"batch": batch, "job": job}).data
-        return Response(body, status=status.HTTP_202_ACCEPTED)
+            ),
+        )
 
 
 class ImportDetailApi(APIView):

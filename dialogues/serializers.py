@@ -73,33 +73,35 @@ class ImportBatchDetailSerializer(ImportBatchSerializer):
         read_only_fields = fields
 
 
-class ImportRequestSerializer(serializers.Serializer[dict[str, Any]]):
+class _FormatChoiceSerializer(serializers.Serializer[dict[str, Any]]):
+    """A request naming an import format: its choices are the formats registered when it is made.
+
+    Each subclass declares its fields itself, so that the schema lists them in the order a
+    reader expects (what to import first, then how).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["format"]
+        assert isinstance(field, serializers.ChoiceField)
+        field.choices = sorted(cls.format for cls in importer_formats())
+
+
+class ImportRequestSerializer(_FormatChoiceSerializer):
     files = serializers.ListField(
         child=serializers.FileField(), allow_empty=False, help_text="one or more files or archives"
     )
     format = serializers.ChoiceField(choices=[], required=False, allow_blank=True, default="")
     skip_invalid = serializers.BooleanField(required=False, default=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["format"]
-        assert isinstance(field, serializers.ChoiceField)
-        field.choices = sorted(cls.format for cls in importer_formats())
 
-
-class BucketImportRequestSerializer(serializers.Serializer[dict[str, Any]]):
+class BucketImportRequestSerializer(_FormatChoiceSerializer):
     location = serializers.CharField(
         max_length=1000,
         help_text="s3://bucket/prefix/ under one of the locations the operator allows",
     )
     format = serializers.ChoiceField(choices=[], required=False, allow_blank=True, default="")
     skip_invalid = serializers.BooleanField(required=False, default=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["format"]
-        assert isinstance(field, serializers.ChoiceField)
-        field.choices = sorted(cls.format for cls in importer_formats())
 
 
 class ImportStartedSerializer(serializers.Serializer[dict[str, Any]]):

@@ -6,7 +6,10 @@ normally and the session page comes back with a message.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,23 +38,28 @@ def _respond(request: AuthedHttpRequest, *, flag: Flag, error: str, done: str) -
     return redirect(reverse("dialogues:session_detail", args=[flag.session_id]) + "#session-flags")
 
 
-@require_POST
-def flag_clear_view(request: AuthedHttpRequest, flag_id: int) -> HttpResponse:
+class _FlagChange(Protocol):
+    def __call__(self, *, flag: Flag, user: User, reason: str) -> object: ...
+
+
+def _change(
+    request: AuthedHttpRequest, *, flag_id: int, change: _FlagChange, done: str
+) -> HttpResponse:
+    """Clearing and reopening differ only in the service they call and the word of success."""
     flag = flag_get_for_user(flag_id=flag_id, user=request.user)
     error = ""
     try:
-        flag_clear(flag=flag, user=request.user, reason=request.POST.get("reason", ""))
+        change(flag=flag, user=request.user, reason=request.POST.get("reason", ""))
     except FlagError as problem:
         error = str(problem)
-    return _respond(request, flag=flag, error=error, done=_("The flag is cleared."))
+    return _respond(request, flag=flag, error=error, done=done)
+
+
+@require_POST
+def flag_clear_view(request: AuthedHttpRequest, flag_id: int) -> HttpResponse:
+    return _change(request, flag_id=flag_id, change=flag_clear, done=_("The flag is cleared."))
 
 
 @require_POST
 def flag_reopen_view(request: AuthedHttpRequest, flag_id: int) -> HttpResponse:
-    flag = flag_get_for_user(flag_id=flag_id, user=request.user)
-    error = ""
-    try:
-        flag_reopen(flag=flag, user=request.user, reason=request.POST.get("reason", ""))
-    except FlagError as problem:
-        error = str(problem)
-    return _respond(request, flag=flag, error=error, done=_("The flag is open again."))
+    return _change(request, flag_id=flag_id, change=flag_reopen, done=_("The flag is open again."))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,9 @@ from rubrics.models import (
     Scope,
     TotalMethod,
 )
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 LANGUAGE_LABELS = {"en": _("English"), "zh-hans": _("Simplified Chinese")}
 
@@ -42,18 +45,27 @@ class _EditorForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def _slug_field(*, label: StrOrPromise, help_text: StrOrPromise) -> forms.SlugField:
+    """A rubric's slug: the same rule for a new rubric and a copy, told in their own words."""
+    return forms.SlugField(label=label, max_length=80, help_text=help_text)
+
+
+def _name_fields() -> tuple[forms.CharField, forms.CharField]:
+    """A rubric's name in both languages, as its editor and the copy form both ask for it."""
+    return (
+        forms.CharField(label=_("Name (English)"), max_length=300, required=False),
+        forms.CharField(label=_("Name (Simplified Chinese)"), max_length=300, required=False),
+    )
+
+
 class RubricForm(_EditorForm):
-    slug = forms.SlugField(
+    slug = _slug_field(
         label=_("Slug"),
-        max_length=80,
         help_text=_(
             "Lower-case letters, digits and hyphens; it names the rubric in files and the API."
         ),
     )
-    name_en = forms.CharField(label=_("Name (English)"), max_length=300, required=False)
-    name_zh_hans = forms.CharField(
-        label=_("Name (Simplified Chinese)"), max_length=300, required=False
-    )
+    name_en, name_zh_hans = _name_fields()
     description_en = forms.CharField(
         label=_("Description (English)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -365,17 +377,13 @@ class CriterionForm(_EditorForm):
 class DeriveForm(_EditorForm):
     """The new slug and name of a lead's own copy of a rubric (prefilled from the original)."""
 
-    slug = forms.SlugField(
+    slug = _slug_field(
         label=_("Slug of your copy"),
-        max_length=80,
         help_text=_(
             "Lower-case letters, digits and hyphens; it names your copy in files and the API."
         ),
     )
-    name_en = forms.CharField(label=_("Name (English)"), max_length=300, required=False)
-    name_zh_hans = forms.CharField(
-        label=_("Name (Simplified Chinese)"), max_length=300, required=False
-    )
+    name_en, name_zh_hans = _name_fields()
 
     def __init__(self, *args: Any, rubric: Rubric, suffix: str, **kwargs: Any) -> None:
         kwargs.setdefault(

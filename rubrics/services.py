@@ -422,12 +422,7 @@ def group_delete(*, group: CriterionGroup) -> None:
     """Remove a group from a draft; its criteria stay, without a group."""
     current = _draft_locked(group.rubric)
     Criterion.objects.filter(group=group).update(group=None)
-    try:
-        with transaction.atomic():
-            group.delete()
-    except ProtectedError as exc:
-        raise RubricInUse(current) from exc
-    _renumber(current)
+    _part_delete(current, group)
 
 
 CRITERION_FIELDS = (
@@ -472,10 +467,18 @@ def criterion_save(
 
 @transaction.atomic
 def criterion_delete(*, criterion: Criterion) -> None:
-    current = _draft_locked(criterion.rubric)
+    _part_delete(_draft_locked(criterion.rubric), criterion)
+
+
+def _part_delete(current: Rubric, part: CriterionGroup | Criterion) -> None:
+    """Delete a group or criterion of a locked draft, then number the rest again.
+
+    The savepoint lets a part that scores already point at be refused as "in use" without
+    losing the caller's transaction.
+    """
     try:
         with transaction.atomic():
-            criterion.delete()
+            part.delete()
     except ProtectedError as exc:
         raise RubricInUse(current) from exc
     _renumber(current)

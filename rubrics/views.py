@@ -289,12 +289,13 @@ def group_edit(
     rubric = rubric_draft_for_user(slug=slug, version=version, user=request.user)
     group = group_get(rubric=rubric, group_id=group_id) if group_id is not None else None
     form = GroupForm(request.POST or None, rubric=rubric, group=group)
-    if request.method == "POST" and form.is_valid():
-        services.group_save(rubric=rubric, group=group, **form.values())
-        messages.success(request, _("Group saved."))
-        return redirect(_version_url(rubric, "rubrics:rubric_edit"))
-    return render(
-        request, "rubrics/part_form.html", {"form": form, "rubric": rubric, "part": "group"}
+    return _part_form(
+        request,
+        rubric=rubric,
+        part="group",
+        form=form,
+        save=lambda values: services.group_save(rubric=rubric, group=group, **values),
+        saved=_("Group saved."),
     )
 
 
@@ -321,13 +322,31 @@ def criterion_edit(
         else None
     )
     form = CriterionForm(request.POST or None, rubric=rubric, criterion=criterion)
-    if request.method == "POST" and form.is_valid():
-        services.criterion_save(rubric=rubric, criterion=criterion, **form.values())
-        messages.success(request, _("Criterion saved."))
-        return redirect(_version_url(rubric, "rubrics:rubric_edit"))
-    return render(
-        request, "rubrics/part_form.html", {"form": form, "rubric": rubric, "part": "criterion"}
+    return _part_form(
+        request,
+        rubric=rubric,
+        part="criterion",
+        form=form,
+        save=lambda values: services.criterion_save(rubric=rubric, criterion=criterion, **values),
+        saved=_("Criterion saved."),
     )
+
+
+def _part_form(
+    request: AuthedHttpRequest,
+    *,
+    rubric: Rubric,
+    part: str,
+    form: GroupForm | CriterionForm,
+    save: Callable[[dict[str, Any]], object],
+    saved: str,
+) -> HttpResponse:
+    """A group's or a criterion's form: saved and back to the draft when valid, else shown."""
+    if request.method == "POST" and form.is_valid():
+        save(form.values())
+        messages.success(request, saved)
+        return redirect(_version_url(rubric, "rubrics:rubric_edit"))
+    return render(request, "rubrics/part_form.html", {"form": form, "rubric": rubric, "part": part})
 
 
 @require_POST

@@ -11,34 +11,25 @@ session, so a Chinese record imports as Chinese. A finished simulation may fill
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, labels_of
-from dialogues.importers.cactus import records_to_sessions, string_list
+from dialogues.importers.base import Location, SessionRecord, labels_of
+from dialogues.importers.cactus import string_list
+from dialogues.importers.fields import Invalid, plain_id, require_object, text_field
 from dialogues.importers.labelled import labelled_turns
-from dialogues.importers.reading import Invalid, plain_id, require_object, text_field
+from dialogues.importers.records import JSONRecordImporter
 from dialogues.importers.registry import register
 
 CHINESE_LABEL = re.compile(r"^\s*(咨询师|来访者|心理咨询师)\s*[:：]", re.MULTILINE)
 
 
 @register
-class CactusEvalImporter(Importer):
+class CactusEvalImporter(JSONRecordImporter):
     format = "cactus_eval"
     label = gettext_lazy("Cactus CounselingEval records (JSON list)")
-    extensions = (".json", ".jsonl")
-
-    @classmethod
-    def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()
-        return start[:1] in "[{" and '"AI_client"' in start and "dialogue_history_init" in start
-
-    def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
-        return records_to_sessions(self, path=path, display_name=display_name)
+    head_patterns = ('"AI_client"', "dialogue_history_init")
 
     def session(self, location: Location, raw: Any) -> SessionRecord:
         record = require_object(raw)

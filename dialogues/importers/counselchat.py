@@ -30,7 +30,8 @@ from dialogues.importers.base import (
     SessionRecord,
     TurnRecord,
 )
-from dialogues.importers.reading import Invalid, csv_rows, missing
+from dialogues.importers.fields import Invalid, missing
+from dialogues.importers.reading import csv_rows
 from dialogues.importers.registry import register
 
 REQUIRED = ("questionID", "questionTitle", "questionText", "answerText")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,13 +25,9 @@ from dialogues.importers.base import (
     TurnRecord,
     labels_of,
 )
-from dialogues.importers.reading import (
-    JSONLineError,
-    dialogue_empty,
-    expected_text,
-    json_list_items,
-    text_lines,
-)
+from dialogues.importers.fields import Invalid, dialogue_empty, expected_text
+from dialogues.importers.reading import text_lines
+from dialogues.importers.records import list_turns
 from dialogues.importers.registry import register
 
 D_SPEAKERS = {
@@ -135,29 +132,10 @@ class CPsyCounEImporter(Importer):
 
     def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
         location = Location(display_name, 1)
-        turns: list[TurnRecord] = []
-        for item_location, item in json_list_items(path=path, display_name=display_name):
-            index = item_location.record - 1
-            if isinstance(item, JSONLineError):
-                yield RecordIssue(location, f"[{index}]", str(item))
-                return
-            if not isinstance(item, str):
-                yield RecordIssue(location, f"[{index}]", expected_text(item))
-                return
-            match = E_LABEL.match(item)
-            if not match:
-                yield RecordIssue(
-                    location,
-                    f"[{index}]",
-                    _("unknown speaker label: %(start)r does not start with 求助者： or 支持者：")
-                    % {"start": item.strip()[:20]},
-                )
-                return
-            text = match[2].strip()
-            if text:
-                turns.append(TurnRecord(E_SPEAKERS[match[1]], text))
-        if not turns:
-            yield RecordIssue(location, "(dialogue)", dialogue_empty())
+        try:
+            turns = list_turns(path=path, display_name=display_name, turn=self._turn)
+        except Invalid as problem:
+            yield RecordIssue(location, problem.field, problem.message)
             return
         # The display name keeps the path inside the upload: cpsycoune/婚恋/1.json.
         topic = PurePosixPath(display_name.replace("\\", "/")).parent.name
@@ -169,3 +147,16 @@ class CPsyCounEImporter(Importer):
             topic=topic,
             labels=labels_of(("topic", [topic])),
         )
+
+    def _turn(self, item: Any, index: int) -> TurnRecord | None:
+        if not isinstance(item, str):
+            raise Invalid(f"[{index}]", expected_text(item))
+        match = E_LABEL.match(item)
+        if not match:
+            raise Invalid(
+                f"[{index}]",
+                _("unknown speaker label: %(start)r does not start with 求助者： or 支持者：")
+                % {"start": item.strip()[:20]},
+            )
+        text = match[2].strip()
+        return TurnRecord(E_SPEAKERS[match[1]], text) if text else None

@@ -10,31 +10,13 @@ metadata; the problem type is the topic.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import (
-    Importer,
-    Location,
-    RecordIssue,
-    SessionRecord,
-    TurnRecord,
-    labels_of,
-)
-from dialogues.importers.cactus import records_to_sessions
-from dialogues.importers.reading import (
-    Invalid,
-    dialogue_empty,
-    list_field,
-    not_one_of,
-    plain_id,
-    require_object,
-    text_field,
-)
+from dialogues.importers import fields
+from dialogues.importers.base import Location, SessionRecord, TurnRecord, labels_of
+from dialogues.importers.records import JSONRecordImporter
 from dialogues.importers.registry import register
 
 # ESConv.json says seeker / supporter; its FailedESConv.json (the conversations that did not
@@ -51,45 +33,33 @@ TEXT_METADATA = ("emotion_type", "experience_type", "situation")
 
 
 @register
-class ESConvImporter(Importer):
+class ESConvImporter(JSONRecordImporter):
     format = "esconv"
     label = gettext_lazy("ESConv (emotional support conversations)")
-    extensions = (".json", ".jsonl")
-
-    @classmethod
-    def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()
-        return (
-            start[:1] in "[{"
-            and re.search(r'"dialog"\s*:\s*\[', start) is not None
-            and re.search(r'"speaker"\s*:\s*"(seeker|supporter|speaker|listener)"', start)
-            is not None
-        )
-
-    def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
-        return records_to_sessions(self, path=path, display_name=display_name)
+    head_patterns = (
+        r'"dialog"\s*:\s*\[',
+        r'"speaker"\s*:\s*"(seeker|supporter|speaker|listener)"',
+    )
 
     def session(self, location: Location, raw: Any) -> SessionRecord:
-        record = require_object(raw)
-        dialog = list_field(record, "dialog")
+        record = fields.require_object(raw)
+        dialog = fields.list_field(record, "dialog")
         if not dialog:
-            raise Invalid("dialog", dialogue_empty())
+            raise fields.Invalid("dialog", fields.dialogue_empty())
         turns = []
         strategies = []
         feedback: list[dict[str, Any]] = []
         for index, entry in enumerate(dialog):
             where = f"dialog[{index}]"
-            entry = require_object(entry, where)
-            speaker = SPEAKER_BY_ROLE.get(entry.get("speaker"))  # type: ignore[arg-type]
-            if speaker is None:
-                raise Invalid(
-                    f"{where}.speaker",
-                    not_one_of(entry.get("speaker"), "seeker, supporter, speaker, listener"),
-                )
-            try:
-                text = text_field(entry, "content")
-            except Invalid as problem:
-                raise Invalid(f"{where}.{problem.field}", problem.message) from None
+            entry = fields.require_object(entry, where)
+            speaker = fields.entry_speaker(
+                entry,
+                "speaker",
+                where=where,
+                speakers=SPEAKER_BY_ROLE,
+                allowed="seeker, supporter, speaker, listener",
+            )
+            text = fields.entry_text(entry, "content", where=where)
             annotation = entry.get("annotation")
             if isinstance(annotation, dict) and annotation.get("strategy"):
                 strategies.append({"turn": index, "strategy": str(annotation["strategy"])})
@@ -101,11 +71,7 @@ class ESConvImporter(Importer):
             if rating not in (None, ""):
                 feedback.append({"turn": index, "feedback": rating})
             turns.append(TurnRecord(speaker, text))
-        metadata: dict[str, Any] = {}
-        for name in TEXT_METADATA:
-            value = text_field(record, name, required=False)
-            if value:
-                metadata[name] = value
+        metadata: dict[str, Any] = fields.text_fields(record, TEXT_METADATA)
         if strategies:
             metadata["strategies"] = strategies
         if feedback:
@@ -116,9 +82,9 @@ class ESConvImporter(Importer):
         return SessionRecord(
             location=location,
             turns=turns,
-            source_id=plain_id(record.get("id")),
+            source_id=fields.plain_id(record.get("id")),
             language="en",
-            topic=text_field(record, "problem_type", required=False),
+            topic=fields.text_field(record, "problem_type", required=False),
             metadata=metadata,
             labels=labels_of(
                 ("emotion", [metadata.get("emotion_type")]),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import Importer, Location, RecordIssue, SessionRecord, TurnRecord
-from dialogues.importers.cactus import records_to_sessions
-from dialogues.importers.reading import Invalid, csv_rows, plain_id, require_object, text_field
+from dialogues.importers.base import Location, RecordIssue, SessionRecord, TurnRecord
+from dialogues.importers.fields import Invalid, plain_id, require_object, text_field
+from dialogues.importers.reading import csv_rows
+from dialogues.importers.records import JSONRecordImporter, json_head_matches, rows_to_sessions
 from dialogues.importers.registry import register
 
 
 @register
-class InstructionImporter(Importer):
+class InstructionImporter(JSONRecordImporter):
     format = "instruction"
     label = gettext_lazy("Instruction / input / output (MentalChat16K, Psych8k)")
     extensions = (".json", ".jsonl", ".csv")
@@ -36,21 +36,13 @@ class InstructionImporter(Importer):
             # MentalChat16K's CSV release: a header of instruction, input, output.
             header = next(csv.reader(io.StringIO(head.lstrip("\ufeff"))), [])
             return {"instruction", "output"} <= {name.strip() for name in header}
-        start = head.lstrip()
-        return start[:1] in "[{" and all(
-            re.search(rf'"{key}"\s*:', start) for key in ("instruction", "output")
-        )
+        return json_head_matches(head, r'"instruction"\s*:', r'"output"\s*:')
 
     def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
         if path.suffix.lower() != ".csv":
-            yield from records_to_sessions(self, path=path, display_name=display_name)
-            return
+            return super().read(path=path, display_name=display_name)
         rows = csv_rows(path=path, display_name=display_name, required=("instruction", "output"))
-        for location, row in rows:
-            try:
-                yield self.session(location, row)
-            except Invalid as problem:
-                yield RecordIssue(location, problem.field, problem.message)
+        return rows_to_sessions(self, rows)
 
     def session(self, location: Location, raw: Any) -> SessionRecord:
         record = require_object(raw)

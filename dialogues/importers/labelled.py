@@ -15,7 +15,7 @@ import re
 from django.utils.translation import gettext as _
 
 from dialogues.importers.base import TurnRecord
-from dialogues.importers.reading import Invalid, dialogue_empty
+from dialogues.importers.fields import Invalid, dialogue_empty
 
 SPEAKER_BY_LABEL = {
     "counselor": "counselor",

@@ -9,7 +9,6 @@ Parquet; JSONL with the same fields is read the same way.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,26 +16,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import (
-    CandidateRecord,
-    Importer,
-    Location,
-    PreferenceRecord,
-    RatingRecord,
-    RecordIssue,
-    SessionRecord,
-    TurnRecord,
-)
-from dialogues.importers.cactus import records_to_sessions
-from dialogues.importers.reading import (
-    Invalid,
-    missing,
-    parquet_rows,
-    plain_id,
-    require_object,
-    text_field,
-    type_name,
-)
+from dialogues.importers import base, fields
+from dialogues.importers.fields import Invalid
+from dialogues.importers.reading import parquet_rows
+from dialogues.importers.records import JSONRecordImporter, json_head_matches, rows_to_sessions
 from dialogues.importers.registry import register
 
 PRINCIPLES = ("empathy", "relevance", "clarity", "safety", "exploration", "autonomy", "staging")
@@ -50,10 +33,10 @@ PROVENANCE = "PsychoCounsel-Preference"
 def rating_value(record: dict[str, Any], name: str) -> int:
     value = record.get(name)
     if value is None:
-        raise Invalid(name, missing())
+        raise Invalid(name, fields.missing())
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Invalid(
-            name, _("expected a whole number 1-5, got %(type)s") % {"type": type_name(value)}
+            name, _("expected a whole number 1-5, got %(type)s") % {"type": fields.type_name(value)}
         )
     if value != int(value) or not 1 <= value <= 5:
         raise Invalid(name, _("%(value)s is outside 1-5") % {"value": f"{value:g}"})
@@ -61,7 +44,7 @@ def rating_value(record: dict[str, Any], name: str) -> int:
 
 
 @register
-class PsychoCounselImporter(Importer):
+class PsychoCounselImporter(JSONRecordImporter):
     format = "psychocounsel"
     label = gettext_lazy("PsychoCounsel-Preference (Parquet or JSONL)")
     extensions = (".parquet", ".jsonl", ".json")
@@ -76,38 +59,33 @@ class PsychoCounselImporter(Importer):
             except Exception:
                 return False
             return {"question", "chosen", "rejected"} <= names
-        start = head.lstrip()
-        return start[:1] in "[{" and all(
-            re.search(rf'"{key}"\s*:', start) for key in ("question", "chosen", "rejected")
+        return json_head_matches(
+            head, *(rf'"{key}"\s*:' for key in ("question", "chosen", "rejected"))
         )
 
-    def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
+    def read(
+        self, *, path: Path, display_name: str
+    ) -> Iterator[base.SessionRecord | base.RecordIssue]:
         if path.suffix.lower() != ".parquet":
-            yield from records_to_sessions(self, path=path, display_name=display_name)
-            return
-        for location, row in parquet_rows(
-            path=path, display_name=display_name, required=REQUIRED_COLUMNS
-        ):
-            try:
-                yield self.session(location, row)
-            except Invalid as problem:
-                yield RecordIssue(location, problem.field, problem.message)
+            return super().read(path=path, display_name=display_name)
+        rows = parquet_rows(path=path, display_name=display_name, required=REQUIRED_COLUMNS)
+        return rows_to_sessions(self, rows)
 
-    def session(self, location: Location, raw: Any) -> SessionRecord:
-        record = require_object(raw)
-        question = text_field(record, "question")
+    def session(self, location: base.Location, raw: Any) -> base.SessionRecord:
+        record = fields.require_object(raw)
+        question = fields.text_field(record, "question")
         candidates = []
         for side in SIDES:
             candidates.append(
-                CandidateRecord(
+                base.CandidateRecord(
                     key=side,
-                    text=text_field(record, side),
+                    text=fields.text_field(record, side),
                     turn_index=1,
-                    model_name=text_field(record, f"{side}_model", required=False),
+                    model_name=fields.text_field(record, f"{side}_model", required=False),
                 )
             )
         ratings = [
-            RatingRecord(
+            base.RatingRecord(
                 criterion=principle,
                 score=rating_value(record, f"{side}_{principle}_rating"),
                 rater=RATER,
@@ -118,17 +96,17 @@ class PsychoCounselImporter(Importer):
         ]
         metadata: dict[str, Any] = {}
         if record.get("prefID") is not None:
-            metadata["pref_id"] = plain_id(record["prefID"])
-        return SessionRecord(
+            metadata["pref_id"] = fields.plain_id(record["prefID"])
+        return base.SessionRecord(
             location=location,
-            turns=[TurnRecord("client", question)],
-            source_id=plain_id(record.get("ID") or record.get("id")),
+            turns=[base.TurnRecord("client", question)],
+            source_id=fields.plain_id(record.get("ID") or record.get("id")),
             language="en",
             metadata=metadata,
             candidates=candidates,
             ratings=ratings,
             preferences=[
-                PreferenceRecord(
+                base.PreferenceRecord(
                     chosen_key="chosen", rejected_key="rejected", provenance=PROVENANCE
                 )
             ],

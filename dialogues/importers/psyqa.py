@@ -7,66 +7,34 @@ a candidate response to it, its strategy labels in the candidate's metadata.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import (
-    CandidateRecord,
-    Importer,
-    Location,
-    RecordIssue,
-    SessionRecord,
-    TurnRecord,
-)
-from dialogues.importers.cactus import records_to_sessions
-from dialogues.importers.reading import (
-    Invalid,
-    list_field,
-    plain_id,
-    require_object,
-    text_field,
-)
+from dialogues.importers import fields
+from dialogues.importers.base import CandidateRecord, Location, SessionRecord, TurnRecord
+from dialogues.importers.records import JSONRecordImporter
 from dialogues.importers.registry import register
 
 
 @register
-class PsyQAImporter(Importer):
+class PsyQAImporter(JSONRecordImporter):
     format = "psyqa"
     label = gettext_lazy("PsyQA (question, description, answers)")
-    extensions = (".json", ".jsonl")
-
-    @classmethod
-    def sniff(cls, *, path: Path, head: str) -> bool:
-        start = head.lstrip()
-        return (
-            start[:1] in "[{"
-            and re.search(r'"question"\s*:', start) is not None
-            and re.search(r'"answers"\s*:\s*\[', start) is not None
-        )
-
-    def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
-        return records_to_sessions(self, path=path, display_name=display_name)
+    head_patterns = (r'"question"\s*:', r'"answers"\s*:\s*\[')
 
     def session(self, location: Location, raw: Any) -> SessionRecord:
-        record = require_object(raw)
-        question = text_field(record, "question")
-        description = text_field(record, "description", required=False)
-        answers = list_field(record, "answers")
+        record = fields.require_object(raw)
+        client = fields.question_text(record)
+        answers = fields.list_field(record, "answers")
         if not answers:
-            raise Invalid("answers", _("no answers"))
+            raise fields.Invalid("answers", _("no answers"))
         candidates = []
         for index, entry in enumerate(answers):
             where = f"answers[{index}]"
-            entry = require_object(entry, where)
-            try:
-                text = text_field(entry, "answer_text")
-            except Invalid as problem:
-                raise Invalid(f"{where}.{problem.field}", problem.message) from None
+            entry = fields.require_object(entry, where)
+            text = fields.entry_text(entry, "answer_text", where=where)
             metadata: dict[str, Any] = {}
             labels = entry.get("labels_sequence")
             if isinstance(labels, list) and labels:
@@ -82,8 +50,8 @@ class PsyQAImporter(Importer):
         metadata = {"keywords": keywords} if keywords else {}
         return SessionRecord(
             location=location,
-            turns=[TurnRecord("client", f"{question}\n{description}" if description else question)],
-            source_id=plain_id(record.get("questionID") or record.get("id")),
+            turns=[TurnRecord("client", client)],
+            source_id=fields.plain_id(record.get("questionID") or record.get("id")),
             language="zh",
             metadata=metadata,
             candidates=candidates,

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from dialogues.importers.base import FormatError, Location
+from dialogues.importers.fields import Invalid as Invalid
 
 BOM = b"\xef\xbb\xbf"
 CHUNK = 256 * 1024
@@ -96,15 +97,6 @@ def bounded_lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
             yield None
         else:
             yield raw
-
-
-class Invalid(Exception):
-    """A record an importer cannot use; the importer turns it into a RecordIssue."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 class JSONLineError:
@@ -458,88 +450,3 @@ def parquet_rows(
         for row in batch.to_pylist():
             number += 1
             yield Location(display_name, number), row
-
-
-def type_name(value: Any) -> str:
-    if value is None:
-        return _("null")
-    if isinstance(value, bool):
-        return _("true/false")
-    if isinstance(value, int | float):
-        return _("a number")
-    if isinstance(value, str):
-        return _("text")
-    if isinstance(value, list):
-        return _("a list")
-    if isinstance(value, dict):
-        return _("an object")
-    return type(value).__name__
-
-
-def missing() -> str:
-    return _("missing")
-
-
-def empty() -> str:
-    return _("empty")
-
-
-def expected_text(value: Any) -> str:
-    return _("expected text, got %(type)s") % {"type": type_name(value)}
-
-
-def expected_list(value: Any) -> str:
-    return _("expected a list, got %(type)s") % {"type": type_name(value)}
-
-
-def expected_object(value: Any) -> str:
-    return _("expected an object, got %(type)s") % {"type": type_name(value)}
-
-
-def not_one_of(value: Any, allowed: str) -> str:
-    return _("%(value)r is not one of %(allowed)s") % {"value": value, "allowed": allowed}
-
-
-def dialogue_empty() -> str:
-    return _("the dialogue is empty")
-
-
-def require_object(value: Any, what: str = "(record)") -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise Invalid(what, expected_object(value))
-    return value
-
-
-def text_field(record: dict[str, Any], name: str, *, required: bool = True) -> str:
-    """A text field, stripped; missing, non-text or (when required) blank values are Invalid."""
-    value = record.get(name)
-    if value is None:
-        if required:
-            raise Invalid(name, missing())
-        return ""
-    if not isinstance(value, str):
-        raise Invalid(name, expected_text(value))
-    value = value.strip()
-    if required and not value:
-        raise Invalid(name, empty())
-    return value
-
-
-def list_field(record: dict[str, Any], name: str, *, required: bool = True) -> list[Any]:
-    value = record.get(name)
-    if value is None:
-        if required:
-            raise Invalid(name, missing())
-        return []
-    if not isinstance(value, list):
-        raise Invalid(name, expected_list(value))
-    return value
-
-
-def plain_id(value: Any) -> str:
-    """A source id as text, or "" when the source has none."""
-    if value is None or isinstance(value, bool) or value == "":
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)

@@ -13,30 +13,15 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from dialogues.importers.base import (
-    Importer,
-    Location,
-    RecordIssue,
-    SessionRecord,
-    TurnRecord,
-    labels_of,
-)
-from dialogues.importers.reading import (
-    Invalid,
-    JSONLineError,
-    dialogue_empty,
-    json_list_items,
-    not_one_of,
-    require_object,
-    text_field,
-)
+from dialogues.importers import base, fields
+from dialogues.importers.records import list_turns
 from dialogues.importers.registry import register
 
 SPEAKER_BY_ROLE = {"client": "client", "counselor": "counselor"}
 
 
 @register
-class SmileChatImporter(Importer):
+class SmileChatImporter(base.Importer):
     format = "smilechat"
     label = gettext_lazy("SmileChat dialogue (JSON list of client/counselor turns)")
     extensions = (".json",)
@@ -48,42 +33,36 @@ class SmileChatImporter(Importer):
             and '"content"' in head[:4000]
         )
 
-    def read(self, *, path: Path, display_name: str) -> Iterator[SessionRecord | RecordIssue]:
-        location = Location(display_name, 1)
-        turns: list[TurnRecord] = []
+    def read(
+        self, *, path: Path, display_name: str
+    ) -> Iterator[base.SessionRecord | base.RecordIssue]:
+        location = base.Location(display_name, 1)
         annotations: list[dict[str, Any]] = []
-        for item_location, item in json_list_items(path=path, display_name=display_name):
-            index = item_location.record - 1
-            if isinstance(item, JSONLineError):
-                yield RecordIssue(location, f"[{index}]", str(item))
-                return
-            try:
-                turns.append(self._turn(item, index, annotations))
-            except Invalid as problem:
-                yield RecordIssue(location, problem.field, problem.message)
-                return
-        if not turns:
-            yield RecordIssue(location, "(dialogue)", dialogue_empty())
+        try:
+            turns = list_turns(
+                path=path,
+                display_name=display_name,
+                turn=lambda item, index: self._turn(item, index, annotations),
+            )
+        except fields.Invalid as problem:
+            yield base.RecordIssue(location, problem.field, problem.message)
             return
-        yield SessionRecord(
+        yield base.SessionRecord(
             location=location,
             turns=turns,
             source_id=PurePosixPath(display_name.replace("\\", "/")).stem,
             language="zh",
             metadata={"annotations": annotations} if annotations else {},
-            labels=labels_of(("annotation", [note["label"] for note in annotations])),
+            labels=base.labels_of(("annotation", [note["label"] for note in annotations])),
         )
 
-    def _turn(self, item: Any, index: int, annotations: list[dict[str, Any]]) -> TurnRecord:
+    def _turn(self, item: Any, index: int, annotations: list[dict[str, Any]]) -> base.TurnRecord:
         where = f"[{index}]"
-        entry = require_object(item, where)
-        role = entry.get("role")
-        if role not in SPEAKER_BY_ROLE:
-            raise Invalid(f"{where}.role", not_one_of(role, "client, counselor"))
-        try:
-            text = text_field(entry, "content")
-        except Invalid as problem:
-            raise Invalid(f"{where}.{problem.field}", problem.message) from None
+        entry = fields.require_object(item, where)
+        speaker = fields.entry_speaker(
+            entry, "role", where=where, speakers=SPEAKER_BY_ROLE, allowed="client, counselor"
+        )
+        text = fields.entry_text(entry, "content", where=where)
         notes = entry.get("annotation")
         if isinstance(notes, list):
             for note in notes:
@@ -95,4 +74,4 @@ class SmileChatImporter(Importer):
                             "label": note["label"],
                         }
                     )
-        return TurnRecord(SPEAKER_BY_ROLE[role], text)
+        return base.TurnRecord(speaker, text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import template
@@ -58,8 +58,7 @@ def highlight(text: str | None, marks: Iterable[Any] | None) -> SafeString:
 @register.filter
 def flag_category(category: str) -> str:
     """The translated name of a category; an unknown one (a newer rule set) as stored."""
-    label = CATEGORY_LABELS.get(category)
-    return str(label) if label is not None else category
+    return _label(CATEGORY_LABELS, category)
 
 
 @register.filter
@@ -76,8 +75,13 @@ def flag_framing(flag: Any) -> str:
 
 @register.filter
 def framing_label(framing: str) -> str:
-    label = FRAMING_LABELS.get(framing)
-    return str(label) if label is not None else framing
+    return _label(FRAMING_LABELS, framing)
+
+
+def _label(labels: Mapping[str, Any], key: str) -> str:
+    """The translated label of a stored key; a key the labels do not know (newer rules) as is."""
+    label = labels.get(key)
+    return str(label) if label is not None else key
 
 
 @register.filter

@@ -66,15 +66,10 @@ class TeeProgress:
         self.progress = progress
         self.bar = bar
 
-    def __call__(
-        self,
-        done: int | None = None,
-        *,
-        total: int | None = None,
-        message: str | None = None,
-        force: bool = False,
-    ) -> None:
-        self.progress(done, total=total, message=message, force=force)
+    def __call__(self, done: int | None = None, **changes: Any) -> None:
+        # ``changes`` are the job progress's own keywords (total, message, force), passed on
+        # as they came so that the two signatures cannot drift apart.
+        self.progress(done, **changes)
         self.bar.draw(self.progress.done, self.progress.total, self.progress.message)
 
 
