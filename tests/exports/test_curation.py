@@ -383,14 +383,14 @@ def test_reading_the_next_chunk_in_a_thread_gives_the_same_items(monkeypatch):
     monkeypatch.setattr(curation, "CHUNK", 3)
     monkeypatch.setattr(curation_pairs, "CHUNK", 3)
     reads = []
-    read_chunk = curation._read_chunk
+    read_chunk = curation.read_chunk
 
     def spy(ids):
         reads.append((threading.current_thread().name, connections["default"]))
         return read_chunk(ids)
 
-    monkeypatch.setattr(curation, "_read_chunk", spy)
-    monkeypatch.setattr(curation_pairs, "_read_chunk", spy)
+    monkeypatch.setattr(curation, "read_chunk", spy)
+    monkeypatch.setattr(curation_pairs, "read_chunk", spy)
 
     def run(kind):
         specification = ExportSpecificationFactory(projects=[project], kind=kind)
