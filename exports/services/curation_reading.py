@@ -20,7 +20,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from dialogues.models import Flag, Session
+from dialogues.models import Flag
 from dialogues.models import Turn as TurnRow
 from exports.items import Turn
 from exports.services.curation_rules import (
@@ -192,19 +192,24 @@ class Chunk:
 
 ITEM_FIELDS = ("pk", "project_id", "session_id", "turn_index", "candidate_a_id", "candidate_b_id")
 SESSION_FIELDS = ("pk", "source_format", "source_id", "content_hash", "language", "metadata")
+# The session's fields as read with its item (its pk is the item's session_id).
+SESSION_OF_ITEM = tuple(f"session__{name}" for name in SESSION_FIELDS[1:])
 
 
 def read_chunk(item_ids: Sequence[int]) -> Chunk:
-    # Without the model's ordering, which joins the project table and sorts every chunk.
+    # Items with their sessions, in one round trip; without the model's ordering, which joins
+    # the project table and sorts every chunk.
     item_rows = _among(Item.objects.order_by(), "id", item_ids)
-    items: dict[int, dict[str, Any]] = {
-        row[0]: dict(zip(ITEM_FIELDS, row, strict=True)) for row in _fetch(item_rows, *ITEM_FIELDS)
-    }
-    session_ids = sorted({row["session_id"] for row in items.values()})
-    sessions: dict[int, dict[str, Any]] = {
-        row[0]: dict(zip(SESSION_FIELDS, row, strict=True))
-        for row in _fetch(_among(Session.objects.all(), "id", session_ids), *SESSION_FIELDS)
-    }
+    width = len(ITEM_FIELDS)
+    items: dict[int, dict[str, Any]] = {}
+    sessions: dict[int, dict[str, Any]] = {}
+    for row in _fetch(item_rows, *ITEM_FIELDS, *SESSION_OF_ITEM):
+        item = dict(zip(ITEM_FIELDS, row[:width], strict=True))
+        items[row[0]] = item
+        if item["session_id"] not in sessions:
+            values = (item["session_id"], *row[width:])
+            sessions[item["session_id"]] = dict(zip(SESSION_FIELDS, values, strict=True))
+    session_ids = sorted(sessions)
     turns: dict[int, list[Turn]] = defaultdict(list)
     turn_rows = _among(TurnRow.objects.all(), "session_id", session_ids).order_by(
         "session_id", "index"

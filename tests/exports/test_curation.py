@@ -571,3 +571,27 @@ def test_rows_fetched_whole_are_the_rows_django_gives(project):
     assert session == next(iter(sessions.values_list(*curation.SESSION_FIELDS)))
     assert session[-1] == {"thought": "我总是失败", "intake_form": {"age": 31}}
     assert curation._fetch(Session.objects.filter(pk__in=[]), "pk") == []
+
+
+def test_a_chunk_is_read_in_five_round_trips_whatever_its_size(project, django_assert_num_queries):
+    """Items with their sessions, turns, reviews, scores, adjudications: a large export's
+    reading thread waits for each of these round trips, fifty chunks over."""
+    from exports.services import curation_reading
+
+    rubric = published_rubric()
+    people = reviewers()
+    items = [
+        approved_session(
+            project=project,
+            rubric=rubric,
+            people=people,
+            scores={"empathy": [n % 5, 2], "structure": [3, 3]},
+            metadata={"thought": f"想法 {n}"},
+        )
+        for n in range(4)
+    ]
+    with django_assert_num_queries(5):
+        chunk = curation_reading.read_chunk([item.pk for item in items])
+    assert sorted(chunk.sessions) == sorted(item.session_id for item in items)
+    assert chunk.sessions[items[2].session_id]["metadata"] == {"thought": "想法 2"}
+    assert chunk.items[items[1].pk]["session_id"] == items[1].session_id
