@@ -490,7 +490,11 @@ def _phase(
     if args.min_agreement is not None:
         command += ["--min-agreement", str(args.min_agreement)]
     env = {**os.environ, "DATABASE_URL": url, "STORAGE_BACKEND": "local", **(extra_env or {})}
-    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        # The phase's own traceback, not only "returned non-zero exit status 1".
+        sys.stderr.write(done.stderr)
+        sys.exit(f"the {phase} phase failed (exit status {done.returncode})")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

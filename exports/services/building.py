@@ -36,7 +36,7 @@ from exports.services.agreement import (
     specification_agreement,
 )
 from exports.services.curation import curated_items, curation_candidates
-from exports.services.curation_rules import CurationRules, CurationStats, rules_problem
+from exports.services.curation_rules import CurationRules, CurationStats
 from exports.services.judge_items import (
     human_labelled,
     judge_accepted_items,
@@ -73,12 +73,7 @@ def export_spec_build(*, specification: ExportSpecification, rules: CurationRule
 def rules_check(*, rules: CurationRules) -> None:
     """Refuse rules that cannot be applied as written (saved before the form checked them,
     or sent to the command or the API)."""
-    problem = rules_problem(
-        kind=rules.kind,
-        dpo_sources=rules.dpo_sources,
-        min_total=rules.min_total,
-        min_scores=rules.min_scores,
-    )
+    problem = rules.problem()
     if problem:
         raise ExportRefused(problem)
 

@@ -17,58 +17,38 @@ from collections.abc import Iterator
 
 from exports.items import ExportItem, SftSession
 from exports.models import DpoSource
-from exports.services.curation_items import _base, _checked, _count, _RubricCache, _scores_pass
+from exports.services.curation_items import Curating
 from exports.services.curation_pairs import dpo_items
 from exports.services.curation_reading import (
     CHUNK,
-    _chunks,
     _read_ahead,
-    _read_chunk,
     approved_items,
+    chunks,
+    read_chunk,
 )
-from exports.services.curation_rules import (
-    CurationRules,
-    CurationStats,
-    pseudonym_salt,
-    rules_problem,
-)
+from exports.services.curation_rules import CurationRules, CurationStats, pseudonym_salt
 from review.models import Item, Rewrite
 
 
 def sft_items(*, rules: CurationRules, stats: CurationStats, salt: str) -> Iterator[SftSession]:
     items = approved_items(rules=rules, kind=Item.Kind.SESSION, stats=stats)
-    rubrics = _RubricCache()
+    run = Curating(rules=rules, stats=stats, salt=salt)
     ids = items.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
-    for chunk_ids, chunk in _read_ahead(_chunks(ids, CHUNK), _read_chunk):
+    for chunk_ids, chunk in _read_ahead(chunks(ids, CHUNK), read_chunk):
         for item_id in chunk_ids:
-            if not _scores_pass(
-                rules=rules, item_id=item_id, chunk=chunk, rubrics=rubrics, stats=stats
-            ):
+            if not run.scores_pass(chunk, item_id):
                 continue
             session_id = chunk.items[item_id]["session_id"]
-            base = _base(
-                rules=rules,
-                item_id=item_id,
-                chunk=chunk,
-                rubrics=rubrics,
-                salt=salt,
-                export_id=f"item-{item_id}",
-            )
-            item = _checked(SftSession(turns=chunk.turns[session_id], **base), stats)
-            if item is not None:
-                _count(stats, item, source="session")
-                yield item  # type: ignore[misc]
+            base = run.fields(chunk, item_id, export_id=f"item-{item_id}")
+            item = SftSession(turns=chunk.turns[session_id], **base)
+            if run.kept(item, source="session"):
+                yield item
 
 
 def curated_items(
     *, rules: CurationRules, stats: CurationStats, salt: str | None = None
 ) -> Iterator[ExportItem]:
-    problem = rules_problem(
-        kind=rules.kind,
-        dpo_sources=rules.dpo_sources,
-        min_total=rules.min_total,
-        min_scores=rules.min_scores,
-    )
+    problem = rules.problem()
     if problem:
         raise ValueError(problem)
     salt = salt or pseudonym_salt()

@@ -1,17 +1,23 @@
 """The fields of an export item, from a chunk's rows: scores and the score rules, reviewer
-pseudonyms, persona, links to related items, and the system prompt."""
+pseudonyms, persona, links to related items, and the system prompt.
+
+``Curating`` is the public face of this module: one curation run's rules, counts, pseudonym key
+and rubrics, and what each reader of items (sessions, pairs, rewrites, judge-accepted items)
+asks of it: whether an item's scores pass, its fields, and whether it is kept.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from exports.items import ExportItem, item_check
 from exports.models import SystemPromptMode
 from exports.pseudonyms import reviewer_pseudonym
-from exports.services.curation_reading import _Chunk
+from exports.services.curation_reading import Chunk
 from exports.services.curation_rules import CurationRules, CurationStats
 from review.models import (
     Item,
@@ -29,16 +35,15 @@ def _pseudonym(reviewer_id: int, salt: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _shown_score(value: float) -> str:
-    return _number(Decimal(str(value)))
+    return number_text(Decimal(str(value)))
 
 
-def _number(value: Decimal) -> str:
+def number_text(value: Decimal) -> str:
     """A score as the distributions show it: 3, 3.5, never 3.000."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(Decimal(value).normalize(), "f")
 
 
-class _RubricCache:
+class RubricCache:
     def __init__(self) -> None:
         self._rubrics: dict[int, Rubric] = {}
 
@@ -57,16 +62,16 @@ def _scores_pass(
     *,
     rules: CurationRules,
     item_id: int,
-    chunk: _Chunk,
-    rubrics: _RubricCache,
+    chunk: Chunk,
+    rubrics: RubricCache,
     stats: CurationStats,
 ) -> bool:
     scores = chunk.final_scores.get(item_id, {})
     for code, bar in sorted(rules.min_scores.items()):
         value = scores.get(code)
         if value is None or value < bar:
-            shown = "—" if value is None else _number(value)
-            stats.leave_out(f"{code} below {_number(bar)}", f"item {item_id}: {code} = {shown}")
+            shown = "—" if value is None else number_text(value)
+            stats.leave_out(f"{code} below {number_text(bar)}", f"item {item_id}: {code} = {shown}")
             return False
     if rules.min_total is not None:
         total = chunk.adjudicated_total.get(item_id)
@@ -83,9 +88,9 @@ def _scores_pass(
                 # per-item queries do not matter.
                 total = item_final_total(item=Item.objects.get(pk=item_id))
         if total is None or total < rules.min_total:
-            shown = "—" if total is None else _number(total)
+            shown = "—" if total is None else number_text(total)
             stats.leave_out(
-                f"total below {_number(rules.min_total)}", f"item {item_id}: total = {shown}"
+                f"total below {number_text(rules.min_total)}", f"item {item_id}: total = {shown}"
             )
             return False
     return True
@@ -153,42 +158,6 @@ def _links(session: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(links)
 
 
-def _base(
-    *,
-    rules: CurationRules,
-    item_id: int,
-    chunk: _Chunk,
-    rubrics: _RubricCache,
-    salt: str,
-    export_id: str,
-    reviewers: Sequence[int] | None = None,
-    agreement: float | None = None,
-    rubric_id: int | None = None,
-) -> dict[str, Any]:
-    row = chunk.items[item_id]
-    session = chunk.sessions[row["session_id"]]
-    metadata = session["metadata"] or {}
-    scores = {
-        code: float(value)
-        for code, value in chunk.final_scores.get(item_id, {}).items()
-        if value is not None
-    }
-    people = chunk.reviewers.get(item_id, []) if reviewers is None else reviewers
-    return {
-        "item_id": export_id,
-        "source": session["source_format"],
-        "language": session["language"],
-        "session_id": f"session-{row['session_id']}",
-        "persona": _persona(metadata),
-        "links": _links(session),
-        "rubric_version": rubrics.label(rubric_id or chunk.rubrics.get(item_id)),
-        "scores": scores,
-        "agreement": agreement if agreement is not None else chunk.agreement.get(item_id),
-        "reviewers": tuple(_pseudonym(r, salt) for r in people),
-        "system_prompt": _system_prompt(rules, metadata),
-    }
-
-
 def _checked(item: ExportItem, stats: CurationStats) -> ExportItem | None:
     try:
         item_check(item=item)
@@ -203,3 +172,61 @@ def _count(stats: CurationStats, item: ExportItem, *, source: str) -> None:
     stats.sources[source] += 1
     for code, value in item.scores.items():
         stats.scores[code][_shown_score(value)] += 1
+
+
+@dataclass
+class Curating:
+    """One curation run: its rules, its counts, the pseudonyms' key and the rubrics read."""
+
+    rules: CurationRules
+    stats: CurationStats
+    salt: str
+    rubrics: RubricCache = field(default_factory=RubricCache)
+
+    def scores_pass(self, chunk: Chunk, item_id: int) -> bool:
+        """Whether the item's final scores meet the score rules (counted when not)."""
+        return _scores_pass(
+            rules=self.rules, item_id=item_id, chunk=chunk, rubrics=self.rubrics, stats=self.stats
+        )
+
+    def fields(
+        self,
+        chunk: Chunk,
+        item_id: int,
+        *,
+        export_id: str,
+        reviewers: Sequence[int] | None = None,
+        agreement: float | None = None,
+        rubric_id: int | None = None,
+    ) -> dict[str, Any]:
+        """The fields every kind of export item shares, from the chunk's rows."""
+        row = chunk.items[item_id]
+        session = chunk.sessions[row["session_id"]]
+        metadata = session["metadata"] or {}
+        scores = {
+            code: float(value)
+            for code, value in chunk.final_scores.get(item_id, {}).items()
+            if value is not None
+        }
+        people = chunk.reviewers.get(item_id, []) if reviewers is None else reviewers
+        return {
+            "item_id": export_id,
+            "source": session["source_format"],
+            "language": session["language"],
+            "session_id": f"session-{row['session_id']}",
+            "persona": _persona(metadata),
+            "links": _links(session),
+            "rubric_version": self.rubrics.label(rubric_id or chunk.rubrics.get(item_id)),
+            "scores": scores,
+            "agreement": agreement if agreement is not None else chunk.agreement.get(item_id),
+            "reviewers": tuple(_pseudonym(r, self.salt) for r in people),
+            "system_prompt": _system_prompt(self.rules, metadata),
+        }
+
+    def kept(self, item: ExportItem, *, source: str) -> bool:
+        """Whether the item can become training rows; counted as kept from ``source`` if so,
+        as left out with the reason if not."""
+        if _checked(item, self.stats) is None:
+            return False
+        _count(self.stats, item, source=source)
+        return True

@@ -13,15 +13,15 @@ from django.db.models import Exists, OuterRef
 from dialogues.models import Candidate, SourcePreference, SourceRating
 from exports.items import DpoPair
 from exports.models import DpoSource, TiePolicy
-from exports.services.curation_items import _base, _checked, _count, _RubricCache, _scores_pass
+from exports.services.curation_items import Curating
 from exports.services.curation_reading import (
     CHUNK,
+    Chunk,
     _among,
-    _Chunk,
-    _chunks,
     _read_ahead,
-    _read_chunk,
     approved_items,
+    chunks,
+    read_chunk,
 )
 from exports.services.curation_rules import CurationRules, CurationStats
 from review.models import (
@@ -67,7 +67,7 @@ def pair_choice(*, votes: Sequence[str], adjudicated: str, tie_policy: str) -> s
     return verdict if verdict in (Choice.A, Choice.B) else None
 
 
-def _pair_extras(chunk_ids: Sequence[int], chunk: _Chunk) -> dict[str, Any]:
+def _pair_extras(chunk_ids: Sequence[int], chunk: Chunk) -> dict[str, Any]:
     votes: dict[int, list[str]] = defaultdict(list)
     voters: dict[int, list[int]] = defaultdict(list)
     for item_id, reviewer_id, choice in (
@@ -115,8 +115,8 @@ def _pair_extras(chunk_ids: Sequence[int], chunk: _Chunk) -> dict[str, Any]:
     }
 
 
-def _read_pair_chunk(chunk_ids: Sequence[int]) -> tuple[_Chunk, dict[str, Any]]:
-    chunk = _read_chunk(chunk_ids)
+def _read_pair_chunk(chunk_ids: Sequence[int]) -> tuple[Chunk, dict[str, Any]]:
+    chunk = read_chunk(chunk_ids)
     return chunk, _pair_extras(chunk_ids, chunk)
 
 
@@ -152,9 +152,8 @@ def _pair_winner(
     return None
 
 
-def _pairs_from_pair_items(
-    *, rules: CurationRules, stats: CurationStats, salt: str, rubrics: _RubricCache
-) -> Iterator[DpoPair]:
+def _pairs_from_pair_items(run: Curating) -> Iterator[DpoPair]:
+    rules, stats = run.rules, run.stats
     wanted = {DpoSource.PAIRWISE, DpoSource.IMPORTED, DpoSource.MARGINS}
     if not wanted & set(rules.dpo_sources):
         return
@@ -166,7 +165,7 @@ def _pairs_from_pair_items(
         )
     )
     ids = items.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
-    for chunk_ids, (chunk, extras) in _read_ahead(_chunks(ids, CHUNK), _read_pair_chunk):
+    for chunk_ids, (chunk, extras) in _read_ahead(chunks(ids, CHUNK), _read_pair_chunk):
         for item_id in chunk_ids:
             row = chunk.items[item_id]
             decided = _pair_winner(rules=rules, item_id=item_id, row=row, extras=extras)
@@ -181,12 +180,9 @@ def _pairs_from_pair_items(
             )
             votes = extras["votes"].get(item_id, [])
             agreement = (sum(v == winner for v in votes) / len(votes)) if votes else None
-            base = _base(
-                rules=rules,
-                item_id=item_id,
-                chunk=chunk,
-                rubrics=rubrics,
-                salt=salt,
+            base = run.fields(
+                chunk,
+                item_id,
                 export_id=f"pair-{item_id}",
                 reviewers=extras["voters"].get(item_id, []),
                 agreement=agreement,
@@ -199,21 +195,19 @@ def _pairs_from_pair_items(
                 rejected=extras["texts"].get(rejected, ""),
                 **base,
             )
-            if _checked(pair, stats) is not None:
-                _count(stats, pair, source=source)
+            if run.kept(pair, source=source):
                 yield pair
 
 
-def _pairs_from_rewrites(
-    *, rules: CurationRules, stats: CurationStats, salt: str, rubrics: _RubricCache
-) -> Iterator[DpoPair]:
+def _pairs_from_rewrites(run: Curating) -> Iterator[DpoPair]:
+    rules, stats = run.rules, run.stats
     if DpoSource.REWRITES not in rules.dpo_sources:
         return
     items = approved_items(rules=rules, kind=Item.Kind.SESSION, stats=stats)
     items = items.filter(Exists(Rewrite.objects.filter(item_id=OuterRef("pk"))))
     ids = items.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
-    for chunk_ids in _chunks(ids):
-        chunk = _read_chunk(chunk_ids)
+    for chunk_ids in chunks(ids):
+        chunk = read_chunk(chunk_ids)
         rewrites = list(
             _among(Rewrite.objects.all(), "item_id", chunk_ids)
             .order_by("item_id", "turn_index", "pk")
@@ -224,28 +218,17 @@ def _pairs_from_rewrites(
         passed: dict[int, bool] = {}
         for pk, item_id, reviewer_id, turn_index, original, better in rewrites:
             if item_id not in passed:
-                passed[item_id] = _scores_pass(
-                    rules=rules, item_id=item_id, chunk=chunk, rubrics=rubrics, stats=stats
-                )
+                passed[item_id] = run.scores_pass(chunk, item_id)
             if not passed[item_id]:
                 continue
-            base = _base(
-                rules=rules,
-                item_id=item_id,
-                chunk=chunk,
-                rubrics=rubrics,
-                salt=salt,
-                export_id=f"rewrite-{pk}",
-                reviewers=[reviewer_id],
-            )
+            base = run.fields(chunk, item_id, export_id=f"rewrite-{pk}", reviewers=[reviewer_id])
             turns = chunk.turns[chunk.items[item_id]["session_id"]][:turn_index]
             pair = DpoPair(prompt=turns, chosen=better, rejected=original, **base)
-            if _checked(pair, stats) is not None:
-                _count(stats, pair, source=DpoSource.REWRITES)
+            if run.kept(pair, source=DpoSource.REWRITES):
                 yield pair
 
 
 def dpo_items(*, rules: CurationRules, stats: CurationStats, salt: str) -> Iterator[DpoPair]:
-    rubrics = _RubricCache()
-    yield from _pairs_from_pair_items(rules=rules, stats=stats, salt=salt, rubrics=rubrics)
-    yield from _pairs_from_rewrites(rules=rules, stats=stats, salt=salt, rubrics=rubrics)
+    run = Curating(rules=rules, stats=stats, salt=salt)
+    yield from _pairs_from_pair_items(run)
+    yield from _pairs_from_rewrites(run)

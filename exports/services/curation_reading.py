@@ -20,7 +20,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from dialogues.models import Flag, Session
+from dialogues.models import Flag
 from dialogues.models import Turn as TurnRow
 from exports.items import Turn
 from exports.services.curation_rules import (
@@ -43,9 +43,10 @@ T = TypeVar("T")
 CHUNK = 2000
 
 
-def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
-    chunk: list[int] = []
-    for value in ids:
+def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``values`` in lists of ``size`` (the last one shorter), read lazily."""
+    chunk: list[T] = []
+    for value in values:
         chunk.append(value)
         if len(chunk) == size:
             yield chunk
@@ -98,7 +99,7 @@ def _fetch(queryset: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _sessions_flagged_by_reviewers(items: QuerySet[Item]) -> list[int]:
+def sessions_flagged_by_reviewers(items: QuerySet[Item]) -> list[int]:
     """Sessions of ``items`` on which a submitted review (of any item) raised crisis or PII.
 
     Flags are a JSON list; reviews with any flag are few, so they are read and checked here
@@ -114,12 +115,14 @@ def _sessions_flagged_by_reviewers(items: QuerySet[Item]) -> list[int]:
     return sorted({session_id for session_id, flags in rows if REVIEWER_FLAGS & set(flags or ())})
 
 
-def approved_items(*, rules: CurationRules, kind: str, stats: CurationStats) -> QuerySet[Item]:
-    """The approved items of the rules' projects that pass the rules checked in SQL, counting
-    at each step how many the rule left out."""
-    items = Item.objects.filter(
-        project_id__in=rules.project_ids, status=Item.Status.APPROVED, is_gold=False, kind=kind
-    )
+LANGUAGE_OR_SOURCE = "language or source"
+
+
+def considered_items(
+    items: QuerySet[Item], *, rules: CurationRules, stats: CurationStats
+) -> tuple[QuerySet[Item], int]:
+    """``items`` counted as considered, then those in the rules' languages and sources, with
+    how many they are (the others counted as left out for it)."""
     total = items.count()
     stats.considered += total
     if rules.languages:
@@ -128,13 +131,26 @@ def approved_items(*, rules: CurationRules, kind: str, stats: CurationStats) -> 
         items = items.filter(session__source_format__in=rules.source_formats)
     after = items.count() if (rules.languages or rules.source_formats) else total
     if after < total:
-        stats.left_out["language or source"] += total - after
+        stats.left_out[LANGUAGE_OR_SOURCE] += total - after
+    return items, after
+
+
+def approved_items(*, rules: CurationRules, kind: str, stats: CurationStats) -> QuerySet[Item]:
+    """The approved items of the rules' projects that pass the rules checked in SQL, counting
+    at each step how many the rule left out."""
+    items, after = considered_items(
+        Item.objects.filter(
+            project_id__in=rules.project_ids, status=Item.Status.APPROVED, is_gold=False, kind=kind
+        ),
+        rules=rules,
+        stats=stats,
+    )
     open_flags = Flag.objects.filter(session_id=OuterRef("session_id"), status=Flag.Status.OPEN)
     items = items.filter(~Exists(open_flags))
     flagged = after - items.count()
     if flagged:
         stats.left_out["open crisis or PII flag"] += flagged
-    raised = _sessions_flagged_by_reviewers(items)
+    raised = sessions_flagged_by_reviewers(items)
     if raised:
         before_raised = after - flagged
         items = items.exclude(session_id__in=raised)
@@ -160,7 +176,7 @@ def approved_items(*, rules: CurationRules, kind: str, stats: CurationStats) -> 
 
 
 @dataclass
-class _Chunk:
+class Chunk:
     """Everything the items of one chunk need, read with one query per table."""
 
     items: dict[int, dict[str, Any]]
@@ -176,19 +192,24 @@ class _Chunk:
 
 ITEM_FIELDS = ("pk", "project_id", "session_id", "turn_index", "candidate_a_id", "candidate_b_id")
 SESSION_FIELDS = ("pk", "source_format", "source_id", "content_hash", "language", "metadata")
+# The session's fields as read with its item (its pk is the item's session_id).
+SESSION_OF_ITEM = tuple(f"session__{name}" for name in SESSION_FIELDS[1:])
 
 
-def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
-    # Without the model's ordering, which joins the project table and sorts every chunk.
+def read_chunk(item_ids: Sequence[int]) -> Chunk:
+    # Items with their sessions, in one round trip; without the model's ordering, which joins
+    # the project table and sorts every chunk.
     item_rows = _among(Item.objects.order_by(), "id", item_ids)
-    items: dict[int, dict[str, Any]] = {
-        row[0]: dict(zip(ITEM_FIELDS, row, strict=True)) for row in _fetch(item_rows, *ITEM_FIELDS)
-    }
-    session_ids = sorted({row["session_id"] for row in items.values()})
-    sessions: dict[int, dict[str, Any]] = {
-        row[0]: dict(zip(SESSION_FIELDS, row, strict=True))
-        for row in _fetch(_among(Session.objects.all(), "id", session_ids), *SESSION_FIELDS)
-    }
+    width = len(ITEM_FIELDS)
+    items: dict[int, dict[str, Any]] = {}
+    sessions: dict[int, dict[str, Any]] = {}
+    for row in _fetch(item_rows, *ITEM_FIELDS, *SESSION_OF_ITEM):
+        item = dict(zip(ITEM_FIELDS, row[:width], strict=True))
+        items[row[0]] = item
+        if item["session_id"] not in sessions:
+            values = (item["session_id"], *row[width:])
+            sessions[item["session_id"]] = dict(zip(SESSION_FIELDS, values, strict=True))
+    session_ids = sorted(sessions)
     turns: dict[int, list[Turn]] = defaultdict(list)
     turn_rows = _among(TurnRow.objects.all(), "session_id", session_ids).order_by(
         "session_id", "index"
@@ -236,7 +257,7 @@ def _read_chunk(item_ids: Sequence[int]) -> _Chunk:
             if adjudication.rubric_id:
                 rubrics[item_id] = adjudication.rubric_id
     agreement = {item_id: _score_agreement(values.get(item_id, {})) for item_id in item_ids}
-    return _Chunk(items, sessions, turns, reviewers, rubrics, final, adjudicated_total, agreement)
+    return Chunk(items, sessions, turns, reviewers, rubrics, final, adjudicated_total, agreement)
 
 
 def _score_agreement(scored: dict[str, list[Decimal]]) -> float | None:

@@ -86,6 +86,15 @@ class CurationRules:
             system_prompt_text=specification.system_prompt_text,
         )
 
+    def problem(self) -> str | None:
+        """Why these rules cannot be applied as written, or None (see ``rules_problem``)."""
+        return rules_problem(
+            kind=self.kind,
+            dpo_sources=self.dpo_sources,
+            min_total=self.min_total,
+            min_scores=self.min_scores,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         slugs = dict(self.projects)
         rules: dict[str, Any] = {

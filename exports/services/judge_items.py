@@ -41,17 +41,13 @@ from dialogues.models import Candidate, Flag
 from exports.items import DpoPair, ExportItem, SftSession
 from exports.models import DpoSource, ExportSpecification
 from exports.services.agreement import ExportRefused
-from exports.services.curation_items import (
-    _base,
-    _checked,
-    _count,
-    _RubricCache,
-    _scores_pass,
-)
+from exports.services.curation_items import Curating, RubricCache, number_text
 from exports.services.curation_reading import (
     CHUNK,
-    _read_chunk,
-    _sessions_flagged_by_reviewers,
+    chunks,
+    considered_items,
+    read_chunk,
+    sessions_flagged_by_reviewers,
 )
 from exports.services.curation_rules import (
     REVIEWER_FLAG_REASON,
@@ -93,7 +89,6 @@ UNSURE = "judge: uncertainty above the maximum"
 VERDICT_FAILS = "judge: the judge's verdict does not pass"
 NO_CHOICE = "judge: no choice both orders agree on"
 STALE = "judge: answered by an earlier configuration of the judge (run it again)"
-LANGUAGE = "language or source"
 OPEN_FLAG = "open crisis or PII flag"
 
 NEVER = (
@@ -106,26 +101,11 @@ NEVER = (
 )
 
 
-def _number(value: Decimal) -> str:
-    return format(Decimal(value).normalize(), "f")
-
-
 def _judge_of(specification: ExportSpecification) -> JudgeConfig:
     config = specification.judge
     if config is None:
         raise ValueError("the specification names no judge")
     return config
-
-
-def _rows_in_chunks(rows: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
-    chunk: list[T] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def judge_rules_dict(*, specification: ExportSpecification) -> dict[str, Any]:
@@ -139,7 +119,7 @@ def judge_rules_dict(*, specification: ExportSpecification) -> dict[str, Any]:
             "judge": config.pk,
             "name": config.name,
             "project": config.project.slug,
-            "max_uncertainty": _number(specification.judge_max_uncertainty),
+            "max_uncertainty": number_text(specification.judge_max_uncertainty),
             "verdict": "pass" if specification.kind == "sft" else "choice both orders agree on",
             "never": list(NEVER),
         }
@@ -249,7 +229,7 @@ def judge_source_for(
         prompt_hash=prompt_hash,
         settings_fingerprint=_settings_fingerprint(config),
         runs=runs,
-        max_uncertainty=_number(specification.judge_max_uncertainty),
+        max_uncertainty=number_text(specification.judge_max_uncertainty),
     )
 
 
@@ -289,7 +269,7 @@ def _reviewed() -> Q:
 
 
 def _judge_scores(
-    view: JudgeItemView, rubrics: _RubricCache, rubric_id: int
+    view: JudgeItemView, rubrics: RubricCache, rubric_id: int
 ) -> tuple[dict[str, Decimal | None], Decimal | None]:
     """The judge's scores as a reviewer's would be settled: the median per criterion of the
     answers that count, and the rubric's total of those (the median of the answers' own
@@ -365,17 +345,8 @@ def judge_accepted_items(
         return
     salt = salt or pseudonym_salt()
     run: JudgeRun | None = judge_latest_run(config=config)
-    items = _candidates(config=config, rules=rules)
-    total = items.count()
-    stats.considered += total
-    if rules.languages:
-        items = items.filter(session__language__in=rules.languages)
-    if rules.source_formats:
-        items = items.filter(session__source_format__in=rules.source_formats)
-    kept = items.count()
-    if kept < total:
-        stats.left_out[LANGUAGE] += total - kept
-    raised = set(_sessions_flagged_by_reviewers(items))
+    items, _ = considered_items(_candidates(config=config, rules=rules), rules=rules, stats=stats)
+    raised = set(sessions_flagged_by_reviewers(items))
     items = items.annotate(
         reviewed=_reviewed(),
         crisis=Exists(
@@ -394,7 +365,8 @@ def judge_accepted_items(
     )
     limit = specification.judge_max_uncertainty
     fingerprint = source.settings_fingerprint if source else ""
-    rubrics = _RubricCache()
+    curating = Curating(rules=rules, stats=stats, salt=salt)
+    rubrics = curating.rubrics
     rubric_id = run.rubric_id if run is not None else None
     has_cutoff = rubric_id is not None and rubrics.get(rubric_id).cutoff is not None
     pair_rubric = (
@@ -407,7 +379,7 @@ def judge_accepted_items(
         .values_list("pk", "session_id", "reviewed", "crisis", "open_flag")
         .iterator(chunk_size=CHUNK)
     )
-    for chunk_rows in _rows_in_chunks(rows):
+    for chunk_rows in chunks(rows):
         eligible = []
         for item_id, session_id, reviewed, crisis, open_flag in chunk_rows:
             if reviewed:
@@ -444,7 +416,7 @@ def judge_accepted_items(
                 accepted.append(item_id)
         if not accepted:
             continue
-        chunk = _read_chunk(accepted)
+        chunk = read_chunk(accepted)
         if rules.kind == "dpo":
             texts = dict(
                 Candidate.objects.filter(
@@ -464,34 +436,17 @@ def judge_accepted_items(
                 chunk.final_scores[item_id] = scores
                 chunk.adjudicated_total[item_id] = total
                 chunk.rubrics[item_id] = rubric_id
-                if not _scores_pass(
-                    rules=rules, item_id=item_id, chunk=chunk, rubrics=rubrics, stats=stats
-                ):
+                if not curating.scores_pass(chunk, item_id):
                     continue
-                base = _base(
-                    rules=rules,
-                    item_id=item_id,
-                    chunk=chunk,
-                    rubrics=rubrics,
-                    salt=salt,
-                    export_id=f"item-{item_id}",
-                    reviewers=[],
-                )
+                base = curating.fields(chunk, item_id, export_id=f"item-{item_id}", reviewers=[])
                 session_id = chunk.items[item_id]["session_id"]
                 item = SftSession(turns=chunk.turns[session_id], **base, label_source=JUDGE)
             else:
                 row = chunk.items[item_id]
                 a, b = row["candidate_a_id"], row["candidate_b_id"]
                 chosen, rejected = (a, b) if view.signal.verdict == "a" else (b, a)
-                base = _base(
-                    rules=rules,
-                    item_id=item_id,
-                    chunk=chunk,
-                    rubrics=rubrics,
-                    salt=salt,
-                    export_id=f"pair-{item_id}",
-                    reviewers=[],
-                    rubric_id=pair_rubric,
+                base = curating.fields(
+                    chunk, item_id, export_id=f"pair-{item_id}", reviewers=[], rubric_id=pair_rubric
                 )
                 item = DpoPair(
                     prompt=chunk.turns[row["session_id"]][: row["turn_index"]],
@@ -500,10 +455,8 @@ def judge_accepted_items(
                     **base,
                     label_source=JUDGE,
                 )
-            item = _checked(item, stats)
-            if item is None:
+            if not curating.kept(item, source=JUDGE):
                 continue
-            _count(stats, item, source=JUDGE)
             if source is not None:
                 source.items += 1
             yield item

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -150,6 +151,21 @@ class ExportWriter(ABC):
         path = self.folder / self.relative_path(role=role, split=split)
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
+
+    def written_files(
+        self, keys: Iterable[tuple[str, str]], rows: Mapping[str, int]
+    ) -> list[WrittenFile]:
+        """What ``close`` reports: each (role, split) file written, with its split's rows."""
+        return [
+            WrittenFile(
+                path=self.relative_path(role=role, split=split),
+                split=split,
+                role=role,
+                format=self.name,
+                rows=rows[split],
+            )
+            for role, split in keys
+        ]
 
     @abstractmethod
     def write(self, *, split: str, example: EncodedExample) -> None:

@@ -32,17 +32,8 @@ class JsonlWriter(ExportWriter):
         self._rows[split] = self._rows.get(split, 0) + 1
 
     def close(self) -> list[WrittenFile]:
-        written = []
-        for (role, split), handle in self._files.items():
+        for handle in self._files.values():
             handle.close()
-            written.append(
-                WrittenFile(
-                    path=self.relative_path(role=role, split=split),
-                    split=split,
-                    role=role,
-                    format=self.name,
-                    rows=self._rows[split],
-                )
-            )
+        written = self.written_files(self._files, self._rows)
         self._files = {}
         return written

@@ -128,18 +128,9 @@ class ParquetWriter(ExportWriter):
         except BaseException:
             self._abandon()
             raise
-        written = []
-        for (role, split), writer in self._writers.items():
+        for writer in self._writers.values():
             writer.close()
-            written.append(
-                WrittenFile(
-                    path=self.relative_path(role=role, split=split),
-                    split=split,
-                    role=role,
-                    format=self.name,
-                    rows=self._rows[split],
-                )
-            )
+        written = self.written_files(self._writers, self._rows)
         self._writers = {}
         return written
 

@@ -383,14 +383,14 @@ def test_reading_the_next_chunk_in_a_thread_gives_the_same_items(monkeypatch):
     monkeypatch.setattr(curation, "CHUNK", 3)
     monkeypatch.setattr(curation_pairs, "CHUNK", 3)
     reads = []
-    read_chunk = curation._read_chunk
+    read_chunk = curation.read_chunk
 
     def spy(ids):
         reads.append((threading.current_thread().name, connections["default"]))
         return read_chunk(ids)
 
-    monkeypatch.setattr(curation, "_read_chunk", spy)
-    monkeypatch.setattr(curation_pairs, "_read_chunk", spy)
+    monkeypatch.setattr(curation, "read_chunk", spy)
+    monkeypatch.setattr(curation_pairs, "read_chunk", spy)
 
     def run(kind):
         specification = ExportSpecificationFactory(projects=[project], kind=kind)
@@ -571,3 +571,27 @@ def test_rows_fetched_whole_are_the_rows_django_gives(project):
     assert session == next(iter(sessions.values_list(*curation.SESSION_FIELDS)))
     assert session[-1] == {"thought": "我总是失败", "intake_form": {"age": 31}}
     assert curation._fetch(Session.objects.filter(pk__in=[]), "pk") == []
+
+
+def test_a_chunk_is_read_in_five_round_trips_whatever_its_size(project, django_assert_num_queries):
+    """Items with their sessions, turns, reviews, scores, adjudications: a large export's
+    reading thread waits for each of these round trips, fifty chunks over."""
+    from exports.services import curation_reading
+
+    rubric = published_rubric()
+    people = reviewers()
+    items = [
+        approved_session(
+            project=project,
+            rubric=rubric,
+            people=people,
+            scores={"empathy": [n % 5, 2], "structure": [3, 3]},
+            metadata={"thought": f"想法 {n}"},
+        )
+        for n in range(4)
+    ]
+    with django_assert_num_queries(5):
+        chunk = curation_reading.read_chunk([item.pk for item in items])
+    assert sorted(chunk.sessions) == sorted(item.session_id for item in items)
+    assert chunk.sessions[items[2].session_id]["metadata"] == {"thought": "想法 2"}
+    assert chunk.items[items[1].pk]["session_id"] == items[1].session_id
