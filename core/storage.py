@@ -111,7 +111,21 @@ class BlockStream(io.RawIOBase):
 
 
 def stream_save(storage: Storage, key: str, stream: IO[bytes]) -> tuple[str, int]:
-    """Write ``stream`` to ``key`` (replacing what was there); its sha256 and size."""
+    """Write ``stream`` to ``key`` (replacing what was there); its sha256 and size.
+
+    Into a bucket through :class:`StoredWriter`, one multipart part at a time: the storage's own
+    ``save`` hands an unseekable stream to boto3's transfer manager, which reads up to ten parts
+    ahead (80 MB and more on a worker uploading a built export, issue 22).
+    """
+    if local_path(storage, key) is None:
+        writer = StoredWriter(storage, key)
+        try:
+            while block := stream.read(BLOCK):
+                writer.write(block)
+            return writer.close()
+        except BaseException:
+            writer.abort()
+            raise
     if storage.exists(key):
         storage.delete(key)
     reader = _HashingReader(stream)
