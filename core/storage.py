@@ -286,7 +286,12 @@ def keys_under(storage: Storage, prefix: str) -> list[str]:
 
 
 def delete_under(storage: Storage, prefix: str) -> None:
-    """Delete everything below ``prefix``; nothing there is fine."""
+    """Delete everything below ``prefix``; nothing there is fine.
+
+    In a bucket that includes multipart uploads never completed there: a process killed
+    inside a large file leaves one, invisible to readers but stored (and billed) until it is
+    aborted, and whoever clears the prefix (a redelivered build) is the one who knows it is dead.
+    """
     prefix = prefix.strip("/")
     path = local_path(storage, prefix)
     if path is not None:
@@ -294,6 +299,8 @@ def delete_under(storage: Storage, prefix: str) -> None:
         return
     full = f"{_s3_location(storage)}{prefix}/"
     storage.bucket.objects.filter(Prefix=full).delete()  # type: ignore[attr-defined]
+    for upload in storage.bucket.multipart_uploads.filter(Prefix=full):  # type: ignore[attr-defined]
+        upload.abort()
 
 
 def folders_under(storage: Storage, prefix: str) -> dict[str, datetime]:
