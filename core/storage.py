@@ -111,7 +111,21 @@ class BlockStream(io.RawIOBase):
 
 
 def stream_save(storage: Storage, key: str, stream: IO[bytes]) -> tuple[str, int]:
-    """Write ``stream`` to ``key`` (replacing what was there); its sha256 and size."""
+    """Write ``stream`` to ``key`` (replacing what was there); its sha256 and size.
+
+    Into a bucket through :class:`StoredWriter`, one multipart part at a time: the storage's own
+    ``save`` hands an unseekable stream to boto3's transfer manager, which reads up to ten parts
+    ahead (80 MB and more on a worker uploading a built export, issue 22).
+    """
+    if local_path(storage, key) is None:
+        writer = StoredWriter(storage, key)
+        try:
+            while block := stream.read(BLOCK):
+                writer.write(block)
+            return writer.close()
+        except BaseException:
+            writer.abort()
+            raise
     if storage.exists(key):
         storage.delete(key)
     reader = _HashingReader(stream)
@@ -272,7 +286,12 @@ def keys_under(storage: Storage, prefix: str) -> list[str]:
 
 
 def delete_under(storage: Storage, prefix: str) -> None:
-    """Delete everything below ``prefix``; nothing there is fine."""
+    """Delete everything below ``prefix``; nothing there is fine.
+
+    In a bucket that includes multipart uploads never completed there: a process killed
+    inside a large file leaves one, invisible to readers but stored (and billed) until it is
+    aborted, and whoever clears the prefix (a redelivered build) is the one who knows it is dead.
+    """
     prefix = prefix.strip("/")
     path = local_path(storage, prefix)
     if path is not None:
@@ -280,6 +299,8 @@ def delete_under(storage: Storage, prefix: str) -> None:
         return
     full = f"{_s3_location(storage)}{prefix}/"
     storage.bucket.objects.filter(Prefix=full).delete()  # type: ignore[attr-defined]
+    for upload in storage.bucket.multipart_uploads.filter(Prefix=full):  # type: ignore[attr-defined]
+        upload.abort()
 
 
 def folders_under(storage: Storage, prefix: str) -> dict[str, datetime]:

@@ -101,3 +101,23 @@ def storage_backend(request: pytest.FixtureRequest) -> str:
     if request.param == "s3":
         request.getfixturevalue("s3_bucket")
     return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _storage_follows_the_test_backend(request: pytest.FixtureRequest) -> None:
+    """With TEST_STORAGE_BACKEND=s3 every test stores its files on a bucket of the S3 test
+    server, not only those that run on both backends: an import, a build or a download anywhere
+    in the suite then proves the bucket path. A test of the local disk itself (a partial file
+    renamed in a folder) says so with @pytest.mark.local_storage("why") and keeps the disk."""
+    if os.environ.get("TEST_STORAGE_BACKEND") != "s3" or "storage_backend" in request.fixturenames:
+        return
+    marker = request.node.get_closest_marker("local_storage")
+    if marker is not None:
+        if not marker.args or not str(marker.args[0]).strip():
+            pytest.fail('local_storage needs a reason: local_storage("why")')
+        return
+    if request.node.get_closest_marker("django_db") is None and not any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    ):
+        return  # no database, so no import, export or download to store
+    request.getfixturevalue("s3_bucket")

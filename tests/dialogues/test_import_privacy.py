@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 
+from core import storage
 from dialogues.models import Candidate, Flag, ImportBatch, Session
 from dialogues.services.imports import batch_dir
-from tests.dialogues.importing import run_import, stored_upload
+from tests.dialogues.importing import run_import
 from tests.factories import ProjectFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("storage_backend")]
 
 HEADER = (
     ",questionID,questionTitle,questionText,questionLink,topic,therapistInfo,therapistURL,"
@@ -32,10 +32,21 @@ SIGNED = (
 PRIVATE = ("therapistInfo", "therapistURL", "counselchat.com/therapists", "LMACAffiliated")
 
 
+def _stored_names(batch: ImportBatch) -> list[str]:
+    """The batch's files in the uploads storage (the local disk or the bucket)."""
+    keys = storage.keys_under(storage.uploads_storage(), batch.upload_path)
+    return [key.rsplit("/", 1)[-1] for key in keys]
+
+
 def _stored_bytes(batch: ImportBatch) -> bytes:
-    # The stored upload and the batch's working folder: no copy may keep the columns.
-    files = [*stored_upload(batch).rglob("*"), *batch_dir(batch).rglob("*")]
-    return b"".join(path.read_bytes() for path in sorted(files) if path.is_file())
+    # The stored upload and the worker's folder for the batch: no copy may keep the columns.
+    uploads = storage.uploads_storage()
+    stored = b"".join(
+        b"".join(storage.blocks(uploads, key))
+        for key in storage.keys_under(uploads, batch.upload_path)
+    )
+    local = sorted(path for path in batch_dir(batch).rglob("*") if path.is_file())
+    return stored + b"".join(path.read_bytes() for path in local)
 
 
 def test_a_signed_answer_is_flagged_with_the_signature_name() -> None:
@@ -55,7 +66,7 @@ def test_the_stored_upload_keeps_no_therapist_column_but_the_batch_keeps_its_che
 
     batch = run_import(ProjectFactory(), [("counsel.csv", data)])
 
-    assert (stored_upload(batch) / "counsel.csv").is_file()
+    assert _stored_names(batch) == ["counsel.csv"]
     stored = _stored_bytes(batch).decode()
     for private in PRIVATE:
         assert private not in stored
@@ -82,7 +93,7 @@ def test_a_rejected_counselchat_upload_is_scrubbed_too() -> None:
 
     assert batch.status == ImportBatch.Status.REJECTED
     assert Session.objects.count() == 0
-    assert (stored_upload(batch) / "counsel.csv").is_file()
+    assert _stored_names(batch) == ["counsel.csv"]
     stored = _stored_bytes(batch).decode()
     assert "Ann Person" not in stored
     assert "https://t/ann" not in stored
@@ -98,5 +109,5 @@ def test_an_archive_holding_counselchat_is_not_kept() -> None:
     assert batch.status == ImportBatch.Status.IMPORTED
     assert batch.sessions_created == 1
     assert b"Robin" not in _stored_bytes(batch)
-    assert not Path(stored_upload(batch) / "answers.zip").exists()
+    assert "answers.zip" not in _stored_names(batch)
     assert batch.files[0]["stored"].startswith("deleted")

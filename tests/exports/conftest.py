@@ -64,3 +64,23 @@ def build(exports_root, django_capture_on_commit_callbacks):
         return version
 
     return run
+
+
+@pytest.fixture
+def folder_of(tmp_path):
+    """The built files of a version as a local folder, on either storage backend: the folder
+    itself on the local disk; on a bucket, a copy of the version's keys made through the
+    storage (so what a test reads, loads or checksums is what the bucket holds)."""
+    from core import storage
+
+    def folder(version):
+        exports = storage.exports_storage()
+        local = storage.local_path(exports, version.folder)
+        if local is not None:
+            return local
+        copy = tmp_path / "from-bucket" / version.folder
+        for key in storage.keys_under(exports, version.folder):
+            storage.download(exports, key, copy / key.removeprefix(f"{version.folder}/"))
+        return copy
+
+    return folder

@@ -78,7 +78,7 @@ def _files(folder):
     }
 
 
-def test_sft_version_loads_with_trl_messages(project, lead, build, load_dataset):
+def test_sft_version_loads_with_trl_messages(project, lead, build, load_dataset, folder_of):
     _sessions(project)
     specification = ExportSpecificationFactory(
         projects=[project],
@@ -91,27 +91,29 @@ def test_sft_version_loads_with_trl_messages(project, lead, build, load_dataset)
 
     assert version.status == ExportVersion.Status.BUILT
     assert version.job.status == Job.Status.SUCCEEDED
-    data = load_dataset(str(version.path))
+    data = load_dataset(str(folder_of(version)))
     assert set(data) == set(SPLITS)
     assert sum(len(data[s]) for s in SPLITS) == 30
     messages = data["train"][0]["messages"]
     assert data["train"].column_names == ["messages"]
     assert messages[0] == {"role": "system", "content": "You are a supportive counselor."}
     assert [m["role"] for m in messages[1:]] == ["user", "assistant", "user", "assistant"]
-    provenance = load_dataset(str(version.path), "provenance")
+    provenance = load_dataset(str(folder_of(version)), "provenance")
     row = provenance["train"][0]
     assert row["rubric_version"].endswith("v1")
     assert {s["name"] for s in row["scores"]} == {"empathy", "structure"}
     assert all(r.startswith("r-") for r in row["reviewers"])
 
 
-def test_dpo_version_loads_with_trl_preference_columns(project, lead, build, load_dataset):
+def test_dpo_version_loads_with_trl_preference_columns(
+    project, lead, build, load_dataset, folder_of
+):
     _family_pairs(project)
     specification = ExportSpecificationFactory(projects=[project], kind="dpo")
 
     version = build(specification, lead)
 
-    data = load_dataset(str(version.path))
+    data = load_dataset(str(folder_of(version)))
     assert data["train"].column_names == ["prompt", "chosen", "rejected"]
     row = data["test"][0]
     assert row["prompt"][-1]["role"] == "user"
@@ -126,7 +128,7 @@ def test_dpo_version_loads_with_trl_preference_columns(project, lead, build, loa
 
 
 def test_no_near_duplicate_family_crosses_splits_and_rebuilds_are_identical(
-    project, lead, build, tmp_path
+    project, lead, build, tmp_path, folder_of
 ):
     families = _family_pairs(project)
     specification = ExportSpecificationFactory(
@@ -138,13 +140,13 @@ def test_no_near_duplicate_family_crosses_splits_and_rebuilds_are_identical(
 
     split_of = {}
     for split in SPLITS:
-        path = first.path / f"provenance/{split}.jsonl"
+        path = folder_of(first) / f"provenance/{split}.jsonl"
         for line in path.read_text("utf-8").splitlines():
             split_of[json.loads(line)["item_id"]] = split
     for family in families:
         assert len({split_of[f"pair-{pk}"] for pk in family}) == 1
     assert first.split_report["links"]["near_duplicate"] > 0
-    one, two = _files(first.path), _files(second.path)
+    one, two = _files(folder_of(first)), _files(folder_of(second))
     manifest_one = json.loads(one.pop("manifest.json"))
     manifest_two = json.loads(two.pop("manifest.json"))
     assert one == two
@@ -158,18 +160,20 @@ def test_no_near_duplicate_family_crosses_splits_and_rebuilds_are_identical(
     assert cli == one
 
 
-def test_manifest_checksums_match_the_files(project, lead, build):
+def test_manifest_checksums_match_the_files(project, lead, build, folder_of):
     _sessions(project, count=12)
     version = build(ExportSpecificationFactory(projects=[project]), lead)
 
-    manifest = json.loads((version.path / "manifest.json").read_text("utf-8"))
+    manifest = json.loads((folder_of(version) / "manifest.json").read_text("utf-8"))
     listed = {entry["path"] for entry in manifest["files"]}
     on_disk = {
-        p.relative_to(version.path).as_posix() for p in version.path.rglob("*") if p.is_file()
+        p.relative_to(folder_of(version)).as_posix()
+        for p in folder_of(version).rglob("*")
+        if p.is_file()
     }
     assert on_disk - listed == {"manifest.json"}
     for entry in manifest["files"]:
-        assert file_sha256(version.path / entry["path"]) == entry["sha256"]
+        assert file_sha256(folder_of(version) / entry["path"]) == entry["sha256"]
     assert manifest == version.manifest
     assert manifest["specification"]["curation"]["approved_items_only"] is True
 
@@ -188,7 +192,7 @@ def test_command_builds_a_project_with_defaults(project, tmp_path):
     assert sum(c["rows"] for c in manifest["counts"].values()) == 10
 
 
-def test_nothing_to_export_fails_the_version_with_the_reason(project, lead, build):
+def test_nothing_to_export_fails_the_version_with_the_reason(project, lead, build, folder_of):
     rubric = published_rubric()
     approved_session(
         project=project,
@@ -204,7 +208,7 @@ def test_nothing_to_export_fails_the_version_with_the_reason(project, lead, buil
     assert "Nothing to export" in version.error
     assert "empathy below 3: 1" in version.error
     assert version.job.status == Job.Status.FAILED
-    assert not version.path.exists()
+    assert not folder_of(version).exists()
 
 
 def test_compare_two_versions(project, lead, build):

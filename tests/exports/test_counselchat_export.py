@@ -66,7 +66,7 @@ def imported(db):
     return project, lead
 
 
-def test_no_therapist_name_or_url_reaches_an_exported_file(imported, build):
+def test_no_therapist_name_or_url_reaches_an_exported_file(imported, build, folder_of):
     project, lead = imported
     specification = ExportSpecificationFactory(
         projects=[project],
@@ -79,7 +79,7 @@ def test_no_therapist_name_or_url_reaches_an_exported_file(imported, build):
 
     assert version.status == ExportVersion.Status.BUILT, version.error
     assert sum(c["rows"] for c in version.counts.values()) >= 1
-    files = [p for p in version.path.rglob("*") if p.is_file()]
+    files = [p for p in folder_of(version).rglob("*") if p.is_file()]
     assert {p.name for p in files} >= {"README.md", "manifest.json"}
     # Parquet is compressed; the JSON Lines copies hold the same rows as plain UTF-8.
     everything = b"".join(p.read_bytes() for p in files)

@@ -52,7 +52,7 @@ def _pairs_and_sessions(project):
     return session_rubric, principles
 
 
-def test_a_pairwise_dpo_export_records_the_principles_agreement(project, lead, build):
+def test_a_pairwise_dpo_export_records_the_principles_agreement(project, lead, build, folder_of):
     _session_rubric, principles = _pairs_and_sessions(project)
     specification = ExportSpecificationFactory(
         projects=[project], kind="dpo", dpo_sources=["pairwise"]
@@ -68,7 +68,7 @@ def test_a_pairwise_dpo_export_records_the_principles_agreement(project, lead, b
     assert validation["alpha"] is not None
     (safety,) = agreement["safety"]
     assert safety["alpha"] is None  # every reviewer chose "a": no variation
-    card = (version.path / "README.md").read_text("utf-8")
+    card = (folder_of(version) / "README.md").read_text("utf-8")
     assert "## Agreement" in card
     assert "validation" in card
     assert "empathy" not in card

@@ -312,7 +312,7 @@ def lead(project):
     return member(project, Role.LEAD, "lead")
 
 
-def test_the_manifest_names_the_judge_its_prompt_run_and_examples(project, build, lead):
+def test_the_manifest_names_the_judge_its_prompt_run_and_examples(project, build, lead, folder_of):
     example = approved_session(
         project=project,
         rubric=_rubric(project),
@@ -347,15 +347,15 @@ def test_the_manifest_names_the_judge_its_prompt_run_and_examples(project, build
     rows = [
         json.loads(line)
         for split in ("train", "validation", "test")
-        if (version.path / f"provenance/{split}.jsonl").exists()
-        for line in (version.path / f"provenance/{split}.jsonl").read_text().splitlines()
+        if (folder_of(version) / f"provenance/{split}.jsonl").exists()
+        for line in (folder_of(version) / f"provenance/{split}.jsonl").read_text().splitlines()
     ]
     sources = {row["item_id"]: row["label_source"] for row in rows}
     assert sources == {f"item-{human.pk}": "human", f"item-{accepted.pk}": "judge"}
     assert list(rows[0])[-2:] == ["label_source", "group_id"]
-    parquet = pq.read_table(version.path / "provenance/train.parquet")
+    parquet = pq.read_table(folder_of(version) / "provenance/train.parquet")
     assert parquet.column_names[-2:] == ["label_source", "group_id"]
-    card = (version.path / "README.md").read_text()
+    card = (folder_of(version) / "README.md").read_text()
     assert "1 of the 2 items" in card
     # The lead sees the count before approving.
     page = client_for(lead).get(reverse("exports:version_detail", args=[version.pk]))
@@ -364,7 +364,7 @@ def test_the_manifest_names_the_judge_its_prompt_run_and_examples(project, build
     assert "gpt-judge" in page.content.decode()
 
 
-def test_without_the_option_nothing_of_the_judge_appears(project, build, lead):
+def test_without_the_option_nothing_of_the_judge_appears(project, build, lead, folder_of):
     _config, run = _judge(project)
     _scored(run, _pending(project))
     _finish(run)
@@ -373,7 +373,7 @@ def test_without_the_option_nothing_of_the_judge_appears(project, build, lead):
 
     assert "judge" not in version.manifest
     assert "judge_items" not in version.manifest["specification"]["curation"]
-    line = (version.path / "provenance/train.jsonl").read_text().splitlines()[0]
+    line = (folder_of(version) / "provenance/train.jsonl").read_text().splitlines()[0]
     assert "label_source" not in json.loads(line)
     assert version.manifest["counts"]["train"]["items"] == 1
 
@@ -520,7 +520,7 @@ def test_the_schema_describes_the_judge_option(lead):
     assert "judge_max_uncertainty" in listed
 
 
-def test_an_item_a_human_approved_keeps_the_human_outcome(project, build, lead):
+def test_an_item_a_human_approved_keeps_the_human_outcome(project, build, lead, folder_of):
     config, run = _judge(project)
     human = approved_session(
         project=project,
@@ -539,8 +539,8 @@ def test_an_item_a_human_approved_keeps_the_human_outcome(project, build, lead):
     rows = [
         json.loads(line)
         for split in ("train", "validation", "test")
-        if (version.path / f"provenance/{split}.jsonl").exists()
-        for line in (version.path / f"provenance/{split}.jsonl").read_text().splitlines()
+        if (folder_of(version) / f"provenance/{split}.jsonl").exists()
+        for line in (folder_of(version) / f"provenance/{split}.jsonl").read_text().splitlines()
     ]
     assert [(row["item_id"], row["label_source"]) for row in rows] == [
         (f"item-{human.pk}", "human")

@@ -18,11 +18,11 @@ from tests.exports.records import (
 from tests.factories import ProjectFactory, member
 
 
-def _split_of_items(version: ExportVersion) -> dict[str, tuple[str, str]]:
+def _split_of_items(version: ExportVersion, folder_of) -> dict[str, tuple[str, str]]:
     """item id -> (split, group id), read back from the provenance files."""
     found = {}
     for split in SPLITS:
-        path = version.path / f"provenance/{split}.jsonl"
+        path = folder_of(version) / f"provenance/{split}.jsonl"
         if not path.exists():
             continue
         for line in path.read_text("utf-8").splitlines():
@@ -47,7 +47,7 @@ def _session(project, rubric, people, n, **kwargs):
 
 @pytest.mark.django_db
 def test_the_same_record_in_two_projects_and_shared_persona_fields_keep_one_group(
-    build, exports_root
+    build, exports_root, folder_of
 ):
     clinic, hospital = ProjectFactory(slug="clinic"), ProjectFactory(slug="hospital")
     lead = member(clinic, Role.LEAD, "lead")
@@ -70,7 +70,7 @@ def test_the_same_record_in_two_projects_and_shared_persona_fields_keep_one_grou
     version = build(specification, lead)
 
     assert version.status == ExportVersion.Status.BUILT, version.error
-    found = _split_of_items(version)
+    found = _split_of_items(version, folder_of)
     assert len(found) == 39
     assert found[f"item-{first.pk}"] == found[f"item-{second.pk}"]
     assert found[f"item-{both.pk}"] == found[f"item-{intake.pk}"] == found[f"item-{thought.pk}"]

@@ -71,7 +71,7 @@ def project(db):
     return ProjectFactory(slug="clinic")
 
 
-def test_the_card_and_manifest_say_which_start_rule_was_applied(project, build):
+def test_the_card_and_manifest_say_which_start_rule_was_applied(project, build, folder_of):
     lead = member(project, Role.LEAD, "lead")
     rubric = published_rubric()
     people = reviewers()
@@ -95,5 +95,5 @@ def test_the_card_and_manifest_say_which_start_rule_was_applied(project, build):
 
     assert version.status == ExportVersion.Status.BUILT, version.error
     assert version.manifest["specification"]["sft_start"] == "first_client"
-    card = (version.path / "README.md").read_text("utf-8")
+    card = (folder_of(version) / "README.md").read_text("utf-8")
     assert "start at the first client turn" in card

@@ -191,6 +191,40 @@ def test_a_build_that_dies_mid_upload_serves_nothing_and_its_retry_uploads_whole
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
 
 
+def test_a_build_killed_inside_a_file_leaves_no_unfinished_upload_after_its_retry(
+    s3_bucket, people, specification, build, monkeypatch
+) -> None:
+    """A worker killed while a large file is half sent leaves a multipart upload behind:
+    invisible to readers but stored (and billed) until it is aborted. The redelivered build
+    aborts it with the rest of the dead attempt."""
+
+    def die_inside_the_first_file(target, key, stream):
+        writer = storage.StoredWriter(target, key)
+        writer.write(b"x" * storage.PART)  # one part sent, the upload never completed
+        raise WorkerDied
+
+    monkeypatch.setattr(storage, "stream_save", die_inside_the_first_file)
+    with pytest.raises(WorkerDied):
+        build(specification, people["lead"])
+    monkeypatch.undo()
+    version = ExportVersion.objects.get()
+    prefix = _prefix(s3_bucket, version)
+
+    def unfinished() -> list[str]:
+        answer = s3_bucket.client.list_multipart_uploads(Bucket=s3_bucket.name, Prefix=prefix)
+        return [upload["Key"] for upload in answer.get("Uploads", [])]
+
+    assert s3_bucket.keys(prefix) == []
+    assert len(unfinished()) == 1
+
+    export_version_build(version=version)
+
+    version.refresh_from_db()
+    assert version.status == ExportVersion.Status.BUILT
+    assert unfinished() == []
+    assert prefix + "manifest.json" in s3_bucket.keys(prefix)
+
+
 def test_a_failed_upload_marks_the_version_failed_and_leaves_nothing_in_the_bucket(
     s3_bucket, people, specification, build, monkeypatch
 ) -> None:
