@@ -98,7 +98,7 @@ format: install
 # (a part of it, PYTEST_ARGS=tests/review, covers too little of the other apps to judge them).
 test: install chromium lint
 	@mkdir -p var
-	$(BIN)/pytest -n $(TEST_PROCESSES) --cov --cov-report=json:$(COVERAGE_JSON) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal --cov --cov-report=json:$(COVERAGE_JSON) $(PYTEST_ARGS)
 	@if [ -z "$(PYTEST_ARGS)" ]; then $(MAKE) --no-print-directory coverage-floors; fi
 
 coverage-floors:
