@@ -33,7 +33,6 @@ from dialogues.serializers import (
 )
 from dialogues.services.bucket_imports import import_batch_create_from_bucket
 from dialogues.services.imports import (
-    ImportRequestError,
     Upload,
     import_batch_create,
     import_batch_start,
@@ -95,16 +94,13 @@ class ImportListApi(generics.ListAPIView[ImportBatch]):
         project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])
         form = ImportRequestSerializer(data=_import_request_data(request))
         form.is_valid(raise_exception=True)
-        try:
-            batch = import_batch_create(
-                project=project,
-                user=request.user,
-                uploads=[Upload(f.name or "upload", f) for f in form.validated_data["files"]],
-                format_name=form.validated_data["format"],
-                skip_invalid=form.validated_data["skip_invalid"],
-            )
-        except ImportRequestError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        batch = import_batch_create(
+            project=project,
+            user=request.user,
+            uploads=[Upload(f.name or "upload", f) for f in form.validated_data["files"]],
+            format_name=form.validated_data["format"],
+            skip_invalid=form.validated_data["skip_invalid"],
+        )
         job = import_batch_start(batch=batch, user=request.user)
         batch.refresh_from_db()
         job.refresh_from_db()
@@ -123,16 +119,13 @@ class ImportFromBucketApi(APIView):
         project, _membership = project_get_for_user(slug=slug, user=request.user, roles=[Role.LEAD])
         form = BucketImportRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            batch = import_batch_create_from_bucket(
-                project=project,
-                user=request.user,
-                location=form.validated_data["location"],
-                format_name=form.validated_data["format"],
-                skip_invalid=form.validated_data["skip_invalid"],
-            )
-        except ImportRequestError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        batch = import_batch_create_from_bucket(
+            project=project,
+            user=request.user,
+            location=form.validated_data["location"],
+            format_name=form.validated_data["format"],
+            skip_invalid=form.validated_data["skip_invalid"],
+        )
         job = import_batch_start(batch=batch, user=request.user)
         batch.refresh_from_db()
         job.refresh_from_db()

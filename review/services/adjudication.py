@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
+from core.exceptions import ApplicationError
 from core.limits import text_too_long
 from review.models import Adjudication, Choice, Item, Review
 from review.outcome import item_final_choice, item_final_scores, item_status_refresh
@@ -25,7 +26,7 @@ from rubrics.scoring import ScoreError, rubric_score
 ADJUDICABLE = (Item.Status.NEEDS_ADJUDICATION, Item.Status.REVIEWED)
 
 
-class AdjudicationError(ValueError):
+class AdjudicationError(ApplicationError):
     """An adjudication that cannot be recorded; ``problems`` lists each reason."""
 
     def __init__(self, problems: list[str]) -> None:
