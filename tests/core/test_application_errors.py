@@ -164,3 +164,35 @@ def test_a_page_shows_a_services_refusal_in_the_readers_language(world) -> None:
 
     assert page.status_code == 200
     assert "该标记已解除。" in page.content.decode()
+
+
+# --- each API's refusals, now answered by the handler, keep their status and body ------------
+
+
+def test_the_work_api_answers_a_slot_no_longer_yours_409_in_chinese(draft_url) -> None:
+    client, url = draft_url
+    skip = url.replace("/draft/", "/skip/")
+    assert client.post(skip, {"reason": "I know this client."}, format="json").status_code == 204
+
+    late = client.put(url, {"scores": {}}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert late.status_code == 409
+    assert late.json() == {"detail": "你已跳过此条目；本次内容未保存。", "problems": {}}
+
+
+def test_the_bucket_import_api_answers_a_refused_location_400_in_chinese(settings) -> None:
+    settings.BUCKETS_ALLOWED = []
+    project = ProjectFactory(slug="clinic")
+    client = APIClient()
+    client.force_authenticate(member(project, Role.LEAD))
+
+    answer = client.post(
+        "/api/projects/clinic/imports/bucket/",
+        {"location": "file:///etc/passwd"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert answer.status_code == 400
+    assert list(answer.json()) == ["detail"]
+    assert "不是 Rapport 可以使用的存储桶位置" in answer.json()["detail"]
