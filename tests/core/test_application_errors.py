@@ -13,6 +13,10 @@ from core.exceptions import ApplicationError, ConflictError
 from core.models import Role
 from tests.factories import ProjectFactory, member
 from tests.review.factories import AssignmentFactory, ReviewSettingsFactory, SessionItemFactory
+from tests.review.judge_server import (
+    judge_key_fixture,  # noqa: F401
+    judge_server_fixture,  # noqa: F401
+)
 from tests.rubrics.factories import CriterionFactory, RubricFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +200,23 @@ def test_the_bucket_import_api_answers_a_refused_location_400_in_chinese(setting
     assert answer.status_code == 400
     assert list(answer.json()) == ["detail"]
     assert "不是 Rapport 可以使用的存储桶位置" in answer.json()["detail"]
+
+
+@pytest.mark.usefixtures("judge_key")
+def test_the_judge_api_answers_a_run_under_way_409_in_chinese(judge_server) -> None:
+    from tests.review.judge_fixtures import judge_config, judged_project
+
+    project = ProjectFactory(slug="clinic")
+    lead = member(project, Role.LEAD)
+    judged_project(project, sessions=1, pairs=0)
+    config = judge_config(project, judge_server)
+    client = APIClient()
+    client.force_authenticate(lead)
+    url = reverse("api_judge_run_start", args=["clinic", config.pk])
+    assert client.post(url).status_code == 202
+
+    second = client.post(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert second.status_code == 409
+    assert list(second.json()) == ["detail"]
+    assert "仍处于" in second.json()["detail"]
