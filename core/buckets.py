@@ -17,6 +17,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.exceptions import ApplicationError
 from core.storage import BlockStream
 
 # S3's own rule for bucket names (lower case letters, digits, dots and hyphens, 3 to 63), which
@@ -26,7 +27,7 @@ _PREFIX_PART = re.compile(r"[^\x00-\x1f\x7f\\]+")
 SCHEME = "s3://"
 
 
-class BucketRefused(Exception):
+class BucketRefused(ApplicationError):
     """The location cannot be used; the message says why, in the user's language."""
 
 

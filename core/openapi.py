@@ -8,7 +8,12 @@ view, so they are added here instead of in each `extend_schema`:
 - 403: the caller's role lacks the right, or a session-signed form lacks its CSRF token;
 - 404: an object outside the caller's projects (architecture.md), or a page past a list's end;
 - 400 and 415: a body that does not validate, does not parse, or has another media type;
-- 429: a throttled view (the token endpoint) refuses further tries for a while.
+- 429: a throttled view (the token endpoint) refuses further tries for a while;
+- 500: a fault of the server, never with its text (core.exception_handlers).
+
+A refusal of a service (core.exceptions.ApplicationError) is answered as
+``{"detail": message, ...}`` with 400, or 409 where the object's state refuses it; a view that
+adds fields beside ``detail`` (``problems``) declares its own body for that code.
 
 A code a view already declares without a body (``409: None``) gets the error body too.
 """
@@ -33,6 +38,7 @@ DESCRIPTIONS = {
     "409": "The object is not in a state that allows this.",
     "415": "The body's media type is not one this operation reads.",
     "429": "Too many tries; the Retry-After header says when to try again.",
+    "500": "A fault on the server's side; it is logged, and the answer does not describe it.",
     "503": "The background queue is unavailable; the job is kept as failed, to retry.",
 }
 
@@ -68,7 +74,7 @@ class RapportAutoSchema(AutoSchema):
         return operation
 
     def _refusal_codes(self, operation: dict[str, Any]) -> set[str]:
-        codes = {"401", "403"} | {
+        codes = {"401", "403", "500"} | {
             code for code in operation["responses"] if code.startswith(("4", "5"))
         }
         parameters = operation.get("parameters", [])

@@ -33,7 +33,6 @@ from dialogues.serializers import (
 )
 from dialogues.services.bucket_imports import import_batch_create_from_bucket
 from dialogues.services.imports import (
-    ImportRequestError,
     Upload,
     import_batch_create,
     import_batch_start,
@@ -56,15 +55,12 @@ SESSION_FILTERS = [
 
 
 def _import_started(request: AuthedRequest, create: Callable[[], ImportBatch]) -> Response:
-    """Make the batch (a refused request is a 400 with the reason) and queue its job: a 202.
+    """Make the batch and queue its job: a 202 (a refused request is the handler's 400).
 
     Uploads and bucket imports differ only in how the batch is made; what the caller is
     answered is one rule.
     """
-    try:
-        batch = create()
-    except ImportRequestError as error:
-        return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+    batch = create()
     job = import_batch_start(batch=batch, user=request.user)
     batch.refresh_from_db()
     job.refresh_from_db()

@@ -20,7 +20,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.buckets import BucketRefused
 from core.http import AuthedRequest
 from core.models import Project, Role
 from core.selectors import projects_for_user, user_is_lead_anywhere
@@ -41,7 +40,6 @@ from exports.serializers import (
     ExportVersionDetailSerializer,
     ExportVersionSerializer,
 )
-from exports.services.agreement import ExportRefused
 from exports.services.building import export_version_approve, export_version_start
 from exports.services.downloads import (
     archive_name,
@@ -119,10 +117,7 @@ class ExportApproveApi(APIView):
         version, _manages = version_get_for_user(
             version_id=version_id, user=request.user, manage=True
         )
-        try:
-            version = export_version_approve(version=version, user=request.user)
-        except ExportRefused as refusal:
-            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
+        version = export_version_approve(version=version, user=request.user)
         return Response(ExportVersionSerializer(version).data)
 
 
@@ -140,14 +135,9 @@ class ExportToBucketApi(APIView):
         )
         form = ExportToBucketRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            uri, job = export_version_to_bucket_start(
-                version=version, user=request.user, location=form.validated_data["location"]
-            )
-        except BucketRefused as refusal:
-            return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
-        except ExportRefused as refusal:
-            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
+        uri, job = export_version_to_bucket_start(
+            version=version, user=request.user, location=form.validated_data["location"]
+        )
         job.refresh_from_db()
         body = ExportToBucketSerializer({"location": uri, "job": job}).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
@@ -254,8 +244,5 @@ class ExportBuildApi(APIView):
         specification = specification_get_for_user(
             specification_id=specification_id, user=request.user
         )
-        try:
-            version = export_version_start(specification=specification, user=request.user)
-        except ExportRefused as refusal:
-            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
+        version = export_version_start(specification=specification, user=request.user)
         return Response(ExportVersionSerializer(version).data, status=status.HTTP_202_ACCEPTED)

@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from core.exceptions import ApplicationError
 from rubrics.models import LANGUAGE_CODES, Measurement, Rubric, ScaleKind, TotalMethod
 from rubrics.schema import FORMAT_VERSION, RUBRIC_FILE_SCHEMA
 
@@ -25,7 +26,7 @@ Definition = dict[str, Any]
 _PLACES = Decimal("0.001")
 
 
-class RubricFileError(ValueError):
+class RubricFileError(ApplicationError):
     """A rubric file that cannot be used, with every problem found (file, path, what is wrong)."""
 
     def __init__(self, source: str, problems: list[str]) -> None:

@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from core.exceptions import ApplicationError
 from rubrics.models import Criterion, CriterionGroup, Rubric, TotalMethod
 
 ScoreValue = int | float | Decimal | bool | None
@@ -35,7 +36,7 @@ NA_RULE = "prorated"
 _PLACES = Decimal("0.001")
 
 
-class ScoreError(ValueError):
+class ScoreError(ApplicationError):
     """Scores that do not fit the rubric; ``problems`` names each criterion and what is wrong."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
+from core.exceptions import ConflictError
 from rubrics.errors import RubricInUse, RubricLocked
 from rubrics.files import (
     Definition,
@@ -37,7 +38,7 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 UserLike = AbstractBaseUser | AnonymousUser | None
 
 
-class RubricConflict(Exception):
+class RubricConflict(ConflictError):
     """An import or load that would overwrite a different rubric under the same version."""
 
 

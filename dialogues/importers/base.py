@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 
 from django.utils.functional import Promise
 
+from core.exceptions import ApplicationError
+
 SPEAKERS = ("client", "counselor", "system")
 
 
@@ -123,7 +125,7 @@ class RecordIssue:
         }
 
 
-class FormatError(Exception):
+class FormatError(ApplicationError):
     """The file as a whole cannot be read in this format (not JSON, wrong encoding, ...)."""
 
 

@@ -20,6 +20,7 @@ from typing import IO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.exceptions import ApplicationError
 from dialogues.importers.registry import HEAD_BYTES, UnknownFormat, format_detect
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
@@ -28,7 +29,7 @@ _JUNK_PARTS = ("__MACOSX",)
 _JUNK_NAMES = (".DS_Store", "Thumbs.db")
 
 
-class ArchiveError(Exception):
+class ArchiveError(ApplicationError):
     """The archive cannot be read; the message names it and says why."""
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
+from core.exceptions import ApplicationError
 from core.models import Membership, Role
 from dialogues.models import Candidate, Flag, Session, Speaker, Turn
 from dialogues.screening import CRISIS, QUESTION, Hit
@@ -28,7 +29,7 @@ MATCHED_TEXT_LIMIT = 500
 REASON_LIMIT = 2000
 
 
-class FlagError(ValueError):
+class FlagError(ApplicationError):
     """A clear or reopen that cannot be done; the message is for the user."""
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import storage
+from core.exceptions import ApplicationError
 from core.models import Project
 from core.uploads import StoredUpload
 from dialogues.importers import (
@@ -40,7 +41,7 @@ class Upload:
     stream: IO[bytes]
 
 
-class ImportRequestError(ValueError):
+class ImportRequestError(ApplicationError):
     """The request itself is unusable (no files, an unknown format); nothing was stored."""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.exceptions import ConflictError
 from core.models import Project
 from review.selectors.access import review_settings_for
 from review.selectors.agreement import rubric_for_agreement
@@ -25,7 +26,7 @@ from rubrics.models import Rubric
 PAIR_ITEM_SOURCES = frozenset({"pairwise", "imported", "margins"})
 
 
-class ExportRefused(Exception):
+class ExportRefused(ConflictError):
     """The specification cannot be built now; the text says why in the user's words."""
 
 

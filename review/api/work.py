@@ -38,7 +38,7 @@ from review.models import Assignment, Item, PairwiseJudgment, Review
 from review.selectors.access import item_get_for_user, judgments_visible_to, reviews_visible_to
 from review.selectors.reviewer import assignment_for_reviewer, item_page_data
 from review.selectors.status import project_review_status
-from review.services.assignment import AssignmentError, assignment_next, assignment_skip
+from review.services.assignment import assignment_next, assignment_skip
 from review.services.pairwise import judgment_draft_save, judgment_edit, judgment_submit
 from review.services.reviewing import ReviewError, review_draft_save, review_edit, review_submit
 
@@ -214,8 +214,6 @@ class ReviewDraftApi(APIView):
                 if not scoring.is_valid():
                     return _invalid(scoring)
                 review_draft_save(assignment=assignment, data=scoring.to_input())
-        except AssignmentError as exc:
-            return _problems(str(exc), {}, code=status.HTTP_409_CONFLICT)
         except ReviewError as exc:
             return _refused(exc)
         return _own_work_response(assignment=assignment)
@@ -261,8 +259,6 @@ class ReviewSubmitApi(APIView):
                     )
                 else:
                     review_submit(assignment=assignment, data=scoring.to_input())
-        except AssignmentError as exc:
-            return _problems(str(exc), {}, code=status.HTTP_409_CONFLICT)
         except ReviewError as exc:
             return _refused(exc)
         return _own_work_response(assignment=assignment)
@@ -285,10 +281,7 @@ class ReviewSkipApi(APIView):
             return _problems(
                 _("Nothing was saved."), {"reason": _("Please say why you skip this item.")}
             )
-        try:
-            assignment_skip(assignment=assignment, reason=reason)
-        except AssignmentError as exc:
-            return _problems(str(exc), {}, code=status.HTTP_409_CONFLICT)
+        assignment_skip(assignment=assignment, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

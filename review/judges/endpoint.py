@@ -14,11 +14,13 @@ from typing import Literal
 
 from django.utils.translation import gettext as _
 
+from core.exceptions import ApplicationError
+
 Language = Literal["en", "zh"]
 LANGUAGES: tuple[Language, ...] = ("en", "zh")
 
 
-class JudgeConfigError(Exception):
+class JudgeConfigError(ApplicationError):
     """A judge configuration that cannot be used as it stands; the text says what to fix."""
 
 

@@ -14,9 +14,16 @@ from typing import Literal
 
 from django.utils.translation import gettext as _
 
+from core.exceptions import ApplicationError
+
 Scope = Literal["session", "counselor_turn", "response", "pair"]
 SCOPES: tuple[Scope, ...] = ("session", "counselor_turn", "response", "pair")
 ScaleKind = Literal["range", "binary"]
+
+
+class JudgeInputError(ApplicationError):
+    """A rubric or item a judge cannot be asked about (an anchor off the scale, an empty
+    response); the text names it, for the lead who starts the run."""
 
 
 @dataclass(frozen=True)
@@ -42,23 +49,23 @@ class JudgeCriterion:
     def __post_init__(self) -> None:
         if not self.code or not all(ch.isalnum() or ch in "._-" for ch in self.code):
             # Codes become JSON-schema property names and prompt labels.
-            raise ValueError(
+            raise JudgeInputError(
                 _("criterion code %(code)s: use letters, digits, '.', '_' or '-' only")
                 % {"code": repr(self.code)}
             )
         if self.scale == "binary" and (self.minimum, self.maximum, self.step) != (0, 1, 1):
-            raise ValueError(
+            raise JudgeInputError(
                 _("criterion %(code)s: a binary scale is 0 (not met) to 1 (met)")
                 % {"code": self.code}
             )
         if self.step < 1 or self.maximum <= self.minimum:
-            raise ValueError(
+            raise JudgeInputError(
                 _("criterion %(code)s: scale %(low)s-%(high)s step %(step)s is empty")
                 % {"code": self.code, "low": self.minimum, "high": self.maximum, "step": self.step}
             )
         for score in self.anchors:
             if score not in self.allowed_scores():
-                raise ValueError(
+                raise JudgeInputError(
                     _("criterion %(code)s: anchor %(score)s is not on its scale")
                     % {"code": self.code, "score": score}
                 )
@@ -79,14 +86,14 @@ class JudgeRubric:
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
-            raise ValueError(
+            raise JudgeInputError(
                 _("rubric %(code)s: unknown scope %(scope)s")
                 % {"code": self.code, "scope": repr(self.scope)}
             )
         codes = [criterion.code for criterion in self.criteria]
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
-            raise ValueError(
+            raise JudgeInputError(
                 _("rubric %(code)s: duplicate criterion codes %(codes)s")
                 % {"code": self.code, "codes": ", ".join(duplicates)}
             )
@@ -130,21 +137,23 @@ class ScoreRequest:
 
     def __post_init__(self) -> None:
         if not self.turns:
-            raise ValueError(_("item %(key)s: nothing to judge (no turns)") % {"key": self.key})
+            raise JudgeInputError(
+                _("item %(key)s: nothing to judge (no turns)") % {"key": self.key}
+            )
         if self.rubric.scope == "pair":
-            raise ValueError(
+            raise JudgeInputError(
                 _("item %(key)s: a pair rubric needs a PairwiseRequest") % {"key": self.key}
             )
         turn_scoped = self.rubric.scope in ("counselor_turn", "response")
         if turn_scoped and not (
             self.target_turn is not None and 0 <= self.target_turn < len(self.turns)
         ):
-            raise ValueError(
+            raise JudgeInputError(
                 _("item %(key)s: a %(scope)s rubric needs target_turn between 0 and %(last)s")
                 % {"key": self.key, "scope": self.rubric.scope, "last": len(self.turns) - 1}
             )
         if not self.rubric.criteria:
-            raise ValueError(
+            raise JudgeInputError(
                 _("item %(key)s: rubric %(code)s has no criteria")
                 % {"key": self.key, "code": self.rubric.code}
             )
@@ -168,7 +177,9 @@ class PairwiseRequest:
 
     def __post_init__(self) -> None:
         if not self.response_a.strip() or not self.response_b.strip():
-            raise ValueError(_("pair %(key)s: both responses must have text") % {"key": self.key})
+            raise JudgeInputError(
+                _("pair %(key)s: both responses must have text") % {"key": self.key}
+            )
 
 
 JudgeRequest = ScoreRequest | PairwiseRequest

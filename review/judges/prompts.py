@@ -21,6 +21,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Literal
 
+from core.exceptions import ApplicationError
 from review.judges.endpoint import Language
 from review.judges.inputs import (
     JudgeCriterion,
@@ -37,7 +38,7 @@ PAIRWISE_CHOICES = ("A", "B", "tie", "both_bad")
 PREFERENCE_CHOICES = ("A", "B", "tie")
 
 
-class PromptTemplateError(Exception):
+class PromptTemplateError(ApplicationError):
     """A template version or language that does not exist, or a broken template file."""
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
+from core.exceptions import ApplicationError
 from core.limits import text_too_long
 from review.models import Adjudication, Choice, Item, Review
 from review.selectors.access import review_settings_for
@@ -26,7 +27,7 @@ from rubrics.scoring import ScoreError, rubric_score
 ADJUDICABLE = (Item.Status.NEEDS_ADJUDICATION, Item.Status.REVIEWED)
 
 
-class AdjudicationError(ValueError):
+class AdjudicationError(ApplicationError):
     """An adjudication that cannot be recorded; ``problems`` lists each reason."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
+from core.exceptions import ApplicationError
 from core.limits import text_too_long
 from core.models import Project
 from dialogues.models import Flag
@@ -30,7 +31,7 @@ from review.services.adjudication import item_rubric
 from rubrics.scoring import ScoreError, rubric_score
 
 
-class ApprovalError(ValueError):
+class ApprovalError(ApplicationError):
     """A decision that cannot be made; the message is for the lead."""
 
 

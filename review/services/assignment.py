@@ -34,9 +34,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
+from core.exceptions import ConflictError
 from core.limits import text_too_long
 from core.locks import member_work_lock
 from core.models import Project
@@ -59,8 +61,16 @@ _QUEUE_ORDER: dict[str, str] = {
 }
 
 
-class AssignmentError(ValueError):
-    """A slot operation that cannot be done; the message is for the reviewer."""
+class AssignmentError(ConflictError):
+    """A slot operation that cannot be done; the message is for the reviewer.
+
+    The slot is no longer the reviewer's (skipped, expired) or not in a state that allows it,
+    hence a 409. The API answers it with an empty ``problems``, like every refusal of the work
+    API, so that a client reads one shape.
+    """
+
+    def __init__(self, message: str | Promise = "", *, extra: dict[str, Any] | None = None):
+        super().__init__(message, extra={"problems": {}, **(extra or {})})
 
 
 def active_slots_q(*, now: Any, prefix: str = "") -> Q:

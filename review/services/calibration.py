@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
+from core.exceptions import ApplicationError
 from core.limits import text_too_long
 from core.models import Membership, Project, Role
 from review.models import Assignment, CalibrationWaiver, Item, PairwiseJudgment, Review
@@ -122,7 +123,7 @@ def calibration_passed(*, project: Project, reviewer: Any) -> bool:
     return calibration_result(project=project, reviewer=reviewer).passed
 
 
-class CalibrationError(ValueError):
+class CalibrationError(ApplicationError):
     """A calibration decision that cannot be made; the message is for the lead."""
 
 

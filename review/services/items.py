@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
+from core.exceptions import ApplicationError
 from core.models import Project
 from dialogues.models import Candidate, Session, SourcePreference
 from review.models import Choice, Item, TaskKind
@@ -34,7 +35,7 @@ from review.selectors.access import review_settings_for
 NOT_APPLICABLE = "na"
 
 
-class ItemError(ValueError):
+class ItemError(ApplicationError):
     """An item change that cannot be made; ``field`` names the form field it concerns."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:

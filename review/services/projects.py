@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
+from core.exceptions import ApplicationError
 from core.limits import GUIDELINES_MAX_CHARS, text_too_long
 from core.models import Membership, Project, Role
 from core.services import membership_remove, membership_set, project_create
@@ -31,7 +32,7 @@ from review.services.triage import triage_refresh
 from rubrics.models import Rubric, Scope
 
 
-class ProjectSetupError(ValueError):
+class ProjectSetupError(ApplicationError):
     """A setup change that cannot be made; ``field`` names the form field it concerns."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from review.judges import JudgeCriterion, JudgeRubric, JudgeTurn, ScoreRequest
+from review.judges.inputs import JudgeInputError
 from review.judges.prompts import (
     PROMPTS_DIR,
     PromptTemplateError,
@@ -112,7 +113,7 @@ def test_turn_scoped_rubric_marks_the_turn_to_rate():
 
 def test_turn_scoped_rubric_without_a_target_turn_is_refused():
     rubric = replace(score_request().rubric, scope="counselor_turn")
-    with pytest.raises(ValueError, match="needs target_turn between 0 and 3"):
+    with pytest.raises(JudgeInputError, match="needs target_turn between 0 and 3"):
         ScoreRequest(key="item-9", rubric=rubric, turns=score_request().turns)
 
 
