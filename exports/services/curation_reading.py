@@ -207,8 +207,8 @@ def read_chunk(item_ids: Sequence[int]) -> Chunk:
         item = dict(zip(ITEM_FIELDS, row[:width], strict=True))
         items[row[0]] = item
         if item["session_id"] not in sessions:
-            values = (item["session_id"], *row[width:])
-            sessions[item["session_id"]] = dict(zip(SESSION_FIELDS, values, strict=True))
+            session_values = (item["session_id"], *row[width:])
+            sessions[item["session_id"]] = dict(zip(SESSION_FIELDS, session_values, strict=True))
     session_ids = sorted(sessions)
     turns: dict[int, list[Turn]] = defaultdict(list)
     turn_rows = _among(TurnRow.objects.all(), "session_id", session_ids).order_by(
