@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ApplicationError
+from core.jobs import QueueUnavailable
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -39,6 +40,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response({"detail": str(exc.message), **exc.extra}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, QueueUnavailable):
+        return None  # core.middleware answers it with its 503, on the API as on a page
     response = drf_exception_handler(exc, context)
     if response is not None or isinstance(exc, APIException | Http404 | PermissionDenied):
         return response

@@ -29,6 +29,7 @@ from review.judges import (
     judge_many,
 )
 from review.judges.endpoint import JudgeSettings, judge_api_keys, unknown_key_message
+from review.judges.inputs import JudgeInputError
 from review.judges.network import JudgeHostRefused, base_url_problem
 from review.models import JudgeConfig, JudgeResult, JudgeRun
 from review.selectors.judge_examples import judge_calibration_examples
@@ -223,7 +224,7 @@ def judge_run_execute(
     )
     try:
         questions = judge_questions(config=config, settings=settings, examples=examples)
-    except ValueError as exc:
+    except (JudgeInputError, ValueError) as exc:
         # A rubric or item the prompt cannot be built from (an anchor off the scale, an empty
         # response): say which, rather than fail as an unexpected error.
         JudgeRun.objects.filter(pk=run.pk).update(
