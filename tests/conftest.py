@@ -14,53 +14,6 @@ from tests.factories import JobFactory, ProjectFactory, member
 from tests.openapi import response_check
 
 
-def _flush_by_delete(original):  # type: ignore[no-untyped-def]
-    """PostgreSQL's flush with DELETE rather than TRUNCATE, for the tests only.
-
-    Every transactional test (each browser test, each API operation of the conformance test, each
-    real-worker test) ends with a flush of all tables. TRUNCATE makes new files for every table
-    and took 2-3 s per test on the 2-core CI machine, about a fifth of the whole suite; DELETE of
-    the few rows a test writes takes under a tenth of that. The tables end as empty either way;
-    foreign keys are deferred to the commit, so the order of the deletes does not matter. A table
-    with a trigger of its own (the append-only audit log refuses DELETE) is still truncated, and
-    a test that asks for its sequences reset still gets TRUNCATE ... RESTART IDENTITY.
-    """
-
-    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):  # type: ignore[no-untyped-def]
-        if reset_sequences or not tables:
-            return original(
-                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
-            )
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-                " WHERE NOT t.tgisinternal"
-            )
-            guarded = {name for (name,) in cursor.fetchall()}
-        truncated = [table for table in tables if table in guarded]
-        # The names are Django's own table list, quoted as the TRUNCATE quotes them.
-        deletes = [
-            f"DELETE FROM {self.quote_name(table)};"  # noqa: S608
-            for table in tables
-            if table not in guarded
-        ]
-        return [
-            "SET CONSTRAINTS ALL DEFERRED;",
-            *deletes,
-            *original(self, style, truncated, allow_cascade=allow_cascade),
-        ]
-
-    return sql_flush
-
-
-try:
-    from django.db.backends.postgresql.operations import DatabaseOperations as _PostgresOperations
-except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite runs never flush here
-    pass
-else:
-    _PostgresOperations.sql_flush = _flush_by_delete(_PostgresOperations.sql_flush)  # type: ignore[method-assign]
-
-
 @pytest.fixture(autouse=True)
 def _english_by_default():  # type: ignore[no-untyped-def]
     """Each test starts in English; a request that switched language must not leak into the next."""
